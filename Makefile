@@ -1,0 +1,33 @@
+# unanswered — the everyday commands. `make ci` is what CI runs.
+CARGO ?= cargo
+NOW ?= 2026-11-26 12:47:00
+
+.PHONY: build test ci fmt clippy demo explain preview bench clean
+
+build:
+	$(CARGO) build --release
+
+test:
+	$(CARGO) test --all-targets
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+ci:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) test --all-targets
+
+# The main job on the bundled samples: what would be mailed, printed instead of sent.
+demo:
+	$(CARGO) run --quiet -- run --config samples/unanswered.toml --dry-run --now "$(NOW)" samples/journal.csv
+
+# Who gets mail for each call of the samples, and why (or why not).
+explain:
+	$(CARGO) run --quiet -- explain --config samples/unanswered.toml --now "$(NOW)" samples/journal.csv
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,103 @@
+//! The command line as typed (SPEC §6). Resolving it into a configuration happens in `run`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "unanswered",
+    version,
+    about = "Missed-call e-mails from the call journal of a telephone system",
+    long_about = "Reads call-journal exports (native CSV / JSON Lines, Asterisk Master.csv), rebuilds each call's ringing chain, applies the exceptions and sends one clear missed-call mail to each user who should get one.\n\nExit codes: 0 all done; 1 finished, but something failed (rows rejected, mails not sent); 2 nothing was done (bad configuration or usage)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decide and send the missed-call mails (SMTP), or print them (--dry-run), or write them as .eml files (--out).
+    Run(RunArgs),
+    /// Show for every call who was rung, who answered, and who is notified or why not. Changes nothing.
+    Explain(ExplainArgs),
+    /// Validate the configuration, the directory files, the templates and the languages.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Configuration file.
+    #[arg(
+        long,
+        short = 'c',
+        value_name = "FILE",
+        default_value = "unanswered.toml"
+    )]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// State database (overrides [state] path).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// The time to judge completeness against (RFC 3339, or local YYYY-MM-DD HH:MM:SS in the configured zone). Default: the clock.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Input format; detected from the first line when not given.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+    /// Text encoding of the journals (auto, utf-8, utf-16le, utf-16be, windows-1252); a BOM always wins.
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<String>,
+    /// Journal files; `-` or none reads standard input.
+    #[arg(value_name = "JOURNAL")]
+    pub journals: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// The native journal: CSV with a header, or JSON Lines.
+    Native,
+    /// Asterisk cdr_csv Master.csv.
+    AsteriskCdr,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Print the mails (an mbox stream) instead of sending; changes no state.
+    #[arg(long, conflicts_with = "out")]
+    pub dry_run: bool,
+    /// Write one .eml file per mail into DIR instead of sending.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Say more on standard error.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// One JSON object per chain, one a line.
+    #[arg(long)]
+    pub json: bool,
+    /// Say more on standard error.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}

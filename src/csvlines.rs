@@ -1,0 +1,191 @@
+//! CSV records with exact physical line numbers.
+//!
+//! The `csv` crate does the field parsing, but its record positions skip blank lines and
+//! miscount CRLF files, and an unclosed quote swallows the rest of a file into one field. So
+//! we cut the stream into records ourselves (a record ends at a line end outside quotes), know
+//! the line each one starts on, and hand each record to `csv` alone. An unclosed quote is
+//! reported at the line it starts on; reading goes on with the next line, so one cut-off row
+//! never takes the rest of the file with it.
+
+use std::collections::VecDeque;
+use std::io::BufRead;
+
+/// At most this many physical lines make one record; more means an unclosed quote.
+pub const MAX_RECORD_LINES: usize = 64;
+
+/// A CSV record and the physical line it starts on (1-based).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub line: u64,
+    pub fields: csv::StringRecord,
+}
+
+/// A record that could not be read, with its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRecord {
+    pub line: u64,
+    pub message: String,
+}
+
+/// Iterates over the records of a decoded CSV stream. Blank lines are skipped.
+pub struct CsvLines<R: BufRead> {
+    input: R,
+    delimiter: u8,
+    /// Lines read ahead but not yet used, with their numbers.
+    pending: VecDeque<(u64, String)>,
+    next_line: u64,
+    eof: bool,
+}
+
+impl<R: BufRead> CsvLines<R> {
+    pub fn new(input: R, delimiter: u8) -> Self {
+        CsvLines {
+            input,
+            delimiter,
+            pending: VecDeque::new(),
+            next_line: 1,
+            eof: false,
+        }
+    }
+
+    fn fill(&mut self) -> Result<bool, BadRecord> {
+        if self.eof {
+            return Ok(false);
+        }
+        let mut s = String::new();
+        match self.input.read_line(&mut s) {
+            Ok(0) => {
+                self.eof = true;
+                Ok(false)
+            }
+            Ok(_) => {
+                self.pending.push_back((self.next_line, s));
+                self.next_line += 1;
+                Ok(true)
+            }
+            Err(e) => {
+                self.eof = true;
+                Err(BadRecord {
+                    line: self.next_line,
+                    message: format!("cannot read: {e}"),
+                })
+            }
+        }
+    }
+}
+
+fn quotes(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'"').count()
+}
+
+impl<R: BufRead> Iterator for CsvLines<R> {
+    type Item = Result<Record, BadRecord>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.pending.is_empty() {
+                match self.fill() {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            let (line, first) = self.pending.front().cloned().expect("filled");
+            if first.trim().is_empty() {
+                self.pending.pop_front();
+                continue;
+            }
+            // take lines until the quotes balance
+            let mut used = 1;
+            let mut q = quotes(&first);
+            while q % 2 == 1 && used < MAX_RECORD_LINES {
+                if used == self.pending.len() {
+                    match self.fill() {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+                q += quotes(&self.pending[used].1);
+                used += 1;
+            }
+            if q % 2 == 1 {
+                // unclosed quote: report it here and go on with the next line
+                self.pending.pop_front();
+                return Some(Err(BadRecord {
+                    line,
+                    message:
+                        "a quoted field is not closed (the row is cut off or has a stray quote)"
+                            .into(),
+                }));
+            }
+            let text: String = self.pending.drain(..used).map(|(_, s)| s).collect();
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(self.delimiter)
+                .from_reader(text.as_bytes());
+            let mut rec = csv::StringRecord::new();
+            return Some(match rdr.read_record(&mut rec) {
+                Ok(_) => Ok(Record { line, fields: rec }),
+                Err(e) => Err(BadRecord {
+                    line,
+                    message: format!("not a valid CSV row: {e}"),
+                }),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<Result<(u64, Vec<String>), u64>> {
+        CsvLines::new(text.as_bytes(), b',')
+            .map(|r| match r {
+                Ok(r) => Ok((r.line, r.fields.iter().map(String::from).collect())),
+                Err(e) => Err(e.line),
+            })
+            .collect()
+    }
+
+    fn ok(line: u64, f: &[&str]) -> Result<(u64, Vec<String>), u64> {
+        Ok((line, f.iter().map(|s| s.to_string()).collect()))
+    }
+
+    #[test]
+    fn lines_are_physical_lines() {
+        assert_eq!(
+            read("a,b\n1,2\n\n\n3,4\n"),
+            vec![ok(1, &["a", "b"]), ok(2, &["1", "2"]), ok(5, &["3", "4"])]
+        );
+        assert_eq!(
+            read("a,b\r\n1,2\r\n\r\n3,4"),
+            vec![ok(1, &["a", "b"]), ok(2, &["1", "2"]), ok(4, &["3", "4"])]
+        );
+        assert_eq!(
+            read("a,b\n\"x\ny\",2\n3,\"q\"\"\"\n"),
+            vec![
+                ok(1, &["a", "b"]),
+                ok(2, &["x\ny", "2"]),
+                ok(4, &["3", "q\""])
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_reported_and_reading_goes_on() {
+        let r = read("a,b\n\"cut,off\n3,4\n");
+        // the unclosed quote swallows to the end of input: reported at line 2, then line 3 read
+        assert_eq!(r, vec![ok(1, &["a", "b"]), Err(2), ok(3, &["3", "4"])]);
+        let mut long = String::from("\"x\n");
+        for i in 0..100 {
+            long.push_str(&format!("{i},y\n"));
+        }
+        let r = read(&long);
+        assert_eq!(r[0], Err(1));
+        assert_eq!(r.len(), 101);
+        assert_eq!(r[1], ok(2, &["0", "y"]));
+    }
+}

@@ -1,0 +1,115 @@
+//! Text decoding of input files: UTF-8 (with or without BOM), UTF-16 with BOM, and
+//! Windows-1252 when asked for. Streaming: nothing holds a whole file.
+//!
+//! Bytes that are not valid in the chosen encoding are replaced by U+FFFD, never fatal
+//! (real exports contain them).
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::str::FromStr;
+
+use encoding_rs::Encoding;
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+/// The encoding an input is read in. A byte-order mark always wins over it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextEncoding {
+    /// UTF-8, or UTF-16 when the file starts with a BOM.
+    #[default]
+    Auto,
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Windows1252,
+}
+
+impl TextEncoding {
+    fn encoding(self) -> &'static Encoding {
+        match self {
+            TextEncoding::Auto | TextEncoding::Utf8 => encoding_rs::UTF_8,
+            TextEncoding::Utf16Le => encoding_rs::UTF_16LE,
+            TextEncoding::Utf16Be => encoding_rs::UTF_16BE,
+            TextEncoding::Windows1252 => encoding_rs::WINDOWS_1252,
+        }
+    }
+
+    pub const NAMES: &'static str = "auto, utf-8, utf-16le, utf-16be, windows-1252";
+}
+
+impl FromStr for TextEncoding {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "auto" | "" => Ok(TextEncoding::Auto),
+            "utf-8" | "utf8" => Ok(TextEncoding::Utf8),
+            "utf-16le" | "utf-16" | "utf16" | "utf16le" => Ok(TextEncoding::Utf16Le),
+            "utf-16be" | "utf16be" => Ok(TextEncoding::Utf16Be),
+            "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" | "ansi" => {
+                Ok(TextEncoding::Windows1252)
+            }
+            other => Err(format!(
+                "unknown encoding {other:?} (expected one of: {})",
+                Self::NAMES
+            )),
+        }
+    }
+}
+
+/// Wraps a byte stream so that it yields valid UTF-8 without a BOM.
+pub fn utf8_reader<R: Read + 'static>(inner: R, enc: TextEncoding) -> Box<dyn BufRead> {
+    let decoded = DecodeReaderBytesBuilder::new()
+        .encoding(Some(enc.encoding()))
+        .bom_override(true)
+        .strip_bom(true)
+        .utf8_passthru(false)
+        .build(inner);
+    Box::new(BufReader::with_capacity(64 * 1024, decoded))
+}
+
+/// Reads a whole (small) text file, decoded. For directory files, not journals.
+pub fn read_to_string(path: &std::path::Path, enc: TextEncoding) -> io::Result<String> {
+    let f = std::fs::File::open(path)?;
+    let mut s = String::new();
+    utf8_reader(f, enc).read_to_string(&mut s)?;
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(bytes: &[u8], enc: TextEncoding) -> String {
+        let mut s = String::new();
+        utf8_reader(std::io::Cursor::new(bytes.to_vec()), enc)
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    }
+
+    #[test]
+    fn decodes_each_encoding() {
+        let cases: &[(&[u8], TextEncoding, &str)] = &[
+            (b"M\xc3\xbcller", TextEncoding::Auto, "Müller"),
+            (b"\xef\xbb\xbfM\xc3\xbcller", TextEncoding::Auto, "Müller"),
+            (b"\xff\xfeM\x00\xfc\x00", TextEncoding::Auto, "Mü"),
+            (b"\xfe\xff\x00M\x00\xfc", TextEncoding::Auto, "Mü"),
+            (b"M\xfcller \x80", TextEncoding::Windows1252, "Müller €"),
+            // a BOM wins over the configured encoding
+            (b"\xef\xbb\xbfM\xc3\xbc", TextEncoding::Windows1252, "Mü"),
+            // invalid UTF-8 is replaced, not fatal
+            (b"a\xa5b", TextEncoding::Auto, "a\u{fffd}b"),
+        ];
+        for (bytes, enc, want) in cases {
+            assert_eq!(decode(bytes, *enc), *want, "{bytes:?} as {enc:?}");
+        }
+    }
+
+    #[test]
+    fn parses_names() {
+        assert_eq!(
+            "CP1252".parse::<TextEncoding>(),
+            Ok(TextEncoding::Windows1252)
+        );
+        assert_eq!("utf-8".parse::<TextEncoding>(), Ok(TextEncoding::Utf8));
+        assert!("klingon".parse::<TextEncoding>().is_err());
+    }
+}

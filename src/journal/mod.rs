@@ -1,0 +1,13 @@
+//! Journal ingest: turns export files into [`Entry`] values, one per journal entry (one line
+//! of one owner that was offered one call), streaming.
+//!
+//! Every reader yields [`Item`]s: an entry, a row that is deliberately not an entry (with the
+//! reason, so nothing vanishes silently), or a row error with its file and line.
+
+#[path = "asterisk_stub.rs"]
+pub mod asterisk;
+pub mod detect;
+mod model;
+pub mod native;
+
+pub use model::*;

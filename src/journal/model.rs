@@ -1,0 +1,112 @@
+//! The journal model every reader maps onto.
+
+use std::fmt;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+/// Where a row came from: a file (or `-` for standard input) and its 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcePos {
+    pub file: Arc<str>,
+    pub line: u64,
+}
+
+impl fmt::Display for SourcePos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Direction of the call as the journal records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Incoming,
+    Outgoing,
+}
+
+/// One journal entry, in the native model (SPEC §1.1). Other formats map onto it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub pos: SourcePos,
+    /// Global input order over all inputs of a run (ties in start time are broken by it).
+    pub seq: u64,
+    pub connection_id: String,
+    pub tracker_id: Option<String>,
+    pub start: Timestamp,
+    pub stop: Timestamp,
+    pub connect: Option<Timestamp>,
+    pub origin: Origin,
+    pub internal: bool,
+    pub line_number: String,
+    pub line_user: Option<String>,
+    /// `iLineUserOffline`: Some(true) not logged on, Some(false) logged on, None unknown.
+    pub user_offline: Option<bool>,
+    /// The caller's number as the journal wrote it; empty = hidden.
+    pub phone_number: String,
+    pub redirecting_number: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_company: Option<String>,
+    pub acceptor: Option<String>,
+    pub tracker_last: bool,
+    /// 0 PBX call, 7 SIP call via PBX; everything else is not a phone call.
+    pub call_type: u32,
+}
+
+impl Entry {
+    /// Takes part in chains (SPEC §2.1): incoming phone calls.
+    pub fn is_incoming_call(&self) -> bool {
+        self.origin == Origin::Incoming && matches!(self.call_type, 0 | 7)
+    }
+}
+
+/// A row error: what was wrong, where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowError {
+    pub pos: SourcePos,
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.pos, self.message)
+    }
+}
+
+/// What a reader yields for each row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Entry(Box<Entry>),
+    /// A row that is valid but is not an entry of anyone (e.g. the system's own Local-channel
+    /// fan-out in Asterisk). Counted in the run summary.
+    Skipped {
+        pos: SourcePos,
+        reason: &'static str,
+    },
+    Error(RowError),
+}
+
+/// The input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    NativeCsv,
+    NativeJsonLines,
+    AsteriskCdr,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::NativeCsv => "native CSV",
+            Format::NativeJsonLines => "native JSON Lines",
+            Format::AsteriskCdr => "Asterisk CDR",
+        })
+    }
+}
+
+/// What every reader needs to turn rows into entries.
+#[derive(Debug, Clone)]
+pub struct ReadContext {
+    pub file: Arc<str>,
+    pub time_zone: jiff::tz::TimeZone,
+}

@@ -1,0 +1,16 @@
+//! `unanswered`: parses the command line, runs the command, maps the outcome to an exit code.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = unanswered::cli::Cli::parse();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let env = unanswered::run::Env {
+        stdin: Box::new(std::io::stdin()),
+        stdout: &mut stdout.lock(),
+        stderr: &mut stderr.lock(),
+        clock: jiff::Timestamp::now(),
+    };
+    unanswered::run::execute(cli, env).into()
+}

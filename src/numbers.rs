@@ -1,0 +1,358 @@
+//! Phone numbers: normalisation to E.164 with the configured location (SPEC §1.4).
+//!
+//! We do not use a libphonenumber port here: those parse by ISO region and know nothing of a
+//! PBX's own number, its extensions, an outside-line prefix or the area code a local number
+//! was dialled in, which is exactly what comparing journal numbers needs. The rules are few
+//! and all come from the configuration:
+//!
+//! 1. Empty, or one of `anonymous`, `unknown`, `restricted`, `private` (any case): hidden.
+//! 2. A `tel:`/`sip:` URI is reduced to its user part (`sip:201@pbx` → `201`).
+//! 3. Spaces, `-`, `/`, `.`, `(`, `)` are dropped; `(0)` after an international form is dropped
+//!    (`+49 (0)30 …`).
+//! 4. Anything that then is not `+` and digits is kept as written (lower case): not a phone
+//!    number, but still comparable (`test`, a SIP name).
+//! 5. An outside-line prefix is removed when what follows it starts with the national or
+//!    international prefix (`0` + `030…`, `0` + `0049…`).
+//! 6. `+…` stays; international prefix (`00`) → `+`; national prefix (`0`) → `+CC`; at most
+//!    `internal_max_digits` digits → an extension of the PBX (`+CC AREA PBX EXT`, or the bare
+//!    extension when no `pbx_number` is set); anything longer → a local number (`+CC AREA …`).
+
+use std::fmt;
+
+/// The location numbers are read in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberPlan {
+    pub country_code: String,
+    pub area_code: String,
+    pub pbx_number: String,
+    pub outside_line_prefix: String,
+    pub national_prefix: String,
+    pub international_prefix: String,
+    pub internal_max_digits: usize,
+}
+
+impl Default for NumberPlan {
+    fn default() -> Self {
+        NumberPlan {
+            country_code: "49".into(),
+            area_code: String::new(),
+            pbx_number: String::new(),
+            outside_line_prefix: String::new(),
+            national_prefix: "0".into(),
+            international_prefix: "00".into(),
+            internal_max_digits: 5,
+        }
+    }
+}
+
+/// A normalised number: the comparison key of a caller or a line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Number {
+    /// `+` and digits.
+    E164(String),
+    /// An extension when no PBX number is configured (digits only).
+    Extension(String),
+    /// Not a phone number, kept lower-case for comparison.
+    Other(String),
+}
+
+impl Number {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Number::E164(s) | Number::Extension(s) | Number::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+const HIDDEN_WORDS: [&str; 4] = ["anonymous", "unknown", "restricted", "private"];
+
+/// True when the caller withheld the number (SPEC §3.2).
+pub fn is_hidden(raw: &str) -> bool {
+    let t = raw.trim();
+    t.is_empty() || HIDDEN_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
+}
+
+/// The characters of a number that a dial string may keep.
+fn dial_chars(raw: &str) -> String {
+    let mut s = strip_uri(raw.trim()).to_string();
+    if s.starts_with('+') || s.starts_with("00") {
+        s = s.replace("(0)", "");
+    }
+    s.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '/' | '.' | '(' | ')' | '\u{a0}' | '\t'))
+        .collect()
+}
+
+fn strip_uri(s: &str) -> &str {
+    let lower = s.get(..4).map(|p| p.to_ascii_lowercase());
+    let rest = match lower.as_deref() {
+        Some("tel:") | Some("sip:") => &s[4..],
+        _ => match s.get(..5).map(|p| p.to_ascii_lowercase()).as_deref() {
+            Some("sips:") => &s[5..],
+            _ => s,
+        },
+    };
+    let rest = rest.split(['@', ';']).next().unwrap_or(rest);
+    rest
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl NumberPlan {
+    /// Normalises a number; `None` when it is hidden.
+    pub fn normalise(&self, raw: &str) -> Option<Number> {
+        if is_hidden(raw) {
+            return None;
+        }
+        let s = dial_chars(raw);
+        if let Some(rest) = s.strip_prefix('+') {
+            return Some(if is_digits(rest) {
+                Number::E164(s)
+            } else {
+                Number::Other(raw.trim().to_lowercase())
+            });
+        }
+        if !is_digits(&s) {
+            return Some(Number::Other(raw.trim().to_lowercase()));
+        }
+        Some(self.normalise_digits(&s))
+    }
+
+    fn normalise_digits(&self, digits: &str) -> Number {
+        let mut d = digits;
+        let np = self.national_prefix.as_str();
+        let ip = self.international_prefix.as_str();
+        if !self.outside_line_prefix.is_empty() {
+            if let Some(rest) = d.strip_prefix(self.outside_line_prefix.as_str()) {
+                let before_prefix = (!np.is_empty() && rest.starts_with(np))
+                    || (!ip.is_empty() && rest.starts_with(ip));
+                if before_prefix {
+                    d = rest;
+                }
+            }
+        }
+        if !ip.is_empty() {
+            if let Some(rest) = d.strip_prefix(ip) {
+                if !rest.is_empty() {
+                    return Number::E164(format!("+{rest}"));
+                }
+            }
+        }
+        if !np.is_empty() && d.len() > self.internal_max_digits {
+            if let Some(rest) = d.strip_prefix(np) {
+                return Number::E164(format!("+{}{rest}", self.country_code));
+            }
+        }
+        if d.len() <= self.internal_max_digits {
+            if self.pbx_number.is_empty() {
+                return Number::Extension(d.to_string());
+            }
+            return Number::E164(format!(
+                "+{}{}{}{d}",
+                self.country_code, self.area_code, self.pbx_number
+            ));
+        }
+        Number::E164(format!("+{}{}{d}", self.country_code, self.area_code))
+    }
+
+    /// The number as a clean dial string for a link (`tel:+4930…`): E.164 when it normalises,
+    /// else only the characters a dialler understands (digits, `+`, `*`, `#`).
+    pub fn dial_string(&self, raw: &str) -> Option<String> {
+        match self.normalise(raw)? {
+            Number::E164(s) | Number::Extension(s) => Some(s),
+            Number::Other(_) => {
+                let s: String = raw
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || matches!(c, '+' | '*' | '#'))
+                    .collect();
+                (!s.is_empty()).then_some(s)
+            }
+        }
+    }
+}
+
+/// An entry of `excluded_numbers`: an exact number or a prefix ending in `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberPattern {
+    Exact(Number),
+    Prefix(String),
+}
+
+impl NumberPattern {
+    /// Reads a pattern; `Err` says what is wrong with it.
+    pub fn parse(plan: &NumberPlan, s: &str) -> Result<NumberPattern, String> {
+        let t = s.trim();
+        if let Some(prefix) = t.strip_suffix('*') {
+            if prefix.contains('*') {
+                return Err(format!("{s:?}: only one `*`, at the end, is allowed"));
+            }
+            let cleaned = dial_chars(prefix);
+            let key = if let Some(rest) = cleaned.strip_prefix('+') {
+                format!("+{rest}")
+            } else if is_digits(&cleaned) {
+                // a prefix is read like a number, but never as an extension unless short
+                let ip = plan.international_prefix.as_str();
+                let np = plan.national_prefix.as_str();
+                if !ip.is_empty() && cleaned.starts_with(ip) {
+                    format!("+{}", &cleaned[ip.len()..])
+                } else if !np.is_empty() && cleaned.starts_with(np) {
+                    format!("+{}{}", plan.country_code, &cleaned[np.len()..])
+                } else {
+                    match plan.normalise_digits(&cleaned) {
+                        Number::E164(s) | Number::Extension(s) | Number::Other(s) => s,
+                    }
+                }
+            } else if cleaned.is_empty() {
+                return Err(format!(
+                    "{s:?}: a prefix needs at least one digit before `*`"
+                ));
+            } else {
+                return Err(format!(
+                    "{s:?} is not a number or a number prefix ending in `*`"
+                ));
+            };
+            return Ok(NumberPattern::Prefix(key));
+        }
+        match plan.normalise(t) {
+            Some(n @ (Number::E164(_) | Number::Extension(_))) => Ok(NumberPattern::Exact(n)),
+            _ => Err(format!(
+                "{s:?} is not a number or a number prefix ending in `*`"
+            )),
+        }
+    }
+
+    pub fn matches(&self, n: &Number) -> bool {
+        match self {
+            NumberPattern::Exact(x) => x == n,
+            NumberPattern::Prefix(p) => match n {
+                Number::E164(s) | Number::Extension(s) => s.starts_with(p.as_str()),
+                Number::Other(_) => false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berlin() -> NumberPlan {
+        NumberPlan {
+            area_code: "30".into(),
+            pbx_number: "1234".into(),
+            ..NumberPlan::default()
+        }
+    }
+
+    fn e(s: &str) -> Option<Number> {
+        Some(Number::E164(s.into()))
+    }
+
+    #[test]
+    fn normalises_the_forms_of_german_and_international_exports() {
+        let p = berlin();
+        let cases: &[(&str, Option<Number>)] = &[
+            ("030 1234567", e("+49301234567")),
+            ("+49 30 1234567", e("+49301234567")),
+            ("004930 1234567", e("+49301234567")),
+            ("+49 (30) 123-4567", e("+49301234567")),
+            ("+49 (0)30 1234567", e("+49301234567")),
+            ("0049 (0)30/1234567", e("+49301234567")),
+            ("030/123 45 67", e("+49301234567")),
+            ("1234567", e("+49301234567")), // local, dialled without area code
+            ("201", e("+49301234201")),     // extension
+            ("+49 30 1234 201", e("+49301234201")),
+            ("030 1234-201", e("+49301234201")),
+            ("12345", e("+4930123412345")), // 5 digits: still an extension
+            ("123456", e("+4930123456")),   // 6 digits: local number
+            ("+1 (212) 555-0100", e("+12125550100")),
+            ("0044 20 7946 0000", e("+442079460000")),
+            ("0171 2345678", e("+491712345678")),
+            ("tel:+49301234567", e("+49301234567")),
+            ("sip:201@pbx.example.com", e("+49301234201")),
+            ("", None),
+            ("  ", None),
+            ("Anonymous", None),
+            ("UNKNOWN", None),
+            ("restricted", None),
+            ("private", None),
+            ("Test", Some(Number::Other("test".into()))),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(&p.normalise(raw), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn extension_without_pbx_number_stays_bare() {
+        let p = NumberPlan::default();
+        assert_eq!(p.normalise("201"), Some(Number::Extension("201".into())));
+        assert_eq!(p.normalise(" 201 "), Some(Number::Extension("201".into())));
+    }
+
+    #[test]
+    fn internal_max_digits_is_the_boundary() {
+        let p = NumberPlan {
+            internal_max_digits: 3,
+            ..berlin()
+        };
+        assert_eq!(p.normalise("201"), e("+49301234201"));
+        assert_eq!(p.normalise("2010"), e("+49302010"));
+    }
+
+    #[test]
+    fn outside_line_prefix_is_removed_before_a_prefix() {
+        let p = NumberPlan {
+            outside_line_prefix: "0".into(),
+            ..berlin()
+        };
+        assert_eq!(p.normalise("0030 1234567"), e("+49301234567"));
+        assert_eq!(p.normalise("00049 30 1234567"), e("+49301234567"));
+        assert_eq!(p.normalise("030 1234567"), e("+49301234567"));
+        assert_eq!(p.normalise("201"), e("+49301234201"));
+        let p9 = NumberPlan {
+            outside_line_prefix: "9".into(),
+            ..berlin()
+        };
+        assert_eq!(p9.normalise("9030 1234567"), e("+49301234567"));
+        assert_eq!(p9.normalise("90049301234567"), e("+49301234567"));
+    }
+
+    #[test]
+    fn patterns() {
+        let p = berlin();
+        let pat = |s: &str| NumberPattern::parse(&p, s).unwrap();
+        let num = |s: &str| p.normalise(s).unwrap();
+        assert!(pat("030 1234567").matches(&num("+49301234567")));
+        assert!(!pat("030 1234567").matches(&num("+49301234568")));
+        assert!(pat("0800*").matches(&num("0800 1234567")));
+        assert!(pat("+49800*").matches(&num("0800 1234567")));
+        assert!(!pat("0800*").matches(&num("0900 1234567")));
+        assert!(pat("030555*").matches(&num("+4930555123")));
+        assert!(pat("0030555*").matches(&num("+30555123")));
+        assert!(pat("201").matches(&num("201")));
+        for bad in ["*", "abc", "12*3*", "foo*"] {
+            assert!(NumberPattern::parse(&p, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dial_strings_are_clean() {
+        let p = berlin();
+        assert_eq!(
+            p.dial_string("030 1234567").as_deref(),
+            Some("+49301234567")
+        );
+        assert_eq!(p.dial_string("\"><script>1").as_deref(), Some("1"));
+        assert_eq!(p.dial_string("javascript:alert(1)").as_deref(), Some("1"));
+        assert_eq!(p.dial_string("anonymous"), None);
+    }
+}

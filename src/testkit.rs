@@ -1,0 +1,190 @@
+//! Builders for the tests of the pure stages.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::config::Rules;
+use crate::journal::{Entry, Item, Origin, SourcePos};
+use crate::lookup::{ContactInfo, Lookup, UserInfo};
+use crate::pipeline;
+use crate::policy::{History, Verdict};
+
+/// "HH:MM:SS" on 2026-11-26 UTC, or a full RFC 3339 timestamp.
+pub fn t(s: &str) -> Timestamp {
+    if s.len() <= 8 {
+        format!("2026-11-26T{s}Z").parse().unwrap()
+    } else {
+        s.parse().unwrap()
+    }
+}
+
+/// An incoming entry from caller 030 5550100 to line 201 that rang 09:00:00–09:00:20.
+pub fn entry(id: &str) -> Entry {
+    Entry {
+        pos: SourcePos {
+            file: Arc::from("test"),
+            line: 1,
+        },
+        seq: 0,
+        connection_id: id.into(),
+        tracker_id: None,
+        start: t("09:00:00"),
+        stop: t("09:00:20"),
+        connect: None,
+        origin: Origin::Incoming,
+        internal: false,
+        line_number: "201".into(),
+        line_user: None,
+        user_offline: None,
+        phone_number: "030 5550100".into(),
+        redirecting_number: None,
+        contact_name: None,
+        contact_company: None,
+        acceptor: None,
+        tracker_last: false,
+        call_type: 0,
+    }
+}
+
+/// Builder-style changes to an entry.
+pub trait EntryExt {
+    fn tracker(self, t: &str) -> Self;
+    fn ring(self, start: &str, stop: &str) -> Self;
+    fn line(self, l: &str) -> Self;
+    fn user(self, u: &str) -> Self;
+    fn caller(self, c: &str) -> Self;
+    fn connect(self, at: &str) -> Self;
+    fn acceptor(self, u: &str) -> Self;
+    fn redirected_from(self, l: &str) -> Self;
+    fn last(self) -> Self;
+    fn internal(self) -> Self;
+    fn outgoing(self) -> Self;
+    fn call_type(self, ct: u32) -> Self;
+    fn online(self, logged_on: bool) -> Self;
+    fn contact(self, name: &str) -> Self;
+}
+
+impl EntryExt for Entry {
+    fn tracker(mut self, t: &str) -> Self {
+        self.tracker_id = Some(t.into());
+        self
+    }
+    fn ring(mut self, start: &str, stop: &str) -> Self {
+        self.start = t(start);
+        self.stop = t(stop);
+        self
+    }
+    fn line(mut self, l: &str) -> Self {
+        self.line_number = l.into();
+        self
+    }
+    fn user(mut self, u: &str) -> Self {
+        self.line_user = Some(u.into());
+        self
+    }
+    fn caller(mut self, c: &str) -> Self {
+        self.phone_number = c.into();
+        self
+    }
+    fn connect(mut self, at: &str) -> Self {
+        self.connect = Some(t(at));
+        self
+    }
+    fn acceptor(mut self, u: &str) -> Self {
+        self.acceptor = Some(u.into());
+        self
+    }
+    fn redirected_from(mut self, l: &str) -> Self {
+        self.redirecting_number = Some(l.into());
+        self
+    }
+    fn last(mut self) -> Self {
+        self.tracker_last = true;
+        self
+    }
+    fn internal(mut self) -> Self {
+        self.internal = true;
+        self
+    }
+    fn outgoing(mut self) -> Self {
+        self.origin = Origin::Outgoing;
+        self
+    }
+    fn call_type(mut self, ct: u32) -> Self {
+        self.call_type = ct;
+        self
+    }
+    fn online(mut self, logged_on: bool) -> Self {
+        self.user_offline = Some(!logged_on);
+        self
+    }
+    fn contact(mut self, name: &str) -> Self {
+        self.contact_name = Some(name.into());
+        self
+    }
+}
+
+/// Users anna (201, twin 0171 2222222), bert (202), carl (203), dora (204, no mail),
+/// emil (205, notify=no); contact "Acme" at 030 5550100.
+pub fn lookup() -> Lookup {
+    let mut dora = UserInfo::new("dora", None, &["204"]);
+    dora.name = "Dora".into();
+    let mut emil = UserInfo::new("emil", Some("emil@example.com"), &["205"]);
+    emil.notify = false;
+    Lookup::new(
+        crate::numbers::NumberPlan::default(),
+        vec![
+            UserInfo::new("anna", Some("anna@example.com"), &["201", "0171 2222222"]),
+            UserInfo::new("bert", Some("bert@example.com"), &["202"]),
+            UserInfo::new("carl", Some("carl@example.com"), &["203"]),
+            dora,
+            emil,
+        ],
+        vec![ContactInfo {
+            name: "Acme".into(),
+            phones: vec![("030 5550100".into(), "WORK".into())],
+            ..ContactInfo::default()
+        }],
+    )
+}
+
+/// Rules as the SPEC's defaults, in UTC.
+pub fn rules() -> Rules {
+    Rules::default()
+}
+
+/// Runs the pure pipeline: entries (in this input order) → verdicts, `now` = 12:00.
+pub fn verdicts(entries: Vec<Entry>, rules: &Rules, lookup: &Lookup) -> Vec<Verdict> {
+    verdicts_at(
+        entries,
+        rules,
+        lookup,
+        &mut History::default(),
+        t("12:00:00"),
+    )
+}
+
+pub fn verdicts_at(
+    entries: Vec<Entry>,
+    rules: &Rules,
+    lookup: &Lookup,
+    history: &mut History,
+    now: Timestamp,
+) -> Vec<Verdict> {
+    let items = entries.into_iter().enumerate().map(|(i, mut e)| {
+        e.seq = i as u64;
+        Item::Entry(Box::new(e))
+    });
+    let mut out = Vec::new();
+    pipeline::decide(
+        items,
+        rules,
+        lookup,
+        history,
+        now,
+        |e| panic!("{e}"),
+        |v| out.push(v),
+    );
+    out
+}

@@ -1,0 +1,146 @@
+//! Timestamps of the journal: RFC 3339 with an offset, or a local `YYYY-MM-DD HH:MM:SS`
+//! (also with `T`) read in the configured zone.
+//!
+//! Local times around a DST change are handled on purpose:
+//! - a time in the *gap* (02:30 on the spring-forward day does not exist) is read with the
+//!   offset before the gap, i.e. moved forward by the gap's length (what a clock that was not
+//!   yet switched would have meant);
+//! - a time in the *fold* (02:30 happens twice on the fall-back day) is read as the earlier
+//!   instant, unless the caller gives a lower bound (`not_before`) that the earlier instant
+//!   would violate, e.g. a stop time that must not lie before its start: then the later one.
+
+use jiff::civil::DateTime;
+use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::Timestamp;
+
+/// Parses a journal timestamp. `not_before` resolves a local time in a DST fold.
+pub fn parse_timestamp(
+    s: &str,
+    tz: &TimeZone,
+    not_before: Option<Timestamp>,
+) -> Result<Timestamp, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("empty timestamp".into());
+    }
+    let has_offset = {
+        // after the date (10 chars) and the time: a Z or a +/- sign means an offset
+        let tail = s.get(10..).unwrap_or("");
+        tail.ends_with('Z') || tail.ends_with('z') || tail.contains('+') || tail.contains('-')
+    };
+    if has_offset {
+        let normalised = s.replacen(' ', "T", 1);
+        return normalised.parse::<Timestamp>().map_err(|_| {
+            format!("{s:?} is not a timestamp (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)")
+        });
+    }
+    let dt: DateTime = s.replacen(' ', "T", 1).parse().map_err(|_| {
+        format!("{s:?} is not a timestamp (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)")
+    })?;
+    local_to_timestamp(dt, tz, not_before).map_err(|e| format!("{s:?}: {e}"))
+}
+
+/// Turns a civil date-time in `tz` into an instant, resolving gaps and folds as documented.
+pub fn local_to_timestamp(
+    dt: DateTime,
+    tz: &TimeZone,
+    not_before: Option<Timestamp>,
+) -> Result<Timestamp, String> {
+    let amb = tz.to_ambiguous_timestamp(dt);
+    let res = match amb.offset() {
+        AmbiguousOffset::Unambiguous { .. } => amb.compatible(),
+        AmbiguousOffset::Gap { .. } => amb.compatible(),
+        AmbiguousOffset::Fold { .. } => {
+            let earlier = amb.earlier().map_err(|e| e.to_string())?;
+            match not_before {
+                Some(min) if earlier < min => amb.later(),
+                _ => Ok(earlier),
+            }
+        }
+    };
+    res.map_err(|e| e.to_string())
+}
+
+/// RFC 3339 in the zone's offset at that instant, seconds precision.
+pub fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
+    let z = ts.to_zoned_datetime(tz.clone());
+    let off = z.offset();
+    let secs = off.seconds();
+    let civil = z.datetime();
+    let sign = if secs < 0 { '-' } else { '+' };
+    let a = secs.unsigned_abs();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
+        civil.year(),
+        civil.month(),
+        civil.day(),
+        civil.hour(),
+        civil.minute(),
+        civil.second(),
+        sign,
+        a / 3600,
+        (a % 3600) / 60
+    )
+}
+
+/// Parses a zone name (IANA), with a message that says what was expected.
+pub fn zone(name: &str) -> Result<TimeZone, String> {
+    TimeZone::get(name).map_err(|_| {
+        format!("unknown time zone {name:?} (expected an IANA name like Europe/Berlin or UTC)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berlin() -> TimeZone {
+        zone("Europe/Berlin").unwrap()
+    }
+
+    #[test]
+    fn forms() {
+        let tz = berlin();
+        let want: Timestamp = "2026-11-26T08:14:03Z".parse().unwrap();
+        for s in [
+            "2026-11-26T09:14:03+01:00",
+            "2026-11-26T08:14:03Z",
+            "2026-11-26 09:14:03+01:00",
+            "2026-11-26 09:14:03",
+            "2026-11-26T09:14:03",
+            " 2026-11-26 09:14:03 ",
+        ] {
+            assert_eq!(parse_timestamp(s, &tz, None), Ok(want), "{s}");
+        }
+        for bad in ["", "yesterday", "2026-13-01 00:00:00", "26.11.2026 09:14"] {
+            assert!(parse_timestamp(bad, &tz, None).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dst_gap_moves_forward() {
+        // 2026-03-29 02:30 does not exist in Berlin: read with the old offset (+01:00)
+        let ts = parse_timestamp("2026-03-29 02:30:00", &berlin(), None).unwrap();
+        assert_eq!(ts, "2026-03-29T01:30:00Z".parse::<Timestamp>().unwrap());
+    }
+
+    #[test]
+    fn dst_fold_earlier_unless_bound() {
+        let tz = berlin();
+        // 2026-10-25 02:30 happens twice: at 00:30Z (+02:00) and 01:30Z (+01:00)
+        let first = parse_timestamp("2026-10-25 02:30:00", &tz, None).unwrap();
+        assert_eq!(first, "2026-10-25T00:30:00Z".parse::<Timestamp>().unwrap());
+        // a stop that would lie before its start takes the later instant
+        let start = parse_timestamp("2026-10-25 02:59:00", &tz, None).unwrap();
+        let stop = parse_timestamp("2026-10-25 02:01:00", &tz, Some(start)).unwrap();
+        assert_eq!(stop, "2026-10-25T01:01:00Z".parse::<Timestamp>().unwrap());
+        assert!(stop > start);
+    }
+
+    #[test]
+    fn formats_in_zone() {
+        let ts: Timestamp = "2026-07-01T10:00:00Z".parse().unwrap();
+        assert_eq!(rfc3339(ts, &berlin()), "2026-07-01T12:00:00+02:00");
+        assert_eq!(rfc3339(ts, &TimeZone::UTC), "2026-07-01T10:00:00+00:00");
+    }
+}
