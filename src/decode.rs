@@ -66,11 +66,30 @@ pub fn utf8_reader<R: Read + 'static>(inner: R, enc: TextEncoding) -> Box<dyn Bu
 }
 
 /// Reads a whole (small) text file, decoded. For directory files, not journals.
+///
+/// With [`TextEncoding::Auto`] a file without a BOM that is not valid UTF-8 is read as
+/// Windows-1252: hand-kept files saved by Excel on Windows are, and a typo there should not
+/// turn "Müller" into "M�ller".
 pub fn read_to_string(path: &std::path::Path, enc: TextEncoding) -> io::Result<String> {
-    let f = std::fs::File::open(path)?;
+    let bytes = std::fs::read(path)?;
+    Ok(decode_bytes(&bytes, enc))
+}
+
+/// Decodes a whole byte buffer (see [`read_to_string`]).
+pub fn decode_bytes(bytes: &[u8], enc: TextEncoding) -> String {
+    let has_bom = bytes.starts_with(b"\xef\xbb\xbf")
+        || bytes.starts_with(b"\xff\xfe")
+        || bytes.starts_with(b"\xfe\xff");
+    let enc = if enc == TextEncoding::Auto && !has_bom && std::str::from_utf8(bytes).is_err() {
+        TextEncoding::Windows1252
+    } else {
+        enc
+    };
     let mut s = String::new();
-    utf8_reader(f, enc).read_to_string(&mut s)?;
-    Ok(s)
+    utf8_reader(io::Cursor::new(bytes.to_vec()), enc)
+        .read_to_string(&mut s)
+        .expect("decoding from memory cannot fail");
+    s
 }
 
 #[cfg(test)]
@@ -101,6 +120,18 @@ mod tests {
         for (bytes, enc, want) in cases {
             assert_eq!(decode(bytes, *enc), *want, "{bytes:?} as {enc:?}");
         }
+    }
+
+    #[test]
+    fn whole_files_fall_back_to_windows_1252() {
+        assert_eq!(decode_bytes(b"M\xfcller", TextEncoding::Auto), "Müller");
+        assert_eq!(decode_bytes(b"M\xc3\xbcller", TextEncoding::Auto), "Müller");
+        assert_eq!(decode_bytes(b"\xff\xfeM\x00", TextEncoding::Auto), "M");
+        // an explicit UTF-8 keeps replacing
+        assert_eq!(
+            decode_bytes(b"M\xfcller", TextEncoding::Utf8),
+            "M\u{fffd}ller"
+        );
     }
 
     #[test]

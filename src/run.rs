@@ -68,7 +68,9 @@ pub struct Loaded {
 }
 
 pub fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, String> {
-    let enc = config.encoding;
+    // directory files are kept by hand: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252,
+    // whatever the journals' encoding is
+    let enc = TextEncoding::Auto;
     let mut problems = 0u64;
     let mut report = |e: &dyn std::fmt::Display, problems: &mut u64| {
         *problems += 1;

@@ -4,7 +4,6 @@
 //! Every reader yields [`Item`]s: an entry, a row that is deliberately not an entry (with the
 //! reason, so nothing vanishes silently), or a row error with its file and line.
 
-#[path = "asterisk_stub.rs"]
 pub mod asterisk;
 pub mod detect;
 mod model;
