@@ -50,6 +50,7 @@ pub struct Assembler<'a> {
     done_chains: HashMap<String, Timestamp>,
     done_entries: HashMap<String, Timestamp>,
     since_flush: usize,
+    flush_every: usize,
 }
 
 impl<'a> Assembler<'a> {
@@ -62,7 +63,14 @@ impl<'a> Assembler<'a> {
             done_chains: HashMap::new(),
             done_entries: HashMap::new(),
             since_flush: 0,
+            flush_every: 4096,
         }
+    }
+
+    /// Tries to hand out chains after every `n` entries (default 4096). Tests use small values.
+    pub fn flush_every(mut self, n: usize) -> Self {
+        self.flush_every = n.max(1);
+        self
     }
 
     /// Adds an incoming phone entry. Returns chains that are now closed (in start order).
@@ -90,7 +98,7 @@ impl<'a> Assembler<'a> {
         self.open_ids.insert(entry.connection_id.clone());
         self.open.push(entry);
         self.since_flush += 1;
-        if self.since_flush >= 4096 {
+        if self.since_flush >= self.flush_every {
             self.since_flush = 0;
             let horizon = self
                 .watermark
