@@ -271,39 +271,65 @@ pub fn summary(err: &mut dyn Write, stats: &Stats, extra: &str) {
     let _ = writeln!(err, "unanswered: {}", parts.join("; "));
 }
 
-fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
-    let config = match load_config(&args.common.config, Some(&args.input)) {
-        Ok(c) => c,
-        Err(e) => return fatal(&mut env, e),
-    };
-    let now = match resolve_now(&args.input, &config, env.clock) {
-        Ok(n) => n,
-        Err(e) => return fatal(&mut env, e),
-    };
+/// Everything a command that reads journals needs, loaded.
+pub struct Prepared {
+    pub config: Config,
+    pub now: Timestamp,
+    pub lookup: Lookup,
+    pub history: History,
+    /// Problems so far (directory rows, journals that could not be opened).
+    pub problems: u64,
+    pub sources: Vec<Sources>,
+}
+
+/// Loads configuration, directory, state history and opens the journals. `Err` is the exit
+/// code of a fatal problem, already reported.
+pub fn prepare(
+    config_path: &Path,
+    input: &InputArgs,
+    env: &mut Env<'_>,
+) -> Result<Prepared, ExitCode> {
+    let config = load_config(config_path, Some(input)).map_err(|e| fatal(env, e))?;
+    let now = resolve_now(input, &config, env.clock).map_err(|e| fatal(env, e))?;
     let Loaded {
         lookup,
         mut history,
         problems,
-    } = match load_directory(&config, env.stderr) {
-        Ok(l) => l,
-        Err(e) => return fatal(&mut env, e),
-    };
-    let state = match crate::state::State::open_read_only(&config.state_path) {
-        Ok(s) => s,
-        Err(e) => return fatal(&mut env, e),
-    };
-    if let Some(state) = &state {
-        if let Err(e) = state.load_history(&mut history) {
-            return fatal(&mut env, e);
-        }
+    } = load_directory(&config, env.stderr).map_err(|e| fatal(env, e))?;
+    if let Some(state) =
+        crate::state::State::open_read_only(&config.state_path).map_err(|e| fatal(env, e))?
+    {
+        state
+            .load_history(&mut history)
+            .map_err(|e| fatal(env, e))?;
     }
     let mut stdin = Some(std::mem::replace(
         &mut env.stdin,
         Box::new(std::io::empty()),
     ));
-    let (sources, failed) = match open_journals(&args.input, &config, &mut stdin, env.stderr) {
-        Ok(s) => s,
-        Err(e) => return fatal(&mut env, e),
+    let (sources, failed) =
+        open_journals(input, &config, &mut stdin, env.stderr).map_err(|e| fatal(env, e))?;
+    Ok(Prepared {
+        config,
+        now,
+        lookup,
+        history,
+        problems: problems + failed,
+        sources,
+    })
+}
+
+fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
+    let Prepared {
+        config,
+        now,
+        lookup,
+        mut history,
+        problems,
+        sources,
+    } = match prepare(&args.common.config, &args.input, &mut env) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let tz = config.rules.time_zone.clone();
     let mut table = explain::Table::default();
@@ -334,14 +360,11 @@ fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
     if !args.json && table_print(&table, env.stdout).is_err() {
         write_failed = true;
     }
-    let bad = stats.rejected + stats.late + failed + problems;
+    let bad = stats.rejected + stats.late + problems;
     if args.verbose || bad > 0 {
         summary(env.stderr, &stats, "");
     }
-    if write_failed {
-        return ExitCode::Partial;
-    }
-    if bad > 0 {
+    if write_failed || bad > 0 {
         ExitCode::Partial
     } else {
         ExitCode::Success
@@ -362,7 +385,7 @@ fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
         Err(e) => return fatal(&mut env, e),
     };
     let mut problems = loaded.problems;
-    problems += crate::render::check(&config, env.stderr);
+    problems += crate::render::check(&config, &loaded.lookup, env.stderr);
     if problems > 0 {
         let _ = writeln!(env.stderr, "unanswered: {problems} problem(s) found");
         return ExitCode::Partial;

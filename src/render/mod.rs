@@ -1,10 +1,370 @@
-//! Rendering: verdicts → mails.
+//! Rendering: verdicts → mails. Templates (XSLT 1.0 through the system libxslt) turn the
+//! document of [`document`] into HTML, text and a subject; [`mail`] wraps them into MIME.
 
+pub mod document;
+pub mod language;
+pub mod mail;
+pub mod xslt;
+
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
+use language::Language;
+use xslt::Stylesheet;
+
+/// The template files, built in or in `templates = "DIR"`.
+pub const TEMPLATE_FILES: [&str; 3] = ["mail.html.xsl", "mail.txt.xsl", "subject.xsl"];
+
+const BUILT_IN_TEMPLATES: [(&str, &str); 3] = [
+    ("mail.html.xsl", include_str!("../../xsl/mail.html.xsl")),
+    ("mail.txt.xsl", include_str!("../../xsl/mail.txt.xsl")),
+    ("subject.xsl", include_str!("../../xsl/subject.xsl")),
+];
+
+/// The compiled templates.
+pub struct Templates {
+    html: Stylesheet,
+    text: Stylesheet,
+    subject: Stylesheet,
+    /// The text of each template, for the string keys they use.
+    sources: Vec<(String, String)>,
+}
+
+/// A rendered mail body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+impl Templates {
+    /// Compiles the built-in templates, or those of `dir`. Every problem is returned.
+    pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut sheets = Vec::new();
+        let mut sources = Vec::new();
+        for (name, built_in) in BUILT_IN_TEMPLATES {
+            let result = match dir {
+                None => {
+                    sources.push((name.to_string(), built_in.to_string()));
+                    Stylesheet::compile(
+                        built_in.as_bytes(),
+                        &format!("(built-in) xsl/{name}"),
+                        None,
+                    )
+                }
+                Some(d) => {
+                    let path: PathBuf = d.join(name);
+                    sources.push((
+                        path.display().to_string(),
+                        std::fs::read_to_string(&path).unwrap_or_default(),
+                    ));
+                    Stylesheet::from_file(&path)
+                }
+            };
+            match result {
+                Ok(s) => sheets.push(s),
+                Err(e) => errors.push(format!("template {name}: {e}")),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut it = sheets.into_iter();
+        Ok(Templates {
+            html: it.next().expect("three"),
+            text: it.next().expect("three"),
+            subject: it.next().expect("three"),
+            sources,
+        })
+    }
+
+    /// Renders one document.
+    pub fn render(&self, doc: &str) -> Result<Rendered, String> {
+        let run = |s: &Stylesheet, what: &str| {
+            s.transform(doc.as_bytes(), &[])
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .map_err(|e| format!("template {what}: {e}"))
+        };
+        let html = run(&self.html, "mail.html.xsl")?;
+        let text = run(&self.text, "mail.txt.xsl")?;
+        let subject = run(&self.subject, "subject.xsl")?;
+        let subject: String = document::clean(&subject)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let subject: String = subject.chars().take(200).collect();
+        Ok(Rendered {
+            subject,
+            html,
+            text: text.replace("\r\n", "\n"),
+        })
+    }
+
+    /// The string keys the templates look up (`@key='…'`).
+    pub fn string_keys(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (file, text) in &self.sources {
+            for quote in ['\'', '"'] {
+                let pat = format!("@key={quote}");
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find(&pat) {
+                    rest = &rest[i + pat.len()..];
+                    if let Some(end) = rest.find(quote) {
+                        let key = &rest[..end];
+                        if !key.is_empty() && !out.iter().any(|(k, _): &(String, String)| k == key)
+                        {
+                            out.push((key.to_string(), file.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Languages and templates, loaded and cross-checked for a configuration.
+pub struct Renderer {
+    pub templates: Templates,
+    pub languages: BTreeMap<String, Language>,
+}
+
+impl Renderer {
+    /// Loads templates and languages; every problem is returned (file, line, key).
+    pub fn load(config: &Config) -> Result<Renderer, Vec<String>> {
+        let mut errors = Vec::new();
+        let templates = Templates::load(config.templates.as_deref());
+        let languages = language::load_all(config.languages.as_deref());
+        let (templates, languages) = match (templates, languages) {
+            (Ok(t), Ok(l)) => (t, l),
+            (t, l) => {
+                if let Err(e) = t {
+                    errors.extend(e);
+                }
+                if let Err(e) = l {
+                    errors.extend(e);
+                }
+                return Err(errors);
+            }
+        };
+        if !languages.contains_key(&config.language) {
+            errors.push(format!(
+                "{}: key `language`: {:?} is not offered; the languages are: {}",
+                config.path.display(),
+                config.language,
+                languages.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let keys = templates.string_keys();
+        for (code, lang) in &languages {
+            for (key, file) in &keys {
+                if lang.string(key).is_none() {
+                    errors.push(format!(
+                        "language {code}: string `{key}` (used by {file}) is missing"
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(Renderer {
+                templates,
+                languages,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The language of a user: their own when offered, else the configured one.
+    pub fn language_for(&self, wanted: Option<&str>, default: &str) -> &Language {
+        wanted
+            .and_then(|w| self.languages.get(w))
+            .or_else(|| self.languages.get(default))
+            .or_else(|| self.languages.values().next())
+            .expect("at least one language is loaded")
+    }
+}
 
 /// Checks templates and languages; returns the number of problems written to `err`.
-pub fn check(_config: &Config, _err: &mut dyn Write) -> u64 {
-    0
+pub fn check(config: &Config, lookup: &crate::lookup::Lookup, err: &mut dyn Write) -> u64 {
+    match Renderer::load(config) {
+        Ok(r) => {
+            let mut n = 0;
+            for u in lookup.users() {
+                if let Some(l) = &u.language {
+                    if !r.languages.contains_key(l) {
+                        n += 1;
+                        let _ = writeln!(
+                            err,
+                            "user {}: language {l:?} is not offered (mails use {:?}); the languages are: {}",
+                            u.user,
+                            config.language,
+                            r.languages.keys().cloned().collect::<Vec<_>>().join(", ")
+                        );
+                    }
+                }
+            }
+            n
+        }
+        Err(errors) => {
+            for e in &errors {
+                let _ = writeln!(err, "{e}");
+            }
+            errors.len() as u64
+        }
+    }
+}
+
+/// A composed mail, ready to deliver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub message_id: String,
+    pub user: String,
+    pub email: String,
+    /// The chains it tells about (what the state records as notified).
+    pub chains: Vec<String>,
+    pub subject: String,
+    /// RFC 5322 with CRLF line ends.
+    pub bytes: Vec<u8>,
+}
+
+/// What composing needs from the configuration.
+pub struct MailSettings<'a> {
+    pub mode: crate::config::Mode,
+    pub from: &'a lettre::message::Mailbox,
+    pub language: &'a str,
+    pub time_zone: &'a jiff::tz::TimeZone,
+    pub time_zone_name: &'a str,
+    pub link_prefix: &'a str,
+    pub attach_vcard: bool,
+    pub caller_as_sender: bool,
+}
+
+impl MailSettings<'_> {
+    /// Settings from a configuration; `from` is parsed by the caller (see [`mail::parse_from`]).
+    pub fn of<'a>(config: &'a Config, from: &'a lettre::message::Mailbox) -> MailSettings<'a> {
+        MailSettings {
+            mode: config.mode,
+            from,
+            language: &config.language,
+            time_zone: &config.rules.time_zone,
+            time_zone_name: &config.time_zone_name,
+            link_prefix: &config.link_prefix,
+            attach_vcard: config.attach_vcard,
+            caller_as_sender: config.caller_as_sender,
+        }
+    }
+}
+
+impl Renderer {
+    /// Renders and composes one planned mail.
+    pub fn compose(
+        &self,
+        plan: &mail::Plan,
+        verdicts: &[crate::policy::Verdict],
+        lookup: &crate::lookup::Lookup,
+        settings: &MailSettings<'_>,
+        now: jiff::Timestamp,
+    ) -> Result<Outgoing, String> {
+        let calls: Vec<&crate::policy::Verdict> =
+            plan.calls.iter().map(|&i| &verdicts[i]).collect();
+        let fallback;
+        let user = match lookup.user(&plan.user) {
+            Some(u) => u,
+            None => {
+                fallback = crate::lookup::UserInfo::new(&plan.user, Some(&plan.email), &[]);
+                &fallback
+            }
+        };
+        let language = self.language_for(user.language.as_deref(), settings.language);
+        let (tz, tz_name) = match &user.time_zone {
+            Some(tz) => (
+                tz.clone(),
+                tz.iana_name()
+                    .unwrap_or(settings.time_zone_name)
+                    .to_string(),
+            ),
+            None => (
+                settings.time_zone.clone(),
+                settings.time_zone_name.to_string(),
+            ),
+        };
+        // one vCard per distinct known caller
+        let mut vcards: Vec<(String, String)> = Vec::new();
+        let mut vcard_of_call: Vec<Option<String>> = Vec::new();
+        for v in &calls {
+            let card = if settings.attach_vcard {
+                mail::caller_vcard(v, lookup)
+            } else {
+                None
+            };
+            match card {
+                Some((file, text)) => {
+                    let file = match vcards.iter().find(|(_, t)| *t == text) {
+                        Some((f, _)) => f.clone(),
+                        None => {
+                            let mut f = file;
+                            if vcards.iter().any(|(x, _)| *x == f) {
+                                f = format!(
+                                    "{}-{}.vcf",
+                                    f.trim_end_matches(".vcf"),
+                                    vcards.len() + 1
+                                );
+                            }
+                            vcards.push((f.clone(), text));
+                            f
+                        }
+                    };
+                    vcard_of_call.push(Some(file));
+                }
+                None => vcard_of_call.push(None),
+            }
+        }
+        let doc = document::build(&document::Input {
+            per_call: settings.mode == crate::config::Mode::PerCall,
+            recipient: user,
+            email: &plan.email,
+            language,
+            time_zone: &tz,
+            time_zone_name: &tz_name,
+            link_prefix: settings.link_prefix,
+            now,
+            calls: &calls,
+            lookup,
+            vcards: &vcard_of_call,
+        });
+        let rendered = self.templates.render(&doc)?;
+        let chains: Vec<String> = calls.iter().map(|v| v.facts.id.clone()).collect();
+        let chain_refs: Vec<&str> = chains.iter().map(String::as_str).collect();
+        let message_id = mail::message_id(&chain_refs, &user.user, &settings.from.email);
+        let to = mail::mailbox(&user.name, &plan.email)?;
+        let caller_sender = if settings.caller_as_sender {
+            mail::caller_sender(&calls)
+        } else {
+            None
+        };
+        let bytes = mail::compose(
+            &mail::Envelope {
+                from: settings.from,
+                to,
+                message_id: message_id.clone(),
+                date: now,
+                caller_sender,
+                vcards,
+            },
+            &rendered,
+        )?;
+        Ok(Outgoing {
+            message_id,
+            user: user.user.clone(),
+            email: plan.email.clone(),
+            chains,
+            subject: rendered.subject,
+            bytes,
+        })
+    }
 }

@@ -1,0 +1,326 @@
+//! The XML document a template receives (see `xsl/README.md`). Every value is escaped, and
+//! characters XML 1.0 cannot carry (most control characters) are dropped, so nothing from the
+//! journal can change the document's structure.
+
+use std::fmt::Write as _;
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::lookup::{ContactInfo, Lookup, UserInfo};
+use crate::numbers::NumberPlan;
+use crate::policy::Verdict;
+use crate::render::language::Language;
+
+/// Keeps only characters that XML 1.0 allows, and turns line breaks and tabs into spaces
+/// (no value of ours spans lines).
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c })
+        .filter(|&c| {
+            matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+                && !matches!(c, '\u{7F}'..='\u{9F}')
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Escapes text for an element or an attribute value.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in clean(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A small XML writer: elements with escaped attributes and text.
+#[derive(Default)]
+pub struct Xml {
+    out: String,
+}
+
+impl Xml {
+    pub fn new() -> Xml {
+        Xml {
+            out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
+        }
+    }
+
+    fn attrs(&mut self, attrs: &[(&str, &str)]) {
+        for (k, v) in attrs {
+            let _ = write!(self.out, " {k}=\"{}\"", escape(v));
+        }
+    }
+
+    pub fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.attrs(attrs);
+        self.out.push('>');
+    }
+
+    pub fn close(&mut self, name: &str) {
+        let _ = write!(self.out, "</{name}>");
+    }
+
+    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.attrs(attrs);
+        self.out.push_str("/>");
+    }
+
+    pub fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+        self.open(name, attrs);
+        self.out.push_str(&escape(text));
+        self.close(name);
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// What the document is built from.
+pub struct Input<'a> {
+    pub per_call: bool,
+    pub recipient: &'a UserInfo,
+    pub email: &'a str,
+    pub language: &'a Language,
+    pub time_zone: &'a TimeZone,
+    pub time_zone_name: &'a str,
+    pub link_prefix: &'a str,
+    pub now: Timestamp,
+    pub calls: &'a [&'a Verdict],
+    pub lookup: &'a Lookup,
+    /// File name of the vCard attached for each call (None: none attached).
+    pub vcards: &'a [Option<String>],
+}
+
+fn number_attrs(plan: &NumberPlan, raw: &str, prefix: &str) -> Vec<(&'static str, String)> {
+    let dial = plan.dial_string(raw);
+    let e164 = match plan.normalise(raw) {
+        Some(crate::numbers::Number::E164(s)) => s,
+        _ => String::new(),
+    };
+    let href = match (&dial, prefix.is_empty()) {
+        (Some(d), false) => format!("{prefix}{d}"),
+        _ => String::new(),
+    };
+    vec![
+        ("dialled", raw.to_string()),
+        ("e164", e164),
+        ("display", clean(raw)),
+        ("href", href),
+    ]
+}
+
+fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Builds the document for one mail.
+pub fn build(input: &Input<'_>) -> String {
+    let mut x = Xml::new();
+    let tz = input.time_zone;
+    let generated = crate::time::rfc3339(input.now, tz);
+    x.open(
+        "notification",
+        &[
+            ("mode", if input.per_call { "per-call" } else { "digest" }),
+            ("generated", &generated),
+            ("product", "unanswered"),
+            ("version", env!("CARGO_PKG_VERSION")),
+        ],
+    );
+    let r = input.recipient;
+    x.empty(
+        "recipient",
+        &[
+            ("user", &r.user),
+            ("name", &r.name),
+            ("email", input.email),
+            ("language", &input.language.code),
+            ("time-zone", input.time_zone_name),
+        ],
+    );
+    x.text("link-prefix", &[], input.link_prefix);
+    x.open("strings", &[("language", &input.language.code)]);
+    for (k, v) in &input.language.strings {
+        x.text("string", &[("key", k)], v);
+    }
+    x.close("strings");
+    let count = input.calls.len().to_string();
+    x.open("calls", &[("count", &count)]);
+    let today = input.now.to_zoned_datetime(tz.clone()).date();
+    let plan = &input.lookup.plan;
+    let name_of = |user: &str| {
+        input
+            .lookup
+            .user(user)
+            .map_or(user.to_string(), |u| u.name.clone())
+    };
+    for (i, v) in input.calls.iter().enumerate() {
+        let f = &v.facts;
+        let index = (i + 1).to_string();
+        x.open(
+            "call",
+            &[
+                ("chain", &f.id),
+                ("index", &index),
+                ("answered", if f.answered { "true" } else { "false" }),
+                (
+                    "redirected",
+                    if f.redirected_from.is_some() {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                ),
+            ],
+        );
+        let z = f.start.to_zoned_datetime(tz.clone());
+        let dt = z.datetime();
+        let day = z.date();
+        let relative = if day == today {
+            "today"
+        } else if day.tomorrow().ok() == Some(today) {
+            "yesterday"
+        } else {
+            "earlier"
+        };
+        x.empty(
+            "arrival",
+            &[
+                ("iso", &crate::time::rfc3339(f.start, tz)),
+                ("date", &input.language.format_key("date", dt)),
+                ("time", &input.language.format_key("time", dt)),
+                ("weekday", &input.language.format("%A", dt)),
+                ("date-long", &input.language.format_key("date-long", dt)),
+                ("relative-day", relative),
+            ],
+        );
+        let c = &v.caller;
+        let hidden = c.number.is_none();
+        let known = c.name.is_some() || c.company.is_some();
+        x.open(
+            "caller",
+            &[
+                ("hidden", if hidden { "true" } else { "false" }),
+                ("known", if known { "true" } else { "false" }),
+            ],
+        );
+        if !hidden {
+            let attrs = number_attrs(plan, &c.raw, input.link_prefix);
+            x.empty("number", &as_refs(&attrs));
+            if let Some(n) = &c.name {
+                x.text("name", &[], n);
+            }
+            if let Some(co) = &c.company {
+                if c.name.as_deref() != Some(co.as_str()) {
+                    x.text("company", &[], co);
+                }
+            }
+            if let Some(e) = &c.email {
+                x.text("email", &[], e);
+            }
+            if let Some(ContactInfo { phones, .. }) = &c.contact {
+                let own = c.number.clone();
+                for (p, kind) in phones {
+                    if plan.normalise(p) == own {
+                        continue;
+                    }
+                    let mut attrs = number_attrs(plan, p, input.link_prefix);
+                    attrs.retain(|(k, _)| *k != "dialled");
+                    attrs.push(("kind", kind.clone()));
+                    x.empty("other-number", &as_refs(&attrs));
+                }
+            }
+        }
+        x.close("caller");
+        let secs = f.ring_seconds.to_string();
+        let unit = input.language.string("seconds-unit").unwrap_or("s");
+        x.empty(
+            "ring",
+            &[("seconds", &secs), ("text", &format!("{secs} {unit}"))],
+        );
+        x.open("rang", &[]);
+        let mut rang: Vec<&String> = f.participants.iter().collect();
+        if let Some(a) = &f.answered_by {
+            if !rang.contains(&a) && input.lookup.user(a).is_some() {
+                rang.push(a);
+            }
+        }
+        for u in rang {
+            let answered = !f.not_answered.contains(u);
+            x.empty(
+                "user",
+                &[
+                    ("user", u),
+                    ("name", &name_of(u)),
+                    ("answered", if answered { "true" } else { "false" }),
+                    (
+                        "recipient",
+                        if u.eq_ignore_ascii_case(&r.user) {
+                            "true"
+                        } else {
+                            "false"
+                        },
+                    ),
+                ],
+            );
+        }
+        x.close("rang");
+        if let Some(a) = &f.answered_by {
+            x.empty("answered-by", &[("user", a), ("name", &name_of(a))]);
+        }
+        if let Some(from) = &f.redirected_from {
+            let owner = plan
+                .normalise(from)
+                .and_then(|n| input.lookup.user_by_line(&n))
+                .map(|u| u.name.clone())
+                .unwrap_or_default();
+            x.empty("redirected-from", &[("number", from), ("name", &owner)]);
+        }
+        if let Some(Some(file)) = input.vcards.get(i) {
+            x.empty("vcard", &[("file", file)]);
+        }
+        x.close("call");
+    }
+    x.close("calls");
+    x.close("notification");
+    x.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_and_cleaning() {
+        assert_eq!(escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
+        assert_eq!(
+            clean("Evil\r\nBcc: x\u{0}\u{1}\u{7f}\u{85}"),
+            "Evil  Bcc: x"
+        );
+        assert_eq!(clean(" Müller 😀 "), "Müller 😀");
+        let mut x = Xml::new();
+        x.text("name", &[("k", "\"><script>")], "</name><injected/>");
+        let s = x.finish();
+        assert!(
+            s.ends_with(
+                "<name k=\"&quot;&gt;&lt;script&gt;\">&lt;/name&gt;&lt;injected/&gt;</name>"
+            ),
+            "{s}"
+        );
+    }
+}

@@ -1,0 +1,762 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  unanswered - default HTML mail.
+
+  Input: the <notification> document described in xsl/README.md.
+  Output: one HTML page built for mail programs: tables for layout, inline
+  styles, widths also as attributes, no images, no scripts, no web fonts.
+  Every value from the document goes through normal output escaping; nothing
+  here uses disable-output-escaping.
+
+  The file is self-contained on purpose (the built-in copy is compiled
+  without an include directory), so the helpers at the end are repeated in
+  mail.txt.xsl and subject.xsl.
+-->
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+
+  <xsl:output method="html" encoding="UTF-8" indent="no"
+              doctype-system="about:legacy-compat"/>
+
+  <xsl:strip-space elements="*"/>
+
+  <!-- the strings of the recipient's language, by key -->
+  <xsl:key name="string" match="/notification/strings/string" use="@key"/>
+
+  <xsl:variable name="n" select="/notification"/>
+  <xsl:variable name="calls" select="$n/calls/call"/>
+  <xsl:variable name="count" select="count($calls)"/>
+  <xsl:variable name="prefix" select="normalize-space($n/link-prefix)"/>
+
+  <xsl:variable name="lang">
+    <xsl:choose>
+      <xsl:when test="normalize-space($n/strings/@language) != ''">
+        <xsl:value-of select="normalize-space($n/strings/@language)"/>
+      </xsl:when>
+      <xsl:when test="normalize-space($n/recipient/@language) != ''">
+        <xsl:value-of select="normalize-space($n/recipient/@language)"/>
+      </xsl:when>
+      <xsl:otherwise>en</xsl:otherwise>
+    </xsl:choose>
+  </xsl:variable>
+
+  <xsl:variable name="dir">
+    <xsl:choose>
+      <xsl:when test="normalize-space(key('string', 'text-direction')) = 'rtl'">rtl</xsl:when>
+      <xsl:otherwise>ltr</xsl:otherwise>
+    </xsl:choose>
+  </xsl:variable>
+  <!-- the side where lines start, for align attributes and text-align -->
+  <xsl:variable name="start">
+    <xsl:choose>
+      <xsl:when test="$dir = 'rtl'">right</xsl:when>
+      <xsl:otherwise>left</xsl:otherwise>
+    </xsl:choose>
+  </xsl:variable>
+  <xsl:variable name="end">
+    <xsl:choose>
+      <xsl:when test="$dir = 'rtl'">left</xsl:when>
+      <xsl:otherwise>right</xsl:otherwise>
+    </xsl:choose>
+  </xsl:variable>
+
+  <!-- look -->
+  <xsl:variable name="font">-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,'Helvetica Neue',Helvetica,Arial,sans-serif</xsl:variable>
+  <xsl:variable name="page-bg">#f2f4f7</xsl:variable>
+  <xsl:variable name="card-bg">#ffffff</xsl:variable>
+  <xsl:variable name="border">#d0d5dd</xsl:variable>
+  <xsl:variable name="rule">#eaecf0</xsl:variable>
+  <xsl:variable name="ink">#101828</xsl:variable>
+  <xsl:variable name="muted">#475467</xsl:variable>
+  <xsl:variable name="accent">#175cd3</xsl:variable>
+  <xsl:variable name="ok-bg">#ecfdf3</xsl:variable>
+  <xsl:variable name="ok-ink">#05603a</xsl:variable>
+  <xsl:variable name="note-bg">#f2f4f7</xsl:variable>
+  <xsl:variable name="note-ink">#344054</xsl:variable>
+
+  <xsl:variable name="headline">
+    <xsl:choose>
+      <xsl:when test="$count = 1">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'headline-one'"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'headline-many'"/>
+          <xsl:with-param name="count" select="$count"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:variable>
+
+  <!-- ================================================================== -->
+  <!-- page                                                               -->
+  <!-- ================================================================== -->
+
+  <xsl:template match="/">
+    <html lang="{$lang}" dir="{$dir}">
+      <head>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <meta name="x-apple-disable-message-reformatting" content=""/>
+        <meta name="color-scheme" content="light"/>
+        <meta name="supported-color-schemes" content="light"/>
+        <xsl:if test="$prefix = ''">
+          <!-- numbers are meant to be plain text: ask phones not to link them -->
+          <meta name="format-detection" content="telephone=no"/>
+        </xsl:if>
+        <title><xsl:value-of select="$headline"/></title>
+        <style type="text/css">
+          body { margin: 0; padding: 0; }
+          a[x-apple-data-detectors] { color: inherit !important; text-decoration: none !important; }
+          @media only screen and (max-width: 620px) {
+            .ua-container { width: 100% !important; }
+            .ua-gutter { padding-left: 12px !important; padding-right: 12px !important; }
+            .ua-card { padding: 18px 16px !important; }
+            .ua-label, .ua-value { display: block !important; width: auto !important; }
+            .ua-label { padding-bottom: 0 !important; }
+            .ua-value { padding-top: 2px !important; border-top: 0 !important; }
+            .ua-button { width: 100% !important; }
+            .ua-button a { display: block !important; text-align: center !important; }
+            .ua-headline { font-size: 22px !important; line-height: 28px !important; }
+          }
+        </style>
+      </head>
+      <body bgcolor="{$page-bg}" style="margin:0;padding:0;background-color:{$page-bg};-webkit-text-size-adjust:100%;-ms-text-size-adjust:100%;">
+        <xsl:call-template name="preheader"/>
+        <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"
+               bgcolor="{$page-bg}" style="width:100%;background-color:{$page-bg};border-collapse:collapse;">
+          <tr>
+            <td align="center" class="ua-gutter" style="padding:24px 16px 32px 16px;">
+              <table role="presentation" class="ua-container" width="600" cellpadding="0" cellspacing="0" border="0"
+                     style="width:600px;max-width:600px;border-collapse:separate;">
+                <xsl:call-template name="header"/>
+                <xsl:for-each select="$calls">
+                  <xsl:call-template name="card"/>
+                </xsl:for-each>
+                <xsl:call-template name="footer"/>
+              </table>
+            </td>
+          </tr>
+        </table>
+      </body>
+    </html>
+  </xsl:template>
+
+  <!-- hidden preview text: what mail programs show next to the subject -->
+  <xsl:template name="preheader">
+    <div style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;color:{$page-bg};">
+      <xsl:choose>
+        <xsl:when test="$count = 1">
+          <xsl:for-each select="$calls[1]">
+            <xsl:call-template name="text">
+              <xsl:with-param name="key" select="'preheader-one'"/>
+              <xsl:with-param name="caller">
+                <xsl:call-template name="caller-label">
+                  <xsl:with-param name="style" select="'full'"/>
+                  <xsl:with-param name="max" select="60"/>
+                </xsl:call-template>
+              </xsl:with-param>
+              <xsl:with-param name="when">
+                <xsl:call-template name="when"/>
+              </xsl:with-param>
+            </xsl:call-template>
+          </xsl:for-each>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:call-template name="text">
+            <xsl:with-param name="key" select="'preheader-many'"/>
+            <xsl:with-param name="count" select="$count"/>
+            <xsl:with-param name="callers">
+              <xsl:call-template name="caller-list">
+                <xsl:with-param name="max" select="40"/>
+              </xsl:call-template>
+            </xsl:with-param>
+          </xsl:call-template>
+        </xsl:otherwise>
+      </xsl:choose>
+      <!-- keeps mail programs from filling the preview with the body text -->
+      <xsl:text>&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;&#160;&#8204;</xsl:text>
+    </div>
+  </xsl:template>
+
+  <xsl:template name="header">
+    <tr>
+      <td align="{$start}" style="padding:4px 4px 20px 4px;font-family:{$font};text-align:{$start};">
+        <div style="font-size:13px;line-height:18px;font-weight:600;letter-spacing:0.06em;text-transform:uppercase;color:{$muted};">
+          <xsl:call-template name="text">
+            <xsl:with-param name="key" select="'brand'"/>
+          </xsl:call-template>
+        </div>
+        <h1 class="ua-headline" style="margin:6px 0 0 0;padding:0;font-family:{$font};font-size:26px;line-height:32px;font-weight:700;color:{$ink};">
+          <xsl:value-of select="$headline"/>
+        </h1>
+      </td>
+    </tr>
+  </xsl:template>
+
+  <!-- ================================================================== -->
+  <!-- one call (context: call)                                           -->
+  <!-- ================================================================== -->
+
+  <xsl:template name="card">
+    <xsl:variable name="c" select="caller"/>
+    <xsl:variable name="hidden" select="$c/@hidden = 'true'"/>
+    <xsl:variable name="has-name" select="normalize-space($c/name) != ''"/>
+    <xsl:variable name="has-company" select="normalize-space($c/company) != ''"/>
+    <xsl:variable name="has-number" select="not($hidden) and $c/number and normalize-space($c/number/@display) != ''"/>
+    <tr>
+      <td style="padding:0 0 16px 0;">
+        <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="{$card-bg}"
+               style="width:100%;background-color:{$card-bg};border:1px solid {$border};border-radius:10px;border-collapse:separate;">
+          <tr>
+            <td class="ua-card" align="{$start}" style="padding:22px 24px;font-family:{$font};text-align:{$start};color:{$ink};">
+
+              <!-- when, and the answered mark -->
+              <div style="font-size:14px;line-height:22px;color:{$muted};">
+                <span style="white-space:nowrap;"><xsl:call-template name="when"/></span>
+                <xsl:if test="@answered = 'true'">
+                  <xsl:text> &#160;</xsl:text>
+                  <span style="display:inline-block;padding:1px 8px;border-radius:10px;background-color:{$ok-bg};color:{$ok-ink};font-size:13px;line-height:20px;font-weight:600;">
+                    <xsl:call-template name="answered-text"/>
+                  </span>
+                </xsl:if>
+              </div>
+
+              <!-- who -->
+              <div style="margin-top:6px;font-size:20px;line-height:27px;font-weight:700;color:{$ink};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+                <xsl:call-template name="caller-label">
+                  <xsl:with-param name="style" select="'title'"/>
+                </xsl:call-template>
+              </div>
+              <xsl:if test="$has-name and $has-company">
+                <div style="margin-top:2px;font-size:15px;line-height:22px;color:{$muted};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+                  <xsl:value-of select="normalize-space($c/company)"/>
+                </div>
+              </xsl:if>
+              <xsl:if test="not($hidden) and not($has-name) and not($has-company) and $has-number">
+                <div style="margin-top:2px;font-size:15px;line-height:22px;color:{$muted};">
+                  <xsl:call-template name="text">
+                    <xsl:with-param name="key" select="'not-in-directory'"/>
+                  </xsl:call-template>
+                </div>
+              </xsl:if>
+
+              <!-- call back -->
+              <xsl:choose>
+                <xsl:when test="$hidden">
+                  <div style="margin-top:14px;padding:10px 12px;border-radius:6px;background-color:{$note-bg};font-size:14px;line-height:20px;color:{$note-ink};">
+                    <xsl:call-template name="text">
+                      <xsl:with-param name="key" select="'hidden-number-note'"/>
+                    </xsl:call-template>
+                  </div>
+                </xsl:when>
+                <xsl:when test="$has-number">
+                  <xsl:for-each select="$c/number">
+                    <xsl:call-template name="main-number">
+                      <xsl:with-param name="short" select="not($has-name) and not($has-company)"/>
+                    </xsl:call-template>
+                  </xsl:for-each>
+                </xsl:when>
+              </xsl:choose>
+
+              <!-- details -->
+              <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"
+                     style="width:100%;margin-top:16px;border-collapse:collapse;">
+                <xsl:for-each select="$c/other-number[normalize-space(@display) != '']">
+                  <xsl:call-template name="row">
+                    <xsl:with-param name="label">
+                      <xsl:call-template name="phone-kind"/>
+                    </xsl:with-param>
+                    <xsl:with-param name="value">
+                      <xsl:call-template name="number-link">
+                        <xsl:with-param name="link" select="not(translate(@kind, 'fax', 'FAX') = 'FAX')"/>
+                      </xsl:call-template>
+                    </xsl:with-param>
+                  </xsl:call-template>
+                </xsl:for-each>
+                <xsl:if test="normalize-space($c/email) != ''">
+                  <xsl:call-template name="row">
+                    <xsl:with-param name="label">
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'label-email'"/>
+                      </xsl:call-template>
+                    </xsl:with-param>
+                    <xsl:with-param name="value">
+                      <a href="mailto:{normalize-space($c/email)}" style="color:{$accent};text-decoration:underline;word-break:break-all;">
+                        <xsl:value-of select="normalize-space($c/email)"/>
+                      </a>
+                    </xsl:with-param>
+                  </xsl:call-template>
+                </xsl:if>
+                <xsl:if test="ring">
+                  <xsl:call-template name="row">
+                    <xsl:with-param name="label">
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'label-ring-time'"/>
+                      </xsl:call-template>
+                    </xsl:with-param>
+                    <xsl:with-param name="value">
+                      <xsl:call-template name="ring-text"/>
+                    </xsl:with-param>
+                  </xsl:call-template>
+                </xsl:if>
+                <xsl:if test="rang/user[not(@recipient = 'true')]">
+                  <xsl:call-template name="row">
+                    <xsl:with-param name="label">
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'label-rang'"/>
+                      </xsl:call-template>
+                    </xsl:with-param>
+                    <xsl:with-param name="value">
+                      <xsl:call-template name="others-rung"/>
+                    </xsl:with-param>
+                  </xsl:call-template>
+                </xsl:if>
+                <xsl:if test="redirected-from">
+                  <xsl:call-template name="row">
+                    <xsl:with-param name="label">
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'label-redirected-from'"/>
+                      </xsl:call-template>
+                    </xsl:with-param>
+                    <xsl:with-param name="value">
+                      <xsl:call-template name="redirected-text"/>
+                    </xsl:with-param>
+                  </xsl:call-template>
+                </xsl:if>
+              </table>
+
+              <xsl:if test="vcard">
+                <div style="margin-top:14px;font-size:13px;line-height:20px;color:{$note-ink};">
+                  <span style="display:inline-block;padding:2px 10px;border:1px solid {$border};border-radius:10px;background-color:{$note-bg};">
+                    <xsl:call-template name="text">
+                      <xsl:with-param name="key" select="'vcard-attached'"/>
+                    </xsl:call-template>
+                  </span>
+                </div>
+              </xsl:if>
+            </td>
+          </tr>
+        </table>
+      </td>
+    </tr>
+  </xsl:template>
+
+  <!-- the caller's number: a button when numbers are links, else large text (context: number) -->
+  <xsl:template name="main-number">
+    <!-- short: the number is already the title of the card -->
+    <xsl:param name="short" select="false()"/>
+    <xsl:variable name="display" select="normalize-space(@display)"/>
+    <xsl:choose>
+      <xsl:when test="$prefix != '' and starts-with(@href, $prefix) and string-length(@href) &gt; string-length($prefix)">
+        <table role="presentation" class="ua-button" cellpadding="0" cellspacing="0" border="0" style="margin-top:16px;border-collapse:separate;">
+          <tr>
+            <td align="center" bgcolor="{$accent}" style="border-radius:8px;background-color:{$accent};mso-padding-alt:12px 22px;">
+              <a href="{@href}" style="display:inline-block;padding:12px 22px;font-family:{$font};font-size:17px;line-height:22px;font-weight:600;color:#ffffff;text-decoration:none;border-radius:8px;white-space:nowrap;">
+                <xsl:choose>
+                  <xsl:when test="$short">
+                    <xsl:call-template name="text">
+                      <xsl:with-param name="key" select="'call-back-short'"/>
+                    </xsl:call-template>
+                  </xsl:when>
+                  <xsl:otherwise>
+                    <xsl:call-template name="text">
+                      <xsl:with-param name="key" select="'call-back'"/>
+                      <xsl:with-param name="number" select="$display"/>
+                    </xsl:call-template>
+                  </xsl:otherwise>
+                </xsl:choose>
+              </a>
+            </td>
+          </tr>
+        </table>
+      </xsl:when>
+      <xsl:when test="$short"/>
+      <xsl:otherwise>
+        <div style="margin-top:12px;font-size:14px;line-height:20px;color:{$muted};">
+          <xsl:call-template name="text">
+            <xsl:with-param name="key" select="'label-number'"/>
+          </xsl:call-template>
+        </div>
+        <div style="font-size:20px;line-height:28px;font-weight:600;color:{$ink};letter-spacing:0.01em;">
+          <xsl:value-of select="$display"/>
+        </div>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- a further number: link or text (context: other-number) -->
+  <xsl:template name="number-link">
+    <xsl:param name="link" select="true()"/>
+    <xsl:choose>
+      <xsl:when test="$link and $prefix != '' and starts-with(@href, $prefix) and string-length(@href) &gt; string-length($prefix)">
+        <a href="{@href}" style="display:inline-block;padding:2px 0;color:{$accent};text-decoration:underline;font-weight:600;white-space:nowrap;">
+          <xsl:value-of select="normalize-space(@display)"/>
+        </a>
+      </xsl:when>
+      <xsl:otherwise>
+        <span style="white-space:nowrap;"><xsl:value-of select="normalize-space(@display)"/></span>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- one label/value line of the details table -->
+  <xsl:template name="row">
+    <xsl:param name="label"/>
+    <xsl:param name="value"/>
+    <tr>
+      <td class="ua-label" width="150" valign="top" align="{$start}"
+          style="width:150px;padding:9px 12px 9px 0;border-top:1px solid {$rule};font-family:{$font};font-size:14px;line-height:20px;color:{$muted};text-align:{$start};">
+        <xsl:copy-of select="$label"/>
+      </td>
+      <td class="ua-value" valign="top" align="{$start}"
+          style="padding:9px 0;border-top:1px solid {$rule};font-family:{$font};font-size:15px;line-height:20px;color:{$ink};text-align:{$start};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+        <xsl:copy-of select="$value"/>
+      </td>
+    </tr>
+  </xsl:template>
+
+  <xsl:template name="footer">
+    <tr>
+      <td align="{$start}" style="padding:12px 4px 0 4px;font-family:{$font};font-size:13px;line-height:19px;color:{$muted};text-align:{$start};">
+        <p style="margin:0 0 8px 0;">
+          <xsl:call-template name="text">
+            <xsl:with-param name="key" select="'footer-reason'"/>
+          </xsl:call-template>
+          <xsl:if test="$calls[@answered = 'true']">
+            <xsl:text> </xsl:text>
+            <xsl:call-template name="text">
+              <xsl:with-param name="key" select="'footer-answered'"/>
+            </xsl:call-template>
+          </xsl:if>
+        </p>
+        <p style="margin:0 0 8px 0;">
+          <xsl:call-template name="text">
+            <xsl:with-param name="key" select="'footer-automatic'"/>
+          </xsl:call-template>
+          <xsl:if test="$n/@sender = 'caller'">
+            <xsl:text> </xsl:text>
+            <xsl:call-template name="text">
+              <xsl:with-param name="key" select="'footer-reply-caller'"/>
+            </xsl:call-template>
+          </xsl:if>
+        </p>
+        <p style="margin:0;">
+          <xsl:call-template name="text">
+            <xsl:with-param name="key" select="'footer-stop'"/>
+          </xsl:call-template>
+        </p>
+      </td>
+    </tr>
+  </xsl:template>
+
+  <!-- ================================================================== -->
+  <!-- shared helpers (the same in mail.html.xsl, mail.txt.xsl, subject.xsl) -->
+  <!-- ================================================================== -->
+
+  <!-- A string of the language file with its {placeholders} filled in.
+       A missing key shows as [key], so the gap is visible. -->
+  <xsl:template name="text">
+    <xsl:param name="key"/>
+    <xsl:param name="count" select="''"/>
+    <xsl:param name="caller" select="''"/>
+    <xsl:param name="callers" select="''"/>
+    <xsl:param name="when" select="''"/>
+    <xsl:param name="name" select="''"/>
+    <xsl:param name="detail" select="''"/>
+    <xsl:param name="number" select="''"/>
+    <xsl:param name="seconds" select="''"/>
+    <xsl:param name="minutes" select="''"/>
+    <xsl:variable name="s" select="key('string', $key)"/>
+    <xsl:choose>
+      <xsl:when test="$s">
+        <xsl:call-template name="fill">
+          <xsl:with-param name="rest" select="string($s[1])"/>
+          <xsl:with-param name="count" select="$count"/>
+          <xsl:with-param name="caller" select="$caller"/>
+          <xsl:with-param name="callers" select="$callers"/>
+          <xsl:with-param name="when" select="$when"/>
+          <xsl:with-param name="name" select="$name"/>
+          <xsl:with-param name="detail" select="$detail"/>
+          <xsl:with-param name="number" select="$number"/>
+          <xsl:with-param name="seconds" select="$seconds"/>
+          <xsl:with-param name="minutes" select="$minutes"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:value-of select="concat('[', $key, ']')"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- Copies $rest, replacing each {placeholder}. Values are inserted as
+       they are and never scanned again. Placeholders of the arrival
+       ({time}, {date}, {date-long}, {weekday}) come from the context call. -->
+  <xsl:template name="fill">
+    <xsl:param name="rest"/>
+    <xsl:param name="count"/>
+    <xsl:param name="caller"/>
+    <xsl:param name="callers"/>
+    <xsl:param name="when"/>
+    <xsl:param name="name"/>
+    <xsl:param name="detail"/>
+    <xsl:param name="number"/>
+    <xsl:param name="seconds"/>
+    <xsl:param name="minutes"/>
+    <xsl:variable name="inner" select="substring-before(substring-after($rest, '{'), '}')"/>
+    <xsl:choose>
+      <xsl:when test="contains($rest, '{') and contains(substring-after($rest, '{'), '}')">
+        <xsl:value-of select="substring-before($rest, '{')"/>
+        <xsl:choose>
+          <xsl:when test="$inner = 'count'"><xsl:value-of select="$count"/></xsl:when>
+          <xsl:when test="$inner = 'caller'"><xsl:value-of select="$caller"/></xsl:when>
+          <xsl:when test="$inner = 'callers'"><xsl:value-of select="$callers"/></xsl:when>
+          <xsl:when test="$inner = 'when'"><xsl:value-of select="$when"/></xsl:when>
+          <xsl:when test="$inner = 'name'"><xsl:value-of select="$name"/></xsl:when>
+          <xsl:when test="$inner = 'detail'"><xsl:value-of select="$detail"/></xsl:when>
+          <xsl:when test="$inner = 'number'"><xsl:value-of select="$number"/></xsl:when>
+          <xsl:when test="$inner = 'seconds'"><xsl:value-of select="$seconds"/></xsl:when>
+          <xsl:when test="$inner = 'minutes'"><xsl:value-of select="$minutes"/></xsl:when>
+          <xsl:when test="$inner = 'time'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@time)"/></xsl:when>
+          <xsl:when test="$inner = 'date'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@date)"/></xsl:when>
+          <xsl:when test="$inner = 'date-long'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@date-long)"/></xsl:when>
+          <xsl:when test="$inner = 'weekday'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@weekday)"/></xsl:when>
+          <xsl:otherwise><xsl:value-of select="concat('{', $inner, '}')"/></xsl:otherwise>
+        </xsl:choose>
+        <xsl:call-template name="fill">
+          <xsl:with-param name="rest" select="substring-after(substring-after($rest, '{'), '}')"/>
+          <xsl:with-param name="count" select="$count"/>
+          <xsl:with-param name="caller" select="$caller"/>
+          <xsl:with-param name="callers" select="$callers"/>
+          <xsl:with-param name="when" select="$when"/>
+          <xsl:with-param name="name" select="$name"/>
+          <xsl:with-param name="detail" select="$detail"/>
+          <xsl:with-param name="number" select="$number"/>
+          <xsl:with-param name="seconds" select="$seconds"/>
+          <xsl:with-param name="minutes" select="$minutes"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:value-of select="$rest"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- "Today, 08:05" and the like (context: call) -->
+  <xsl:template name="when">
+    <xsl:variable name="day" select="arrival/@relative-day"/>
+    <xsl:call-template name="text">
+      <xsl:with-param name="key">
+        <xsl:choose>
+          <xsl:when test="$day = 'today'">when-today</xsl:when>
+          <xsl:when test="$day = 'yesterday'">when-yesterday</xsl:when>
+          <xsl:otherwise>when-earlier</xsl:otherwise>
+        </xsl:choose>
+      </xsl:with-param>
+    </xsl:call-template>
+  </xsl:template>
+
+  <!-- How to name the caller (context: call).
+       style 'title': name, else company, else number, else unknown/hidden;
+       style 'full':  like title, with the company in brackets after a name;
+       style 'list':  like title, but the lower-case list words for unknown/hidden. -->
+  <xsl:template name="caller-label">
+    <xsl:param name="style" select="'title'"/>
+    <!-- more than max characters (0: no limit) are cut, ending in list-more -->
+    <xsl:param name="max" select="0"/>
+    <xsl:variable name="label">
+      <xsl:call-template name="caller-label-full">
+        <xsl:with-param name="style" select="$style"/>
+      </xsl:call-template>
+    </xsl:variable>
+    <xsl:choose>
+      <xsl:when test="$max &gt; 0 and string-length($label) &gt; $max">
+        <xsl:value-of select="normalize-space(substring($label, 1, $max - 1))"/>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'list-more'"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:value-of select="$label"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="caller-label-full">
+    <xsl:param name="style"/>
+    <xsl:variable name="c" select="caller"/>
+    <xsl:variable name="name" select="normalize-space($c/name)"/>
+    <xsl:variable name="company" select="normalize-space($c/company)"/>
+    <xsl:variable name="number" select="normalize-space($c/number/@display)"/>
+    <xsl:choose>
+      <xsl:when test="$c/@hidden = 'true'">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key">
+            <xsl:choose>
+              <xsl:when test="$style = 'list'">list-hidden</xsl:when>
+              <xsl:otherwise>hidden-number</xsl:otherwise>
+            </xsl:choose>
+          </xsl:with-param>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:when test="$name != '' and $company != '' and $style = 'full'">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'name-with-detail'"/>
+          <xsl:with-param name="name" select="$name"/>
+          <xsl:with-param name="detail" select="$company"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:when test="$name != ''"><xsl:value-of select="$name"/></xsl:when>
+      <xsl:when test="$company != ''"><xsl:value-of select="$company"/></xsl:when>
+      <xsl:when test="$number != ''"><xsl:value-of select="$number"/></xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key">
+            <xsl:choose>
+              <xsl:when test="$style = 'list'">list-unknown</xsl:when>
+              <xsl:otherwise>unknown-caller</xsl:otherwise>
+            </xsl:choose>
+          </xsl:with-param>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- Up to two different callers of the mail, then list-more when there are
+       further ones. Callers are told apart by number (hidden counts as one). -->
+  <xsl:template name="caller-list">
+    <xsl:param name="max" select="0"/>
+    <xsl:variable name="first" select="$calls[1]"/>
+    <xsl:variable name="k1" select="concat($first/caller/@hidden, '|', $first/caller/number/@e164)"/>
+    <xsl:variable name="second" select="$calls[concat(caller/@hidden, '|', caller/number/@e164) != $k1][1]"/>
+    <xsl:variable name="k2" select="concat($second/caller/@hidden, '|', $second/caller/number/@e164)"/>
+    <xsl:for-each select="$first">
+      <xsl:call-template name="caller-label">
+        <xsl:with-param name="style" select="'list'"/>
+        <xsl:with-param name="max" select="$max"/>
+      </xsl:call-template>
+    </xsl:for-each>
+    <xsl:if test="$second">
+      <xsl:call-template name="text">
+        <xsl:with-param name="key" select="'list-separator'"/>
+      </xsl:call-template>
+      <xsl:for-each select="$second">
+        <xsl:call-template name="caller-label">
+          <xsl:with-param name="style" select="'list'"/>
+          <xsl:with-param name="max" select="$max"/>
+        </xsl:call-template>
+      </xsl:for-each>
+      <xsl:if test="$calls[concat(caller/@hidden, '|', caller/number/@e164) != $k1 and concat(caller/@hidden, '|', caller/number/@e164) != $k2]">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'list-separator'"/>
+        </xsl:call-template>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'list-more'"/>
+        </xsl:call-template>
+      </xsl:if>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- "22 seconds", "1 min 35 s" (context: call) -->
+  <xsl:template name="ring-text">
+    <xsl:variable name="s" select="number(ring/@seconds)"/>
+    <xsl:choose>
+      <xsl:when test="string($s) = 'NaN' or $s &lt; 0">
+        <xsl:value-of select="normalize-space(ring/@text)"/>
+      </xsl:when>
+      <xsl:when test="$s = 1">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'ring-seconds-one'"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:when test="$s &lt; 60">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'ring-seconds'"/>
+          <xsl:with-param name="seconds" select="floor($s)"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'ring-minutes'"/>
+          <xsl:with-param name="minutes" select="floor($s div 60)"/>
+          <xsl:with-param name="seconds" select="floor($s mod 60)"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- the colleagues rung besides the recipient, comma-separated (context: call) -->
+  <xsl:template name="others-rung">
+    <xsl:for-each select="rang/user[not(@recipient = 'true')]">
+      <xsl:if test="position() &gt; 1">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'list-separator'"/>
+        </xsl:call-template>
+      </xsl:if>
+      <xsl:call-template name="user-name"/>
+    </xsl:for-each>
+  </xsl:template>
+
+  <!-- a user's display name, else the user id (context: user, answered-by) -->
+  <xsl:template name="user-name">
+    <xsl:choose>
+      <xsl:when test="normalize-space(@name) != ''"><xsl:value-of select="normalize-space(@name)"/></xsl:when>
+      <xsl:otherwise><xsl:value-of select="normalize-space(@user)"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- "Answered by Carl Weber" (context: call) -->
+  <xsl:template name="answered-text">
+    <xsl:choose>
+      <xsl:when test="answered-by[normalize-space(@name) != '' or normalize-space(@user) != '']">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'status-answered'"/>
+          <xsl:with-param name="name">
+            <xsl:for-each select="answered-by">
+              <xsl:call-template name="user-name"/>
+            </xsl:for-each>
+          </xsl:with-param>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'status-answered-elsewhere'"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- "Anna Schmidt (201)" (context: call) -->
+  <xsl:template name="redirected-text">
+    <xsl:variable name="name" select="normalize-space(redirected-from/@name)"/>
+    <xsl:variable name="number" select="normalize-space(redirected-from/@number)"/>
+    <xsl:choose>
+      <xsl:when test="$name != '' and $number != ''">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'name-with-detail'"/>
+          <xsl:with-param name="name" select="$name"/>
+          <xsl:with-param name="detail" select="$number"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:value-of select="concat($name, $number)"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- label of a further number by its kind (context: other-number) -->
+  <xsl:template name="phone-kind">
+    <xsl:variable name="kind" select="translate(normalize-space(@kind), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"/>
+    <xsl:call-template name="text">
+      <xsl:with-param name="key">
+        <xsl:choose>
+          <xsl:when test="$kind = 'work' or $kind = 'cell' or $kind = 'home' or $kind = 'fax'">
+            <xsl:value-of select="concat('phone-', $kind)"/>
+          </xsl:when>
+          <xsl:otherwise>phone-other</xsl:otherwise>
+        </xsl:choose>
+      </xsl:with-param>
+    </xsl:call-template>
+  </xsl:template>
+
+</xsl:stylesheet>
