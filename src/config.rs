@@ -130,6 +130,8 @@ struct RawExceptions {
 #[serde(deny_unknown_fields, default)]
 struct RawMail {
     from: Option<String>,
+    transport: Option<String>,
+    sendmail_command: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,12 +144,14 @@ struct RawSmtp {
     password_env: Option<String>,
     password_file: Option<String>,
     timeout_seconds: Option<i64>,
+    ca_file: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawState {
     path: Option<String>,
+    lock_wait_seconds: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -243,6 +247,15 @@ pub struct Smtp {
     pub password_env: Option<String>,
     pub password_file: Option<PathBuf>,
     pub timeout_seconds: u64,
+    /// An extra CA certificate (PEM) to trust, e.g. a company CA.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// How mails leave: an SMTP server, or the local sendmail program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    Smtp,
+    Sendmail(PathBuf),
 }
 
 /// The whole resolved configuration.
@@ -264,7 +277,9 @@ pub struct Config {
     pub link_prefix: String,
     pub from: String,
     pub smtp: Option<Smtp>,
+    pub transport: Transport,
     pub state_path: PathBuf,
+    pub lock_wait_seconds: u64,
     pub asterisk_columns: Option<Vec<String>>,
 }
 
@@ -591,8 +606,37 @@ impl Config {
                 password_env: s.password_env.clone(),
                 password_file: s.password_file.as_deref().map(rel),
                 timeout_seconds: s.timeout_seconds.unwrap_or(30).max(1) as u64,
+                ca_file: s.ca_file.as_deref().map(rel),
             }
         });
+        let transport = match raw.mail.transport.as_deref().unwrap_or("smtp") {
+            "smtp" => Transport::Smtp,
+            "sendmail" => Transport::Sendmail(PathBuf::from(
+                raw.mail
+                    .sendmail_command
+                    .as_deref()
+                    .unwrap_or("/usr/sbin/sendmail"),
+            )),
+            other => {
+                err(
+                    "mail",
+                    "transport",
+                    format!("{other:?}: expected \"smtp\" or \"sendmail\""),
+                );
+                Transport::Smtp
+            }
+        };
+        let lock_wait_seconds = match raw.state.lock_wait_seconds.unwrap_or(60) {
+            s @ 0..=86400 => s as u64,
+            s => {
+                err(
+                    "state",
+                    "lock_wait_seconds",
+                    format!("{s}: expected 0 to 86400 seconds"),
+                );
+                60
+            }
+        };
 
         let state_path = rel(raw.state.path.as_deref().unwrap_or("unanswered.db"));
         let templates = raw.templates.as_deref().map(rel);
@@ -626,7 +670,9 @@ impl Config {
             link_prefix,
             from,
             smtp,
+            transport,
             state_path,
+            lock_wait_seconds,
             asterisk_columns,
         })
     }

@@ -75,7 +75,7 @@ impl Iterator for Merge {
 }
 
 /// Decides every chain of `items`. `on_error` gets each row problem, `on_verdict` each chain
-/// in start order.
+/// (its verdict and its entries) in start order.
 pub fn decide(
     items: impl Iterator<Item = Item>,
     rules: &Rules,
@@ -83,7 +83,7 @@ pub fn decide(
     history: &mut History,
     now: Timestamp,
     on_error: impl FnMut(&RowError),
-    on_verdict: impl FnMut(Verdict),
+    on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Stats {
     decide_with(
         Assembler::new(lookup),
@@ -107,7 +107,7 @@ pub fn decide_with(
     history: &mut History,
     now: Timestamp,
     mut on_error: impl FnMut(&RowError),
-    mut on_verdict: impl FnMut(Verdict),
+    mut on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Stats {
     let mut stats = Stats::default();
     let mut notices = Vec::new();
@@ -116,7 +116,7 @@ pub fn decide_with(
             stats.chains += 1;
             let facts = chains::facts(&c, lookup, rules.settle_seconds, now);
             let start = facts.start;
-            on_verdict(policy::decide(facts, rules, lookup, history));
+            on_verdict(policy::decide(facts, rules, lookup, history), &c);
             if stats.chains % 1024 == 0 {
                 history.prune_online(start);
             }
@@ -275,7 +275,7 @@ mod tests {
             &mut History::default(),
             t("2026-11-27T12:00:00Z"),
             |e| panic!("{e}"),
-            |v| out.push(crate::explain::json_line(&v, &jiff::tz::TimeZone::UTC)),
+            |v, _| out.push(crate::explain::json_line(&v, &jiff::tz::TimeZone::UTC)),
         );
         out
     }

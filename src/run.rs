@@ -33,7 +33,7 @@ pub fn execute(cli: Cli, env: Env<'_>) -> ExitCode {
     match cli.command {
         Command::Explain(args) => explain_cmd(args, env),
         Command::Check(args) => check_cmd(args, env),
-        Command::Run(args) => crate::deliver::run_cmd(args, env),
+        Command::Run(args) => run_cmd(args, env),
     }
 }
 
@@ -346,7 +346,7 @@ fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
             |e| {
                 let _ = writeln!(stderr, "{e}");
             },
-            |v| {
+            |v, _| {
                 if args.json {
                     if writeln!(stdout, "{}", explain::json_line(&v, &tz)).is_err() {
                         write_failed = true;
@@ -399,4 +399,276 @@ fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
         config.language
     );
     ExitCode::Success
+}
+
+/// `run`: decide, render, record, deliver.
+pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
+    use crate::deliver::{self, SendError};
+    use crate::render::{mail, MailSettings, Renderer};
+    use crate::state::{NotificationRecord, RunRecord, State};
+
+    let config = match load_config(&args.common.config, Some(&args.input)) {
+        Ok(c) => c,
+        Err(e) => return fatal(&mut env, e),
+    };
+    let renderer = match Renderer::load(&config) {
+        Ok(r) => r,
+        Err(errors) => return fatal(&mut env, errors.join("\n")),
+    };
+    let from = match mail::parse_from(&config.from) {
+        Ok(f) => f,
+        Err(e) => {
+            return fatal(
+                &mut env,
+                format!("{}: key `mail.from`: {e}", config.path.display()),
+            )
+        }
+    };
+    // the transport is set up before anything is decided: a bad [smtp] is a usage error
+    let mut transport: Option<Box<dyn deliver::Deliver>> = if args.dry_run {
+        None
+    } else if let Some(dir) = &args.out {
+        Some(Box::new(deliver::DirDeliver { dir: dir.clone() }))
+    } else {
+        match deliver::transport_for(&config, from.email.clone()) {
+            Ok(t) => Some(t),
+            Err(e) => return fatal(&mut env, e),
+        }
+    };
+    // a run that writes the state holds its lock from before reading it until the end
+    let _lock = if args.dry_run {
+        None
+    } else {
+        match State::lock(
+            &config.state_path,
+            std::time::Duration::from_secs(config.lock_wait_seconds),
+        ) {
+            Ok(l) => Some(l),
+            Err(e) => return fatal(&mut env, e),
+        }
+    };
+    let mut state = if args.dry_run {
+        None
+    } else {
+        match State::open(&config.state_path) {
+            Ok(s) => Some(s),
+            Err(e) => return fatal(&mut env, e),
+        }
+    };
+    let now = match resolve_now(&args.input, &config, env.clock) {
+        Ok(n) => n,
+        Err(e) => return fatal(&mut env, e),
+    };
+    let Loaded {
+        lookup,
+        mut history,
+        problems,
+    } = match load_directory(&config, env.stderr) {
+        Ok(l) => l,
+        Err(e) => return fatal(&mut env, e),
+    };
+    // history and the chains still ringing at the last run
+    let read_only;
+    let state_ref: Option<&State> = match &state {
+        Some(s) => Some(s),
+        None => {
+            read_only = match State::open_read_only(&config.state_path) {
+                Ok(s) => s,
+                Err(e) => return fatal(&mut env, e),
+            };
+            read_only.as_ref()
+        }
+    };
+    let mut pending_source: Vec<Item> = Vec::new();
+    if let Some(s) = state_ref {
+        if let Err(e) = s.load_history(&mut history) {
+            return fatal(&mut env, e);
+        }
+        match s.pending_entries() {
+            Ok(entries) => {
+                pending_source = entries
+                    .into_iter()
+                    .map(|e| Item::Entry(Box::new(e)))
+                    .collect()
+            }
+            Err(e) => return fatal(&mut env, e),
+        }
+    }
+    let mut stdin = Some(std::mem::replace(
+        &mut env.stdin,
+        Box::new(std::io::empty()),
+    ));
+    let (mut sources, failed_inputs) =
+        match open_journals(&args.input, &config, &mut stdin, env.stderr) {
+            Ok(s) => s,
+            Err(e) => return fatal(&mut env, e),
+        };
+    sources.insert(0, Box::new(pending_source.into_iter()));
+
+    // decide; remember who was seen logged on, and which chains are still ringing
+    let mut verdicts = Vec::new();
+    let mut pending: Vec<(String, crate::journal::Entry)> = Vec::new();
+    let mut decided_entries: Vec<String> = Vec::new();
+    // per decided chain: its entry ids, and the entries themselves when it mails someone (to
+    // keep them for the next run should the mail not be made)
+    let mut chain_entries: Vec<(Vec<String>, Vec<crate::journal::Entry>)> = Vec::new();
+    let mut online: Vec<(String, Timestamp)> = Vec::new();
+    let stats = {
+        let stderr = &mut *env.stderr;
+        let lookup_ref = &lookup;
+        let items = Merge::new(sources).inspect(|item| {
+            if let Item::Entry(e) = item {
+                if e.user_offline == Some(false) {
+                    if let Some(u) = crate::chains::owner(e, lookup_ref) {
+                        online.push((u, e.start));
+                    }
+                }
+            }
+        });
+        pipeline::decide(
+            items,
+            &config.rules,
+            &lookup,
+            &mut history,
+            now,
+            |e| {
+                let _ = writeln!(stderr, "{e}");
+            },
+            |v, chain| {
+                if v.suppressed_by == Some(crate::policy::Suppression::Incomplete) {
+                    pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
+                } else {
+                    let ids = chain
+                        .entries
+                        .iter()
+                        .map(|e| e.connection_id.clone())
+                        .collect();
+                    let keep = if v.to_notify().next().is_some() {
+                        chain.entries.clone()
+                    } else {
+                        Vec::new()
+                    };
+                    chain_entries.push((ids, keep));
+                    verdicts.push(v);
+                }
+            },
+        )
+    };
+
+    // render; a mail that cannot be made keeps its chains for the next run
+    let settings = MailSettings::of(&config, &from);
+    let mut mails = Vec::new();
+    let mut notifications = Vec::new();
+    let mut failed = 0u64;
+    let mut unmade: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    for p in mail::plan(&verdicts, config.mode) {
+        match renderer.compose(&p, &verdicts, &lookup, &settings, now) {
+            Ok(m) => {
+                for &i in &p.calls {
+                    let v = &verdicts[i];
+                    notifications.push(NotificationRecord {
+                        chain: v.facts.id.clone(),
+                        user: m.user.clone(),
+                        caller: v.caller.number.clone(),
+                        call_start: v.facts.start,
+                        message_id: m.message_id.clone(),
+                    });
+                }
+                mails.push(m);
+            }
+            Err(e) => {
+                failed += 1;
+                unmade.extend(p.calls.iter().copied());
+                let _ = writeln!(env.stderr, "mail to {} <{}>: {e}", p.user, p.email);
+            }
+        }
+    }
+    for (i, (ids, entries)) in chain_entries.into_iter().enumerate() {
+        if unmade.contains(&i) {
+            // keep the entries so the next run decides this chain again
+            let id = verdicts[i].facts.id.clone();
+            pending.extend(entries.into_iter().map(|e| (id.clone(), e)));
+        } else {
+            decided_entries.extend(ids);
+        }
+    }
+
+    let Some(transport) = transport.as_mut() else {
+        // --dry-run: print, change nothing
+        let printed = deliver::write_mbox(env.stdout, &mails, now);
+        let bad = stats.rejected + stats.late + problems + failed_inputs + failed;
+        if args.verbose || bad > 0 {
+            summary(
+                env.stderr,
+                &stats,
+                &format!("{} mails printed (dry run)", mails.len()),
+            );
+        }
+        return if printed.is_err() || bad > 0 {
+            ExitCode::Partial
+        } else {
+            ExitCode::Success
+        };
+    };
+    let state = state.as_mut().expect("a state when not a dry run");
+    let record = RunRecord {
+        now,
+        notifications,
+        mails: &mails,
+        pending,
+        decided_entries,
+        online,
+    };
+    if let Err(e) = state.commit_run(&record) {
+        return fatal(&mut env, format!("nothing was sent: {e}"));
+    }
+
+    // deliver everything due: this run's mails and what earlier runs left queued
+    let due = match state.due(now) {
+        Ok(d) => d,
+        Err(e) => return fatal(&mut env, e),
+    };
+    let (mut sent, mut queued, mut refused) = (0u64, 0u64, 0u64);
+    for m in &due {
+        let result = transport.deliver(m);
+        let mark = match &result {
+            Ok(()) => state.mark_sent(&m.message_id, now).map(|_| ()),
+            Err(SendError::Transient(why)) => state.mark_retry(&m.message_id, now, why).map(|_| ()),
+            Err(SendError::Permanent(why)) => state.mark_failed(&m.message_id, why),
+        };
+        match result {
+            Ok(()) => sent += 1,
+            Err(SendError::Transient(why)) => {
+                queued += 1;
+                let _ = writeln!(
+                    env.stderr,
+                    "mail to {} <{}> stays queued: {why}",
+                    m.user, m.email
+                );
+            }
+            Err(SendError::Permanent(why)) => {
+                refused += 1;
+                let _ = writeln!(env.stderr, "mail to {} <{}> failed: {why}", m.user, m.email);
+            }
+        }
+        if let Err(e) = mark {
+            return fatal(
+                &mut env,
+                format!("the state could not record a delivery: {e}"),
+            );
+        }
+    }
+    let bad = stats.rejected + stats.late + problems + failed_inputs + failed + queued + refused;
+    if args.verbose || bad > 0 {
+        summary(
+            env.stderr,
+            &stats,
+            &format!("{sent} mails sent, {queued} queued for retry, {refused} failed"),
+        );
+    }
+    if bad > 0 {
+        ExitCode::Partial
+    } else {
+        ExitCode::Success
+    }
 }

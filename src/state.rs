@@ -1,18 +1,578 @@
-//! The state: what was sent, what is queued, what is still ringing.
+//! The state (SQLite): what was notified, the outbox of mails not yet accepted by the server,
+//! the entries of chains still ringing at the last run, and when users were seen logged on.
+//!
+//! Order of work in a run, so that nothing is lost or doubled:
+//! decide → render → **one transaction**: notifications + outbox + pending entries → send each
+//! mail → mark it sent at once (its own small transaction). A run killed before the
+//! transaction commits has changed nothing; killed after it, the next run sends what is queued.
+//! The only mail that can go out twice is one the server accepted in the instant between its
+//! 250 and the "sent" mark being written (one mail per killed run at most).
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use jiff::Timestamp;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use crate::journal::Entry;
+use crate::numbers::Number;
 use crate::policy::History;
+use crate::render::Outgoing;
 
-pub struct State;
+/// The schema version this build writes; older states are migrated on open.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[
+    // 0 → 1
+    "CREATE TABLE notifications (
+        chain TEXT NOT NULL,
+        user TEXT NOT NULL,
+        caller TEXT,
+        call_start INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        PRIMARY KEY (chain, user)
+    );
+    CREATE INDEX notifications_user_caller ON notifications (user, caller, call_start);
+    CREATE TABLE outbox (
+        message_id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        email TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        chains TEXT NOT NULL,
+        bytes BLOB,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try INTEGER NOT NULL,
+        last_error TEXT,
+        created INTEGER NOT NULL,
+        sent_at INTEGER
+    );
+    CREATE INDEX outbox_status ON outbox (status, next_try);
+    CREATE TABLE pending_entries (
+        connection_id TEXT PRIMARY KEY,
+        chain TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        entry TEXT NOT NULL
+    );
+    CREATE TABLE online (
+        user TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (user, at)
+    );",
+];
+
+/// An error of the state, with the file it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{path}: the state was written by a newer unanswered (schema {found}, this one knows {SCHEMA_VERSION}); update unanswered")]
+    TooNew { path: PathBuf, found: i64 },
+    #[error("{path}: another unanswered run holds the state (waited {waited} s); if none is running, check the lock file {lock}")]
+    Locked {
+        path: PathBuf,
+        lock: PathBuf,
+        waited: u64,
+    },
+    #[error("{path}: {message}")]
+    Other { path: PathBuf, message: String },
+}
+
+/// A queued or failed mail, for delivery and the admin view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMail {
+    pub message_id: String,
+    pub user: String,
+    pub email: String,
+    pub subject: String,
+    pub chains: Vec<String>,
+    pub bytes: Vec<u8>,
+    pub status: String,
+    pub attempts: i64,
+    pub next_try: Timestamp,
+    pub last_error: Option<String>,
+    pub created: Timestamp,
+}
+
+/// The exclusive lock of a run that writes the state (a lock file beside it, released by the
+/// kernel when the process ends, however it ends).
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+/// The state database.
+pub struct State {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn ts(secs: i64) -> Timestamp {
+    Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
+}
 
 impl State {
-    /// Opens an existing state for reading; None when there is none yet.
-    pub fn open_read_only(_path: &Path) -> Result<Option<State>, String> {
-        Ok(None)
+    fn err(&self, source: rusqlite::Error) -> StateError {
+        StateError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
     }
 
-    pub fn load_history(&self, _h: &mut History) -> Result<(), String> {
+    /// Takes the run lock, waiting at most `wait`.
+    pub fn lock(path: &Path, wait: Duration) -> Result<RunLock, StateError> {
+        let lock = lock_path(path);
+        if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StateError::Other {
+                path: path.to_path_buf(),
+                message: format!("cannot create the state directory: {e}"),
+            })?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|e| StateError::Other {
+                path: lock.clone(),
+                message: format!("cannot open the lock file: {e}"),
+            })?;
+        let start = std::time::Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(RunLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if start.elapsed() >= wait {
+                        return Err(StateError::Locked {
+                            path: path.to_path_buf(),
+                            lock,
+                            waited: wait.as_secs(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(StateError::Other {
+                        path: lock,
+                        message: format!("cannot lock: {e}"),
+                    })
+                }
+            }
+        }
+    }
+
+    /// Opens (creating and migrating) the state for a run that writes it. Hold a [`RunLock`].
+    pub fn open(path: &Path) -> Result<State, StateError> {
+        let conn = Connection::open(path).map_err(|source| StateError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut s = State {
+            conn,
+            path: path.to_path_buf(),
+        };
+        s.conn
+            .busy_timeout(Duration::from_secs(30))
+            .map_err(|e| s.err(e))?;
+        s.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| s.err(e))?;
+        s.migrate()?;
+        Ok(s)
+    }
+
+    /// Opens an existing state without writing anything; None when there is none yet.
+    pub fn open_read_only(path: &Path) -> Result<Option<State>, StateError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(
+            |source| StateError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            },
+        )?;
+        let s = State {
+            conn,
+            path: path.to_path_buf(),
+        };
+        s.conn
+            .busy_timeout(Duration::from_secs(30))
+            .map_err(|e| s.err(e))?;
+        let v = s.version()?;
+        if v > SCHEMA_VERSION {
+            return Err(StateError::TooNew {
+                path: path.to_path_buf(),
+                found: v,
+            });
+        }
+        if v < SCHEMA_VERSION {
+            // an empty or old state: nothing in it that this build can read without migrating
+            return Ok(None);
+        }
+        Ok(Some(s))
+    }
+
+    fn version(&self) -> Result<i64, StateError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    fn migrate(&mut self) -> Result<(), StateError> {
+        let v = self.version()?;
+        if v > SCHEMA_VERSION {
+            return Err(StateError::TooNew {
+                path: self.path.clone(),
+                found: v,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(v as usize) {
+            let tx = self.conn.transaction().map_err(|e| StateError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+            tx.execute_batch(sql)
+                .and_then(|_| tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)))
+                .and_then(|_| tx.commit())
+                .map_err(|e| StateError::Sqlite {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+        }
         Ok(())
     }
+
+    /// Loads what the rules need from earlier runs: sent (chain, user) pairs, the calls users
+    /// were notified about, and when users were seen logged on.
+    pub fn load_history(&self, h: &mut History) -> Result<(), StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT chain, user, caller, call_start FROM notifications")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (chain, user, caller, start) = row.map_err(|e| self.err(e))?;
+            h.record_sent(&chain, &user);
+            if let Some(c) = caller {
+                h.record_notified(&user, &parse_number(&c), ts(start));
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT user, at FROM online")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (user, at) = row.map_err(|e| self.err(e))?;
+            h.record_online(&user, ts(at));
+        }
+        Ok(())
+    }
+
+    /// The entries of chains that were incomplete at the last run, to be read again.
+    pub fn pending_entries(&self) -> Result<Vec<Entry>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT connection_id, entry FROM pending_entries ORDER BY start, connection_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, json) = row.map_err(|e| self.err(e))?;
+            let e: Entry = serde_json::from_str(&json).map_err(|e| StateError::Other {
+                path: self.path.clone(),
+                message: format!("pending entry {id} cannot be read: {e}"),
+            })?;
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    /// Commits a run's decisions in one transaction: the notifications (with the Message-ID of
+    /// their mail), the mails into the outbox, the chains still ringing, the logon times seen.
+    pub fn commit_run(&mut self, run: &RunRecord<'_>) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let mut notif = tx
+                .prepare(
+                    "INSERT OR IGNORE INTO notifications (chain, user, caller, call_start, message_id, created)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(sql)?;
+            for n in &run.notifications {
+                notif
+                    .execute(params![
+                        n.chain,
+                        n.user.to_lowercase(),
+                        n.caller.as_ref().map(|c| c.as_str().to_string()),
+                        n.call_start.as_second(),
+                        n.message_id,
+                        run.now.as_second()
+                    ])
+                    .map_err(sql)?;
+            }
+            let mut out = tx
+                .prepare(
+                    "INSERT OR IGNORE INTO outbox (message_id, user, email, subject, chains, bytes, status, attempts, next_try, created)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?7)",
+                )
+                .map_err(sql)?;
+            for m in run.mails {
+                out.execute(params![
+                    m.message_id,
+                    m.user,
+                    m.email,
+                    m.subject,
+                    m.chains.join("\n"),
+                    m.bytes,
+                    run.now.as_second()
+                ])
+                .map_err(sql)?;
+            }
+            let mut del = tx
+                .prepare("DELETE FROM pending_entries WHERE connection_id = ?1")
+                .map_err(sql)?;
+            for id in &run.decided_entries {
+                del.execute(params![id]).map_err(sql)?;
+            }
+            let mut pend = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO pending_entries (connection_id, chain, start, entry) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(sql)?;
+            for (chain, e) in &run.pending {
+                let json = serde_json::to_string(e).expect("entries serialise");
+                pend.execute(params![e.connection_id, chain, e.start.as_second(), json])
+                    .map_err(sql)?;
+            }
+            let mut online = tx
+                .prepare("INSERT OR IGNORE INTO online (user, at) VALUES (?1, ?2)")
+                .map_err(sql)?;
+            for (user, at) in &run.online {
+                online
+                    .execute(params![user.to_lowercase(), at.as_second()])
+                    .map_err(sql)?;
+            }
+            // logon times: keep 100 days, and always each user's latest
+            tx.execute(
+                "DELETE FROM online WHERE at < ?1 AND at < (SELECT MAX(at) FROM online o WHERE o.user = online.user)",
+                params![run.now.as_second() - 100 * 86400],
+            )
+            .map_err(sql)?;
+            // the bodies of sent mails are kept 30 days for the admin, then only their record
+            tx.execute(
+                "UPDATE outbox SET bytes = NULL WHERE status IN ('sent', 'dropped') AND sent_at < ?1 AND bytes IS NOT NULL",
+                params![run.now.as_second() - 30 * 86400],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Mails to send now: queued ones whose next try has come, oldest first.
+    pub fn due(&self, now: Timestamp) -> Result<Vec<OutboxMail>, StateError> {
+        self.outbox_where(
+            "status = 'queued' AND next_try <= ?1",
+            params![now.as_second()],
+        )
+    }
+
+    /// Queued and failed mails, for the admin view.
+    pub fn unsent(&self) -> Result<Vec<OutboxMail>, StateError> {
+        self.outbox_where("status IN ('queued', 'failed')", params![])
+    }
+
+    fn outbox_where(
+        &self,
+        cond: &str,
+        p: impl rusqlite::Params,
+    ) -> Result<Vec<OutboxMail>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT message_id, user, email, subject, chains, bytes, status, attempts, next_try, last_error, created
+                 FROM outbox WHERE {cond} ORDER BY created, message_id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(p, |r| {
+                Ok(OutboxMail {
+                    message_id: r.get(0)?,
+                    user: r.get(1)?,
+                    email: r.get(2)?,
+                    subject: r.get(3)?,
+                    chains: r
+                        .get::<_, String>(4)?
+                        .split('\n')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    bytes: r.get::<_, Option<Vec<u8>>>(5)?.unwrap_or_default(),
+                    status: r.get(6)?,
+                    attempts: r.get(7)?,
+                    next_try: ts(r.get(8)?),
+                    last_error: r.get(9)?,
+                    created: ts(r.get(10)?),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The server accepted the mail.
+    pub fn mark_sent(&self, message_id: &str, now: Timestamp) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE message_id = ?1",
+                params![message_id, now.as_second()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// A temporary failure: try again later (backoff grows with the attempts, at most 1 h).
+    pub fn mark_retry(
+        &self,
+        message_id: &str,
+        now: Timestamp,
+        error: &str,
+    ) -> Result<Timestamp, StateError> {
+        let attempts: i64 = self
+            .conn
+            .query_row(
+                "SELECT attempts FROM outbox WHERE message_id = ?1",
+                params![message_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .unwrap_or(0);
+        let delay = (60i64 << attempts.clamp(0, 6)).min(3600);
+        let next = now.as_second() + delay;
+        self.conn
+            .execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_try = ?2, last_error = ?3 WHERE message_id = ?1",
+                params![message_id, next, error],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(ts(next))
+    }
+
+    /// A permanent failure: kept with the server's words until an admin retries or drops it.
+    pub fn mark_failed(&self, message_id: &str, error: &str) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE message_id = ?1",
+                params![message_id, error],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Admin: queue failed (or waiting) mails again for the next run. `None` = all unsent.
+    pub fn retry(&self, message_id: Option<&str>, now: Timestamp) -> Result<usize, StateError> {
+        let sql = "UPDATE outbox SET status = 'queued', next_try = ?2 WHERE status IN ('queued', 'failed') AND (?1 IS NULL OR message_id = ?1)";
+        self.conn
+            .execute(sql, params![message_id, now.as_second()])
+            .map_err(|e| self.err(e))
+    }
+
+    /// Admin: give up on unsent mails. The notification stays recorded, so they are not made again.
+    pub fn drop_mail(&self, message_id: Option<&str>, now: Timestamp) -> Result<usize, StateError> {
+        let sql = "UPDATE outbox SET status = 'dropped', sent_at = ?2 WHERE status IN ('queued', 'failed') AND (?1 IS NULL OR message_id = ?1)";
+        self.conn
+            .execute(sql, params![message_id, now.as_second()])
+            .map_err(|e| self.err(e))
+    }
+
+    /// Counts of the outbox by status.
+    pub fn counts(&self) -> Result<Vec<(String, i64)>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Message-IDs already recorded (tests, and the admin view).
+    pub fn notified_pairs(&self) -> Result<HashSet<(String, String)>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT chain, user FROM notifications")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<HashSet<_>, _>>()
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// The lock file of a state.
+pub fn lock_path(state: &Path) -> PathBuf {
+    let mut s = state.as_os_str().to_owned();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+fn parse_number(s: &str) -> Number {
+    if s.starts_with('+') {
+        Number::E164(s.to_string())
+    } else if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+        Number::Extension(s.to_string())
+    } else {
+        Number::Other(s.to_string())
+    }
+}
+
+/// One notification to record.
+#[derive(Debug, Clone)]
+pub struct NotificationRecord {
+    pub chain: String,
+    pub user: String,
+    pub caller: Option<Number>,
+    pub call_start: Timestamp,
+    pub message_id: String,
+}
+
+/// What one run commits.
+pub struct RunRecord<'a> {
+    pub now: Timestamp,
+    pub notifications: Vec<NotificationRecord>,
+    pub mails: &'a [Outgoing],
+    /// Chains still ringing: their entries are kept for the next run.
+    pub pending: Vec<(String, Entry)>,
+    /// Entries of chains decided now (removed from the pending ones).
+    pub decided_entries: Vec<String>,
+    pub online: Vec<(String, Timestamp)>,
 }

@@ -184,7 +184,7 @@ pub fn verdicts_at(
         history,
         now,
         |e| panic!("{e}"),
-        |v| out.push(v),
+        |v, _| out.push(v),
     );
     out
 }

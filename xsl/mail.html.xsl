@@ -120,6 +120,8 @@
             .ua-headline { font-size: 22px !important; line-height: 28px !important; }
           }
         </style>
+        <!-- Outlook for Windows: use a font it has instead of falling back to a serif one -->
+        <xsl:comment>[if mso]&gt;&lt;style type="text/css"&gt;body, table, td, div, p, a, span, h1 { font-family: 'Segoe UI', Arial, sans-serif !important; }&lt;/style&gt;&lt;![endif]</xsl:comment>
       </head>
       <body bgcolor="{$page-bg}" style="margin:0;padding:0;background-color:{$page-bg};-webkit-text-size-adjust:100%;-ms-text-size-adjust:100%;">
         <xsl:call-template name="preheader"/>
@@ -206,10 +208,10 @@
     <xsl:variable name="has-number" select="not($hidden) and $c/number and normalize-space($c/number/@display) != ''"/>
     <tr>
       <td style="padding:0 0 16px 0;">
-        <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="{$card-bg}"
-               style="width:100%;background-color:{$card-bg};border:1px solid {$border};border-radius:10px;border-collapse:separate;">
+        <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"
+               style="width:100%;border-collapse:separate;">
           <tr>
-            <td class="ua-card" align="{$start}" style="padding:22px 24px;font-family:{$font};text-align:{$start};color:{$ink};">
+            <td class="ua-card" align="{$start}" bgcolor="{$card-bg}" style="padding:22px 24px;background-color:{$card-bg};border:1px solid {$border};border-radius:10px;font-family:{$font};text-align:{$start};color:{$ink};">
 
               <!-- when, and the answered mark -->
               <div style="font-size:14px;line-height:22px;color:{$muted};">
@@ -224,9 +226,16 @@
 
               <!-- who -->
               <div style="margin-top:6px;font-size:20px;line-height:27px;font-weight:700;color:{$ink};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
-                <xsl:call-template name="caller-label">
-                  <xsl:with-param name="style" select="'title'"/>
-                </xsl:call-template>
+                <xsl:choose>
+                  <xsl:when test="not($hidden) and not($has-name) and not($has-company) and $has-number">
+                    <span dir="ltr"><xsl:value-of select="normalize-space($c/number/@display)"/></span>
+                  </xsl:when>
+                  <xsl:otherwise>
+                    <xsl:call-template name="caller-label">
+                      <xsl:with-param name="style" select="'title'"/>
+                    </xsl:call-template>
+                  </xsl:otherwise>
+                </xsl:choose>
               </div>
               <xsl:if test="$has-name and $has-company">
                 <div style="margin-top:2px;font-size:15px;line-height:22px;color:{$muted};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
@@ -244,11 +253,18 @@
               <!-- call back -->
               <xsl:choose>
                 <xsl:when test="$hidden">
-                  <div style="margin-top:14px;padding:10px 12px;border-radius:6px;background-color:{$note-bg};font-size:14px;line-height:20px;color:{$note-ink};">
-                    <xsl:call-template name="text">
-                      <xsl:with-param name="key" select="'hidden-number-note'"/>
-                    </xsl:call-template>
-                  </div>
+                  <xsl:call-template name="gap">
+                    <xsl:with-param name="height" select="14"/>
+                  </xsl:call-template>
+                  <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;border-collapse:separate;">
+                    <tr>
+                      <td bgcolor="{$note-bg}" style="padding:10px 12px;border-radius:6px;background-color:{$note-bg};font-family:{$font};font-size:14px;line-height:20px;color:{$note-ink};">
+                        <xsl:call-template name="text">
+                          <xsl:with-param name="key" select="'hidden-number-note'"/>
+                        </xsl:call-template>
+                      </td>
+                    </tr>
+                  </table>
                 </xsl:when>
                 <xsl:when test="$has-number">
                   <xsl:for-each select="$c/number">
@@ -260,8 +276,11 @@
               </xsl:choose>
 
               <!-- details -->
+              <xsl:call-template name="gap">
+                <xsl:with-param name="height" select="16"/>
+              </xsl:call-template>
               <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"
-                     style="width:100%;margin-top:16px;border-collapse:collapse;">
+                     style="width:100%;border-collapse:collapse;">
                 <xsl:for-each select="$c/other-number[normalize-space(@display) != '']">
                   <xsl:call-template name="row">
                     <xsl:with-param name="label">
@@ -282,7 +301,7 @@
                       </xsl:call-template>
                     </xsl:with-param>
                     <xsl:with-param name="value">
-                      <a href="mailto:{normalize-space($c/email)}" style="color:{$accent};text-decoration:underline;word-break:break-all;">
+                      <a href="mailto:{normalize-space($c/email)}" dir="ltr" style="color:{$accent};text-decoration:underline;word-break:break-all;">
                         <xsl:value-of select="normalize-space($c/email)"/>
                       </a>
                     </xsl:with-param>
@@ -327,7 +346,10 @@
               </table>
 
               <xsl:if test="vcard">
-                <div style="margin-top:14px;font-size:13px;line-height:20px;color:{$note-ink};">
+                <xsl:call-template name="gap">
+                  <xsl:with-param name="height" select="14"/>
+                </xsl:call-template>
+                <div style="font-size:13px;line-height:20px;color:{$note-ink};">
                   <span style="display:inline-block;padding:2px 10px;border:1px solid {$border};border-radius:10px;background-color:{$note-bg};">
                     <xsl:call-template name="text">
                       <xsl:with-param name="key" select="'vcard-attached'"/>
@@ -349,10 +371,13 @@
     <xsl:variable name="display" select="normalize-space(@display)"/>
     <xsl:choose>
       <xsl:when test="$prefix != '' and starts-with(@href, $prefix) and string-length(@href) &gt; string-length($prefix)">
-        <table role="presentation" class="ua-button" cellpadding="0" cellspacing="0" border="0" style="margin-top:16px;border-collapse:separate;">
+        <xsl:call-template name="gap">
+          <xsl:with-param name="height" select="16"/>
+        </xsl:call-template>
+        <table role="presentation" class="ua-button" cellpadding="0" cellspacing="0" border="0" style="border-collapse:separate;">
           <tr>
             <td align="center" bgcolor="{$accent}" style="border-radius:8px;background-color:{$accent};mso-padding-alt:12px 22px;">
-              <a href="{@href}" style="display:inline-block;padding:12px 22px;font-family:{$font};font-size:17px;line-height:22px;font-weight:600;color:#ffffff;text-decoration:none;border-radius:8px;white-space:nowrap;">
+              <a href="{@href}" style="display:inline-block;padding:12px 22px;font-family:{$font};font-size:17px;line-height:22px;font-weight:600;color:#ffffff;text-decoration:none;border-radius:8px;">
                 <xsl:choose>
                   <xsl:when test="$short">
                     <xsl:call-template name="text">
@@ -378,7 +403,7 @@
             <xsl:with-param name="key" select="'label-number'"/>
           </xsl:call-template>
         </div>
-        <div style="font-size:20px;line-height:28px;font-weight:600;color:{$ink};letter-spacing:0.01em;">
+        <div dir="ltr" style="font-size:20px;line-height:28px;font-weight:600;color:{$ink};letter-spacing:0.01em;text-align:{$start};">
           <xsl:value-of select="$display"/>
         </div>
       </xsl:otherwise>
@@ -390,14 +415,20 @@
     <xsl:param name="link" select="true()"/>
     <xsl:choose>
       <xsl:when test="$link and $prefix != '' and starts-with(@href, $prefix) and string-length(@href) &gt; string-length($prefix)">
-        <a href="{@href}" style="display:inline-block;padding:2px 0;color:{$accent};text-decoration:underline;font-weight:600;white-space:nowrap;">
+        <a href="{@href}" dir="ltr" style="color:{$accent};text-decoration:underline;font-weight:600;white-space:nowrap;">
           <xsl:value-of select="normalize-space(@display)"/>
         </a>
       </xsl:when>
       <xsl:otherwise>
-        <span style="white-space:nowrap;"><xsl:value-of select="normalize-space(@display)"/></span>
+        <span dir="ltr" style="white-space:nowrap;"><xsl:value-of select="normalize-space(@display)"/></span>
       </xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <!-- vertical space that Outlook keeps too (it ignores margins on tables) -->
+  <xsl:template name="gap">
+    <xsl:param name="height" select="16"/>
+    <div style="height:{$height}px;line-height:{$height}px;font-size:1px;mso-line-height-rule:exactly;">&#160;</div>
   </xsl:template>
 
   <!-- one label/value line of the details table -->
@@ -406,7 +437,7 @@
     <xsl:param name="value"/>
     <tr>
       <td class="ua-label" width="150" valign="top" align="{$start}"
-          style="width:150px;padding:9px 12px 9px 0;border-top:1px solid {$rule};font-family:{$font};font-size:14px;line-height:20px;color:{$muted};text-align:{$start};">
+          style="width:150px;padding:9px 0;padding-{$end}:12px;border-top:1px solid {$rule};font-family:{$font};font-size:14px;line-height:20px;color:{$muted};text-align:{$start};">
         <xsl:copy-of select="$label"/>
       </td>
       <td class="ua-value" valign="top" align="{$start}"

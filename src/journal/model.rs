@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 /// Where a row came from: a file (or `-` for standard input) and its 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourcePos {
     pub file: Arc<str>,
     pub line: u64,
@@ -19,14 +19,14 @@ impl fmt::Display for SourcePos {
 }
 
 /// Direction of the call as the journal records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     Incoming,
     Outgoing,
 }
 
 /// One journal entry, in the native model (SPEC §1.1). Other formats map onto it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub pos: SourcePos,
     /// Global input order over all inputs of a run (ties in start time are broken by it).

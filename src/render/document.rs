@@ -12,24 +12,41 @@ use crate::numbers::NumberPlan;
 use crate::policy::Verdict;
 use crate::render::language::Language;
 
-/// Keeps only characters that XML 1.0 allows, and turns line breaks and tabs into spaces
-/// (no value of ours spans lines).
+/// Keeps only characters that XML 1.0 allows, turns line breaks and tabs into spaces (no
+/// value of ours spans lines) and trims.
 pub fn clean(s: &str) -> String {
+    sanitize(s).trim().to_string()
+}
+
+/// [`clean`] without trimming (for language strings, whose spaces matter).
+pub fn sanitize(s: &str) -> String {
     s.chars()
         .map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c })
         .filter(|&c| {
             matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
                 && !matches!(c, '\u{7F}'..='\u{9F}')
+                // bidi overrides and isolates could make a name display as something else
+                && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
         })
-        .collect::<String>()
-        .trim()
-        .to_string()
+        .collect()
+}
+
+/// A name or company for display: cleaned and at most 200 characters.
+pub fn short(s: &str) -> String {
+    let c = clean(s);
+    if c.chars().count() > 200 {
+        let mut t: String = c.chars().take(199).collect();
+        t.push('…');
+        t
+    } else {
+        c
+    }
 }
 
 /// Escapes text for an element or an attribute value.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in clean(s).chars() {
+    for c in sanitize(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -104,6 +121,8 @@ pub struct Input<'a> {
     pub lookup: &'a Lookup,
     /// File name of the vCard attached for each call (None: none attached).
     pub vcards: &'a [Option<String>],
+    /// The caller is the mail's sender (caller_as_sender).
+    pub caller_is_sender: bool,
 }
 
 fn number_attrs(plan: &NumberPlan, raw: &str, prefix: &str) -> Vec<(&'static str, String)> {
@@ -140,6 +159,14 @@ pub fn build(input: &Input<'_>) -> String {
             ("generated", &generated),
             ("product", "unanswered"),
             ("version", env!("CARGO_PKG_VERSION")),
+            (
+                "sender",
+                if input.caller_is_sender {
+                    "caller"
+                } else {
+                    "system"
+                },
+            ),
         ],
     );
     let r = input.recipient;
@@ -223,11 +250,11 @@ pub fn build(input: &Input<'_>) -> String {
             let attrs = number_attrs(plan, &c.raw, input.link_prefix);
             x.empty("number", &as_refs(&attrs));
             if let Some(n) = &c.name {
-                x.text("name", &[], n);
+                x.text("name", &[], &short(n));
             }
             if let Some(co) = &c.company {
                 if c.name.as_deref() != Some(co.as_str()) {
-                    x.text("company", &[], co);
+                    x.text("company", &[], &short(co));
                 }
             }
             if let Some(e) = &c.email {
@@ -241,7 +268,11 @@ pub fn build(input: &Input<'_>) -> String {
                     }
                     let mut attrs = number_attrs(plan, p, input.link_prefix);
                     attrs.retain(|(k, _)| *k != "dialled");
-                    attrs.push(("kind", kind.clone()));
+                    let kind = match kind.as_str() {
+                        k @ ("WORK" | "CELL" | "HOME" | "FAX") => k,
+                        _ => "OTHER",
+                    };
+                    attrs.push(("kind", kind.to_string()));
                     x.empty("other-number", &as_refs(&attrs));
                 }
             }
@@ -313,6 +344,8 @@ mod tests {
             "Evil  Bcc: x"
         );
         assert_eq!(clean(" Müller 😀 "), "Müller 😀");
+        assert_eq!(clean("abc\u{202E}fdp.exe"), "abcfdp.exe");
+        assert_eq!(short(&"x".repeat(300)).chars().count(), 200);
         let mut x = Xml::new();
         x.text("name", &[("k", "\"><script>")], "</name><injected/>");
         let s = x.finish();

@@ -358,3 +358,11 @@ mod tests {
         assert!(e.contains("x.xml:1"), "{e}");
     }
 }
+#[cfg(test)]
+mod keep_spaces {
+    #[test]
+    fn spaces_in_strings_are_kept() {
+        let l = super::load_all(None).unwrap();
+        assert_eq!(l["en"].string("list-separator"), Some(", "));
+    }
+}

@@ -324,6 +324,11 @@ impl Renderer {
                 None => vcard_of_call.push(None),
             }
         }
+        let caller_sender = if settings.caller_as_sender {
+            mail::caller_sender(&calls)
+        } else {
+            None
+        };
         let doc = document::build(&document::Input {
             per_call: settings.mode == crate::config::Mode::PerCall,
             recipient: user,
@@ -336,17 +341,13 @@ impl Renderer {
             calls: &calls,
             lookup,
             vcards: &vcard_of_call,
+            caller_is_sender: caller_sender.is_some(),
         });
         let rendered = self.templates.render(&doc)?;
         let chains: Vec<String> = calls.iter().map(|v| v.facts.id.clone()).collect();
         let chain_refs: Vec<&str> = chains.iter().map(String::as_str).collect();
         let message_id = mail::message_id(&chain_refs, &user.user, &settings.from.email);
         let to = mail::mailbox(&user.name, &plan.email)?;
-        let caller_sender = if settings.caller_as_sender {
-            mail::caller_sender(&calls)
-        } else {
-            None
-        };
         let bytes = mail::compose(
             &mail::Envelope {
                 from: settings.from,
