@@ -117,7 +117,7 @@ pub fn decide_with(
             let facts = chains::facts(&c, lookup, rules.settle_seconds, now);
             let start = facts.start;
             on_verdict(policy::decide(facts, rules, lookup, history), &c);
-            if stats.chains % 1024 == 0 {
+            if stats.chains.is_multiple_of(1024) {
                 history.prune_online(start);
             }
         }
