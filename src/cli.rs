@@ -24,6 +24,23 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Validate the configuration, the directory files, the templates and the languages.
     Check(CheckArgs),
+    /// Show the mails not yet accepted by the server (queued or failed, with the reasons); retry or drop them.
+    Outbox(OutboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// State database (overrides [state] path).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Queue a failed or waiting mail again for the next run (a Message-ID as listed, or `all`).
+    #[arg(long, value_name = "MESSAGE-ID|all", conflicts_with = "drop")]
+    pub retry: Option<String>,
+    /// Give up on a mail (a Message-ID as listed, or `all`); its call is not mailed again.
+    #[arg(long, value_name = "MESSAGE-ID|all")]
+    pub drop: Option<String>,
 }
 
 #[derive(Debug, Args)]

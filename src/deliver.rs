@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls as LettreTls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{SendmailTransport, SmtpTransport, Transport as _};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{
+    Certificate, SmtpConnection, Tls as LettreTls, TlsParameters,
+};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
+use lettre::{SendmailTransport, Transport as _};
 
 use crate::config::{Config, Smtp, Tls, Transport as TransportKind};
 use crate::state::OutboxMail;
@@ -77,10 +80,22 @@ pub trait Deliver {
     fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError>;
 }
 
-/// SMTP through lettre (pooled connection, TLS, AUTH).
+/// SMTP on one connection kept open for the whole run (reconnected when it breaks), built on
+/// lettre's low-level `SmtpConnection`: TLS (STARTTLS or implicit), AUTH, and the message body
+/// written in a single write.
+///
+/// Why not `SmtpTransport::send_raw`: lettre 0.11.23 writes the body and the closing
+/// `.` line in two writes without TCP_NODELAY, so every mail waits for the server's delayed
+/// ACK (about 40 ms on Linux): 1,000 mails took 44 s on loopback. One write: no wait.
 pub struct SmtpDeliver {
-    transport: SmtpTransport,
+    host: String,
+    port: u16,
+    tls: LettreTls,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+    hello: ClientId,
     from: lettre::Address,
+    conn: Option<SmtpConnection>,
 }
 
 fn read_password(s: &Smtp) -> Result<Option<String>, String> {
@@ -98,6 +113,47 @@ fn read_password(s: &Smtp) -> Result<Option<String>, String> {
             .map_err(|e| format!("key `smtp.password_file`: {}: {e}", file.display()));
     }
     Ok(None)
+}
+
+/// The message as the DATA phase sends it: dot-stuffed, CRLF line ends, closing `.` line.
+pub fn data_phase(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 64);
+    let mut at_line_start = true;
+    let mut prev = 0u8;
+    for &b in message {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        if at_line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        at_line_start = b == b'\n';
+        prev = b;
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+/// Sends bytes as a "command": lettre writes a command in one write, then reads the reply.
+struct RawData(String);
+
+impl std::fmt::Display for RawData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    let words = e.to_string();
+    if e.is_permanent() {
+        SendError::Permanent(words)
+    } else {
+        SendError::Transient(words)
+    }
 }
 
 impl SmtpDeliver {
@@ -118,46 +174,105 @@ impl SmtpDeliver {
             Tls::StartTls => LettreTls::Required(tls_params()?),
             Tls::Tls => LettreTls::Wrapper(tls_params()?),
         };
-        let mut b = SmtpTransport::builder_dangerous(s.host.clone())
-            .port(s.port)
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(s.timeout_seconds)))
-            .pool_config(PoolConfig::new().max_size(1));
-        if let Some(user) = &s.username {
-            let password = read_password(s)?.ok_or_else(|| {
-                "key `smtp.username` is set, but neither `password_env` nor `password_file`"
-                    .to_string()
-            })?;
-            b = b.credentials(Credentials::new(user.clone(), password));
-        }
+        let credentials = match &s.username {
+            Some(user) => {
+                let password = read_password(s)?.ok_or_else(|| {
+                    "key `smtp.username` is set, but neither `password_env` nor `password_file`"
+                        .to_string()
+                })?;
+                Some(Credentials::new(user.clone(), password))
+            }
+            None => None,
+        };
         Ok(SmtpDeliver {
-            transport: b.build(),
+            host: s.host.clone(),
+            port: s.port,
+            tls,
+            credentials,
+            timeout: Duration::from_secs(s.timeout_seconds),
+            hello: ClientId::default(),
             from,
+            conn: None,
         })
     }
-}
 
-fn envelope(from: &lettre::Address, to: &str) -> Result<Envelope, SendError> {
-    let to: lettre::Address = to
-        .parse()
-        .map_err(|e| SendError::Permanent(format!("{to:?} is not a mail address: {e}")))?;
-    Envelope::new(Some(from.clone()), vec![to]).map_err(|e| SendError::Permanent(e.to_string()))
+    fn connect(&self) -> Result<SmtpConnection, lettre::transport::smtp::Error> {
+        let wrapper = match &self.tls {
+            LettreTls::Wrapper(p) => Some(p),
+            _ => None,
+        };
+        let mut conn = SmtpConnection::connect(
+            (self.host.as_str(), self.port),
+            Some(self.timeout),
+            &self.hello,
+            wrapper,
+            None,
+        )?;
+        if let LettreTls::Required(p) = &self.tls {
+            conn.starttls(p, &self.hello)?;
+        }
+        if let Some(c) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], c)?;
+        }
+        Ok(conn)
+    }
+
+    fn transaction(
+        conn: &mut SmtpConnection,
+        from: &lettre::Address,
+        to: lettre::Address,
+        body: &[u8],
+    ) -> Result<(), lettre::transport::smtp::Error> {
+        let mut options = Vec::new();
+        if !body.is_ascii() {
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        conn.command(Mail::new(Some(from.clone()), options))?;
+        conn.command(Rcpt::new(to, vec![]))?;
+        conn.command(Data)?;
+        let data = String::from_utf8_lossy(&data_phase(body)).into_owned();
+        conn.command(RawData(data))?;
+        Ok(())
+    }
 }
 
 impl Deliver for SmtpDeliver {
     fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError> {
-        let env = envelope(&self.from, &mail.email)?;
-        self.transport
-            .send_raw(&env, &mail.bytes)
-            .map(|_| ())
-            .map_err(|e| {
-                let words = e.to_string();
-                if e.is_permanent() {
-                    SendError::Permanent(words)
+        let to: lettre::Address = mail.email.parse().map_err(|e| {
+            SendError::Permanent(format!("{:?} is not a mail address: {e}", mail.email))
+        })?;
+        if self.conn.as_ref().is_none_or(|c| c.has_broken()) {
+            self.conn = Some(self.connect().map_err(|e| {
+                // a server that cannot be reached or refuses us: the mail waits for the next run
+                SendError::Transient(format!("{}:{}: {e}", self.host, self.port))
+            })?);
+        }
+        let conn = self.conn.as_mut().expect("connected");
+        match Self::transaction(conn, &self.from, to, &mail.bytes) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let answered = e.is_permanent() || e.is_transient();
+                let err = classify(e);
+                if answered {
+                    // the server answered: the session goes on after a reset
+                    if conn.command(Rset).is_err() {
+                        self.conn = None;
+                    }
                 } else {
-                    SendError::Transient(words)
+                    // the connection broke: reconnect for the next mail
+                    self.conn = None;
                 }
-            })
+                Err(err)
+            }
+        }
+    }
+}
+
+impl Drop for SmtpDeliver {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.conn.take() {
+            let _ = c.quit();
+        }
     }
 }
 
@@ -174,6 +289,13 @@ impl SendmailDeliver {
             from,
         }
     }
+}
+
+fn envelope(from: &lettre::Address, to: &str) -> Result<Envelope, SendError> {
+    let to: lettre::Address = to
+        .parse()
+        .map_err(|e| SendError::Permanent(format!("{to:?} is not a mail address: {e}")))?;
+    Envelope::new(Some(from.clone()), vec![to]).map_err(|e| SendError::Permanent(e.to_string()))
 }
 
 impl Deliver for SendmailDeliver {
@@ -216,5 +338,20 @@ pub fn transport_for(config: &Config, from: lettre::Address) -> Result<Box<dyn D
                 config.path.display()
             )),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_phase_stuffs_dots_and_ends_with_the_dot_line() {
+        assert_eq!(
+            data_phase(b"a\r\n.b\r\n..c\r\n"),
+            b"a\r\n..b\r\n...c\r\n.\r\n"
+        );
+        assert_eq!(data_phase(b".\nx"), b"..\r\nx\r\n.\r\n");
+        assert_eq!(data_phase(b""), b"\r\n.\r\n");
     }
 }

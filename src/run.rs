@@ -34,6 +34,7 @@ pub fn execute(cli: Cli, env: Env<'_>) -> ExitCode {
         Command::Explain(args) => explain_cmd(args, env),
         Command::Check(args) => check_cmd(args, env),
         Command::Run(args) => run_cmd(args, env),
+        Command::Outbox(args) => outbox_cmd(args, env),
     }
 }
 
@@ -671,4 +672,104 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
     } else {
         ExitCode::Success
     }
+}
+
+fn outbox_cmd(args: crate::cli::OutboxArgs, mut env: Env<'_>) -> ExitCode {
+    use crate::state::State;
+    let mut config = match load_config(&args.common.config, None) {
+        Ok(c) => c,
+        Err(e) => return fatal(&mut env, e),
+    };
+    if let Some(s) = &args.state {
+        config.state_path = s.clone();
+    }
+    let change = args
+        .retry
+        .as_deref()
+        .map(|id| (true, id))
+        .or(args.drop.as_deref().map(|id| (false, id)));
+    if let Some((retry, id)) = change {
+        let _lock = match State::lock(
+            &config.state_path,
+            std::time::Duration::from_secs(config.lock_wait_seconds),
+        ) {
+            Ok(l) => l,
+            Err(e) => return fatal(&mut env, e),
+        };
+        let state = match State::open(&config.state_path) {
+            Ok(s) => s,
+            Err(e) => return fatal(&mut env, e),
+        };
+        let which = (id != "all").then_some(id);
+        let n = if retry {
+            state.retry(which, env.clock)
+        } else {
+            state.drop_mail(which, env.clock)
+        };
+        return match n {
+            Ok(0) => {
+                let _ = writeln!(env.stderr, "unanswered: no queued or failed mail {id}");
+                ExitCode::Partial
+            }
+            Ok(n) => {
+                let what = if retry {
+                    "queued for the next run"
+                } else {
+                    "dropped"
+                };
+                let _ = writeln!(env.stdout, "{n} mail(s) {what}");
+                ExitCode::Success
+            }
+            Err(e) => fatal(&mut env, e),
+        };
+    }
+    let state = match State::open_read_only(&config.state_path) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            let _ = writeln!(
+                env.stdout,
+                "no state yet at {}: nothing queued",
+                config.state_path.display()
+            );
+            return ExitCode::Success;
+        }
+        Err(e) => return fatal(&mut env, e),
+    };
+    let (mails, counts) = match (state.unsent(), state.counts()) {
+        (Ok(m), Ok(c)) => (m, c),
+        (Err(e), _) | (_, Err(e)) => return fatal(&mut env, e),
+    };
+    let tz = config.rules.time_zone.clone();
+    let fmt = |t: Timestamp| {
+        t.to_zoned_datetime(tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let _ = writeln!(
+        env.stdout,
+        "outbox of {}: {}",
+        config.state_path.display(),
+        if counts.is_empty() {
+            "empty".to_string()
+        } else {
+            counts.join(", ")
+        }
+    );
+    for m in &mails {
+        let _ = writeln!(
+            env.stdout,
+            "\n{} {}\n  to:       {} <{}>\n  subject:  {}\n  made:     {}\n  attempts: {}{}\n  reason:   {}",
+            m.status,
+            m.message_id,
+            m.user,
+            m.email,
+            crate::render::document::clean(&m.subject),
+            fmt(m.created),
+            m.attempts,
+            if m.status == "queued" { format!(", next try {}", fmt(m.next_try)) } else { String::new() },
+            m.last_error.as_deref().map(crate::render::document::clean).unwrap_or_else(|| "-".into())
+        );
+    }
+    ExitCode::Success
 }

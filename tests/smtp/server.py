@@ -129,6 +129,19 @@ class Handler:
                 pass
         transport.abort()
 
+    async def handle_exception(self, error):
+        # Called by aiosmtpd for exceptions while handling a command.  A failed
+        # STARTTLS handshake (client rejecting the certificate, ...) lands here
+        # too; keep that quiet, but report anything else.
+        cause = error.__cause__ or error
+        if isinstance(cause, (ssl.SSLError, ConnectionError)) or \
+                type(error).__name__ == "TLSSetupException":
+            log.info("TLS/connection error: %r", cause)
+        else:
+            log.warning("exception in SMTP session: %r", error,
+                        exc_info=log.isEnabledFor(logging.INFO))
+        return f"500 Error: ({type(error).__name__}) {error}"
+
     # -- hooks (same signatures in aiosmtpd 1.4.x)
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self._limit_reached():
@@ -371,6 +384,9 @@ def main(argv=None):
         asyncio.run(serve(opts))
     except KeyboardInterrupt:
         pass
+    except (OSError, ssl.SSLError) as e:  # port in use, unreadable cert/key, ...
+        print(f"server.py: {e}", file=sys.stderr)
+        return 1
     return 0
 
 
