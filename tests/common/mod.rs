@@ -204,7 +204,7 @@ impl mailin_embedded::Handler for Smtp {
         &mut self,
         _d: &str,
         _f: &str,
-        _8: bool,
+        _is8bit: bool,
         _to: &[String],
     ) -> mailin_embedded::Response {
         self.current.data.clear();
