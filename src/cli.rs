@@ -89,9 +89,12 @@ pub struct RunArgs {
     /// Print the mails (an mbox stream) instead of sending; changes no state.
     #[arg(long, conflicts_with = "out")]
     pub dry_run: bool,
-    /// Write one .eml file per mail into DIR instead of sending.
-    #[arg(long, value_name = "DIR")]
+    /// Write one .eml file per mail into DIR instead of sending (recorded in the state like a sent mail).
+    #[arg(long, value_name = "DIR", conflicts_with = "preview")]
     pub out: Option<PathBuf>,
+    /// Like --dry-run, but write each mail's HTML and text as DIR/<user>.html and .txt, to look at in a browser.
+    #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
+    pub preview: Option<PathBuf>,
     /// Say more on standard error.
     #[arg(long, short = 'v')]
     pub verbose: bool,

@@ -41,6 +41,28 @@ pub fn write_mbox(
     Ok(())
 }
 
+/// Writes each mail's HTML and text parts as `<user>.html` / `<user>.txt` (a digest has one
+/// mail per user; per-call mails are numbered), for a browser.
+pub fn write_preview(dir: &Path, mails: &[crate::render::Outgoing]) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for m in mails {
+        let n = seen.entry(m.user.as_str()).or_insert(0);
+        *n += 1;
+        let base = eml_name_of(&m.user, "")
+            .trim_end_matches("-.eml")
+            .to_string();
+        let base = if *n > 1 { format!("{base}-{n}") } else { base };
+        let parts = [(".html", &m.html), (".txt", &m.text)];
+        for (ext, body) in parts {
+            let path = dir.join(format!("{base}{ext}"));
+            std::fs::write(&path, body)
+                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// The stable file name of a mail: the user and the Message-ID's hash.
 pub fn eml_name(m: &crate::render::Outgoing) -> String {
     eml_name_of(&m.user, &m.message_id)

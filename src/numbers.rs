@@ -163,18 +163,12 @@ impl NumberPlan {
         Number::E164(format!("+{}{}{d}", self.country_code, self.area_code))
     }
 
-    /// The number as a clean dial string for a link (`tel:+4930…`): E.164 when it normalises,
-    /// else only the characters a dialler understands (digits, `+`, `*`, `#`).
+    /// The number as a clean dial string for a link (`tel:+4930…`): E.164, or the bare
+    /// extension. Something that is not a phone number gets no link at all (None).
     pub fn dial_string(&self, raw: &str) -> Option<String> {
         match self.normalise(raw)? {
             Number::E164(s) | Number::Extension(s) => Some(s),
-            Number::Other(_) => {
-                let s: String = raw
-                    .chars()
-                    .filter(|c| c.is_ascii_digit() || matches!(c, '+' | '*' | '#'))
-                    .collect();
-                (!s.is_empty()).then_some(s)
-            }
+            Number::Other(_) => None,
         }
     }
 }
@@ -351,8 +345,9 @@ mod tests {
             p.dial_string("030 1234567").as_deref(),
             Some("+49301234567")
         );
-        assert_eq!(p.dial_string("\"><script>1").as_deref(), Some("1"));
-        assert_eq!(p.dial_string("javascript:alert(1)").as_deref(), Some("1"));
+        assert_eq!(p.dial_string("\"><script>1"), None);
+        assert_eq!(p.dial_string("javascript:alert(1)"), None);
+        assert_eq!(p.dial_string("201").as_deref(), Some("+49301234201"));
         assert_eq!(p.dial_string("anonymous"), None);
     }
 }

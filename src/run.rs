@@ -426,7 +426,8 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         }
     };
     // the transport is set up before anything is decided: a bad [smtp] is a usage error
-    let mut transport: Option<Box<dyn deliver::Deliver>> = if args.dry_run {
+    let dry_run = args.dry_run || args.preview.is_some();
+    let mut transport: Option<Box<dyn deliver::Deliver>> = if dry_run {
         None
     } else if let Some(dir) = &args.out {
         Some(Box::new(deliver::DirDeliver { dir: dir.clone() }))
@@ -437,7 +438,7 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         }
     };
     // a run that writes the state holds its lock from before reading it until the end
-    let _lock = if args.dry_run {
+    let _lock = if dry_run {
         None
     } else {
         match State::lock(
@@ -448,7 +449,7 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
             Err(e) => return fatal(&mut env, e),
         }
     };
-    let mut state = if args.dry_run {
+    let mut state = if dry_run {
         None
     } else {
         match State::open(&config.state_path) {
@@ -595,8 +596,13 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
     }
 
     let Some(transport) = transport.as_mut() else {
-        // --dry-run: print, change nothing
-        let printed = deliver::write_mbox(env.stdout, &mails, now);
+        // --dry-run / --preview: show, change nothing
+        let printed = match &args.preview {
+            Some(dir) => deliver::write_preview(dir, &mails).map_err(|e| {
+                let _ = writeln!(env.stderr, "unanswered: {e}");
+            }),
+            None => deliver::write_mbox(env.stdout, &mails, now).map_err(|_| ()),
+        };
         let bad = stats.rejected + stats.late + problems + failed_inputs + failed;
         if args.verbose || bad > 0 {
             summary(

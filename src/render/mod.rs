@@ -230,6 +230,9 @@ pub struct Outgoing {
     pub subject: String,
     /// RFC 5322 with CRLF line ends.
     pub bytes: Vec<u8>,
+    /// The rendered parts, for previews.
+    pub html: String,
+    pub text: String,
 }
 
 /// What composing needs from the configuration.
@@ -366,6 +369,8 @@ impl Renderer {
             chains,
             subject: rendered.subject,
             bytes,
+            html: rendered.html,
+            text: rendered.text,
         })
     }
 }
