@@ -21,6 +21,16 @@ ci:
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test --all-targets
 
+# Speed and memory, as ratios against baselines measured in the same run.
+bench:
+	$(CARGO) build --release --bin unanswered --example csv_baseline
+	python3 bench/bench.py
+
+# The sample mails as HTML and text files, to look at in a browser.
+preview:
+	$(CARGO) run --quiet -- run --config samples/unanswered.toml --preview target/preview --now "$(NOW)" samples/journal.csv
+	@echo "open target/preview/*.html"
+
 # The main job on the bundled samples: what would be mailed, printed instead of sent.
 demo:
 	$(CARGO) run --quiet -- run --config samples/unanswered.toml --dry-run --now "$(NOW)" samples/journal.csv

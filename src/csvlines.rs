@@ -21,6 +21,7 @@ pub struct Record {
 }
 
 /// A record that could not be read, with its line.
+/// (csv-core accepts any bytes, so only an unclosed quote or a read error makes one.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRecord {
     pub line: u64,
@@ -31,6 +32,9 @@ pub struct BadRecord {
 pub struct CsvLines<R: BufRead> {
     input: R,
     delimiter: u8,
+    core: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
     /// Lines read ahead but not yet used, with their numbers.
     pending: VecDeque<(u64, String)>,
     next_line: u64,
@@ -42,6 +46,9 @@ impl<R: BufRead> CsvLines<R> {
         CsvLines {
             input,
             delimiter,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            out: vec![0; 4096],
+            ends: vec![0; 64],
             pending: VecDeque::new(),
             next_line: 1,
             eof: false,
@@ -71,6 +78,50 @@ impl<R: BufRead> CsvLines<R> {
                 })
             }
         }
+    }
+}
+
+impl<R: BufRead> CsvLines<R> {
+    /// Splits one record's text (balanced quotes) into its fields with csv-core, reusing
+    /// the buffers.
+    fn parse(&mut self, mut input: &[u8]) -> csv::StringRecord {
+        use csv_core::ReadRecordResult as R;
+        let _ = self.delimiter;
+        let (mut nout, mut nend) = (0usize, 0usize);
+        loop {
+            let (res, nin, o, e) =
+                self.core
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+            input = &input[nin..];
+            nout += o;
+            nend += e;
+            match res {
+                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::InputEmpty if input.is_empty() => {
+                    // the text ends without a line end: tell csv-core the input is over
+                    input = &[];
+                    let (res, _, o, e) =
+                        self.core
+                            .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+                    nout += o;
+                    nend += e;
+                    if matches!(res, R::Record | R::End) {
+                        break;
+                    }
+                }
+                R::InputEmpty => {}
+                R::Record | R::End => break,
+            }
+        }
+        self.core.reset();
+        let mut rec = csv::StringRecord::with_capacity(nout, nend);
+        let mut start = 0;
+        for &end in &self.ends[..nend] {
+            rec.push_field(&String::from_utf8_lossy(&self.out[start..end]));
+            start = end;
+        }
+        rec
     }
 }
 
@@ -120,19 +171,10 @@ impl<R: BufRead> Iterator for CsvLines<R> {
                 }));
             }
             let text: String = self.pending.drain(..used).map(|(_, s)| s).collect();
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .delimiter(self.delimiter)
-                .from_reader(text.as_bytes());
-            let mut rec = csv::StringRecord::new();
-            return Some(match rdr.read_record(&mut rec) {
-                Ok(_) => Ok(Record { line, fields: rec }),
-                Err(e) => Err(BadRecord {
-                    line,
-                    message: format!("not a valid CSV row: {e}"),
-                }),
-            });
+            return Some(Ok(Record {
+                line,
+                fields: self.parse(text.as_bytes()),
+            }));
         }
     }
 }

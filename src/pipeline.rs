@@ -117,8 +117,9 @@ pub fn decide_with(
             let facts = chains::facts(&c, lookup, rules.settle_seconds, now);
             let start = facts.start;
             on_verdict(policy::decide(facts, rules, lookup, history), &c);
-            if stats.chains.is_multiple_of(1024) {
+            if stats.chains.is_multiple_of(1 << 16) {
                 history.prune_online(start);
+                history.prune_notified(start, rules.exceptions.repeated_until_logon);
             }
         }
     };

@@ -161,6 +161,18 @@ impl History {
             .is_some_and(|s| s.range(after..=until).any(|t| *t > after))
     }
 
+    /// Forgets notifications that can no longer matter once chains up to `decided_until` have
+    /// been decided: for "same day" only the last two days count, for "until logon" only the
+    /// latest notification of each user and caller.
+    pub fn prune_notified(&mut self, decided_until: Timestamp, until_logon: bool) {
+        let cutoff = decided_until - jiff::SignedDuration::from_hours(50);
+        self.notified.retain(|_, set| {
+            let latest = set.last().copied();
+            set.retain(|t| *t >= cutoff || Some(*t) == latest);
+            until_logon || latest.is_some_and(|l| l >= cutoff)
+        });
+    }
+
     /// Forgets logon times that can no longer matter once chains up to `decided_until` have
     /// been decided (keeps the latest one before it). Bounds memory on long inputs.
     pub fn prune_online(&mut self, decided_until: Timestamp) {
@@ -242,7 +254,8 @@ pub fn decide(facts: Facts, rules: &Rules, lookup: &Lookup, history: &mut Histor
             });
         }
     }
-    if let Some(n) = &number {
+    let remember = rules.exceptions.repeated_same_day || rules.exceptions.repeated_until_logon;
+    if let (Some(n), true) = (&number, remember) {
         for r in &recipients {
             if matches!(r.status, Status::Notify | Status::AlreadySent) {
                 history.record_notified(&r.user, n, facts.start);

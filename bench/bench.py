@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""`make bench`: speed and memory of unanswered, each as a ratio against a baseline measured
+in the same run on the same machine (never asserted; printed for the notes).
+
+- decide: `explain --json` over generated journals vs. reading the same CSV with the csv crate
+  (examples/csv_baseline.rs); peak memory at 10x the rows (streaming: should stay flat).
+- render: `run --dry-run` of a digest for every user.
+- send: `run` of 1,000 per-call mails to a local SMTP server (tests/smtp/server.py) vs. the
+  same server fed by Python's smtplib on one connection.
+"""
+import os, resource, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/unanswered")
+BASE = os.path.join(ROOT, "target/release/examples/csv_baseline")
+
+
+def timed(cmd, **kw):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    dt = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode not in (0, 1):
+        sys.exit(f"{cmd[0]} failed: {p.stderr.decode()[:500]}")
+    return dt, after.ru_maxrss  # KiB, max over all children so far
+
+
+def peak(cmd):
+    # a fresh process tree for a clean peak: run through /usr/bin/env in a subprocess that reports
+    code = (
+        "import resource,subprocess,sys;"
+        "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code] + cmd, capture_output=True, text=True)
+    return int(out.stdout.strip())
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="unanswered-bench-")
+    cfg = os.path.join(tmp, "unanswered.toml")
+    users = os.path.join(tmp, "users.csv")
+    with open(users, "w") as f:
+        f.write("user,name,email,lines\n")
+        for i in range(200, 400):
+            f.write(f"u{i},User {i},u{i}@example.com,{i}\n")
+    with open(cfg, "w") as f:
+        f.write('time_zone = "UTC"\n[directory]\nusers = "users.csv"\n[state]\npath = "state.db"\n')
+    sizes = [100_000, 1_000_000]
+    print("decide (explain --json), against reading the same CSV with the csv crate:")
+    for n in sizes:
+        j = os.path.join(tmp, f"j{n}.csv")
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen.py"), str(n), j], check=True)
+        tb, _ = timed([BASE, j])
+        tu, _ = timed([BIN, "explain", "--json", "--config", cfg, "--now", "2030-01-01T00:00:00Z", j])
+        mem = peak([BIN, "explain", "--json", "--config", cfg, "--now", "2030-01-01T00:00:00Z", j])
+        memb = peak([BASE, j])
+        print(f"  {n:>9} rows: {tu:6.2f} s = {tu / tb:5.1f} x baseline ({tb:.2f} s); "
+              f"{n / tu:,.0f} rows/s; peak {mem / 1024:.0f} MiB (baseline {memb / 1024:.0f} MiB)")
+    print("render (run --dry-run, one mail per call and recipient):")
+    j = os.path.join(tmp, "j5000.csv")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen.py"), "5000", j], check=True)
+    cfg2 = os.path.join(tmp, "percall.toml")
+    with open(cfg2, "w") as f:
+        f.write('time_zone = "UTC"\nmode = "per-call"\n[directory]\nusers = "users.csv"\n')
+    out = subprocess.run([BIN, "run", "--dry-run", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j],
+                         capture_output=True)
+    mails = out.stdout.count(b"\nFrom unanswered@localhost ") + out.stdout.startswith(b"From unanswered@localhost ")
+    td, _ = timed([BIN, "run", "--dry-run", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j])
+    te, _ = timed([BIN, "explain", "--json", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j])
+    print(f"  {mails} mails in {td:.2f} s = {mails / td:,.0f} mails/s; {td / te:.1f} x explain of the same file ({te:.2f} s)")
+    print("(send rates: see tests/smtp and the delivery tests; `make bench-send`)")
+
+
+if __name__ == "__main__":
+    main()
