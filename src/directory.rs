@@ -44,9 +44,15 @@ impl DirError {
 
 impl fmt::Display for DirError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // line 0: the whole file (it could not be read)
+        let at = if self.pos.line == 0 {
+            self.pos.file.to_string()
+        } else {
+            self.pos.to_string()
+        };
         match &self.key {
-            Some(key) => write!(f, "{}: column `{}`: {}", self.pos, key, self.message),
-            None => write!(f, "{}: {}", self.pos, self.message),
+            Some(key) => write!(f, "{at}: column `{key}`: {}", self.message),
+            None => write!(f, "{at}: {}", self.message),
         }
     }
 }

@@ -77,9 +77,15 @@ pub fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, St
         *problems += 1;
         let _ = writeln!(err, "{e}");
     };
+    // a file that cannot be read is fatal (mails would be wrong without it); all such files
+    // are named at once
+    let mut unreadable: Vec<String> = Vec::new();
     let mut users = Vec::new();
     if let Some(path) = &config.users {
-        let (list, errs) = directory::load_users(path, enc).map_err(|e| e.to_string())?;
+        let (list, errs) = directory::load_users(path, enc).unwrap_or_else(|e| {
+            unreadable.push(e.to_string());
+            (Vec::new(), Vec::new())
+        });
         for e in &errs {
             report(e, &mut problems);
         }
@@ -101,7 +107,10 @@ pub fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, St
     }
     let mut contacts = Vec::new();
     for path in &config.contacts {
-        let (list, errs) = directory::load_contacts(path, enc).map_err(|e| e.to_string())?;
+        let (list, errs) = directory::load_contacts(path, enc).unwrap_or_else(|e| {
+            unreadable.push(e.to_string());
+            (Vec::new(), Vec::new())
+        });
         for e in &errs {
             report(e, &mut problems);
         }
@@ -131,7 +140,10 @@ pub fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, St
     let mut history = History::default();
     if let Some(path) = &config.logons {
         let (list, errs) = directory::load_logons(path, enc, &config.rules.time_zone)
-            .map_err(|e| e.to_string())?;
+            .unwrap_or_else(|e| {
+                unreadable.push(e.to_string());
+                (Vec::new(), Vec::new())
+            });
         for e in &errs {
             report(e, &mut problems);
         }
@@ -141,6 +153,9 @@ pub fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, St
                 .map_or(l.user.clone(), |u| u.user.clone());
             history.record_online(&user, l.time);
         }
+    }
+    if !unreadable.is_empty() {
+        return Err(unreadable.join("\n"));
     }
     Ok(Loaded {
         lookup,
