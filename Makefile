@@ -2,12 +2,12 @@
 CARGO ?= cargo
 NOW ?= 2026-11-26 12:47:00
 
-.PHONY: build test ci fmt clippy demo explain preview bench clean
+.PHONY: build test test-deps ci fmt clippy demo explain preview bench clean
 
 build:
 	$(CARGO) build --release
 
-test:
+test: test-deps
 	$(CARGO) test --all-targets
 
 fmt:
@@ -16,14 +16,19 @@ fmt:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-ci:
+# Python's aiosmtpd for the SMTP tests (tests/smtp/server.py), when it is missing.
+test-deps:
+	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check -r tests/smtp/requirements.txt
+
+ci: test-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test --all-targets
 
 # Speed and memory, as ratios against baselines measured in the same run.
 bench:
-	$(CARGO) build --release --bin unanswered --example csv_baseline
+	$(CARGO) build --release --bin unanswered --example csv_baseline --example lettre_pooled
+	@$(MAKE) --no-print-directory test-deps
 	python3 bench/bench.py
 
 # The sample mails as HTML and text files, to look at in a browser.

@@ -70,7 +70,27 @@ def main():
     td, _ = timed([BIN, "run", "--dry-run", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j])
     te, _ = timed([BIN, "explain", "--json", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j])
     print(f"  {mails} mails in {td:.2f} s = {mails / td:,.0f} mails/s; {td / te:.1f} x explain of the same file ({te:.2f} s)")
-    print("(send rates: see tests/smtp and the delivery tests; `make bench-send`)")
+    print("send (1,000 per-call mails to tests/smtp/server.py on loopback):")
+    srv = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests/smtp/server.py"), "--port", "0",
+                            "--exit-on-stdin-eof"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    port = int(srv.stdout.readline().split()[1])
+    j = os.path.join(tmp, "send.csv")
+    with open(j, "w") as f:
+        f.write("u8sConnectionID,stStartTime,stStopTime,iOrigin,u8sLineNumber,u8sPhoneNumber,TrackerLastCall\n")
+        for i in range(1000):
+            f.write(f"s{i},2026-11-26 08:{i // 60 % 60:02}:{i % 60:02},2026-11-26 08:{i // 60 % 60:02}:{i % 60:02},0,{200 + i % 200},0301{i:06},1\n")
+    cfg3 = os.path.join(tmp, "send.toml")
+    with open(cfg3, "w") as f:
+        f.write(f'time_zone = "UTC"\nmode = "per-call"\n[exceptions]\nmin_ring_seconds = 0\n[directory]\nusers = "users.csv"\n'
+                f'[state]\npath = "send.db"\n[smtp]\nhost = "127.0.0.1"\nport = {port}\ntls = "none"\n')
+    dry, _ = timed([BIN, "run", "--dry-run", "--config", cfg3, "--now", "2030-01-01T00:00:00Z", j])
+    ts_, _ = timed([BIN, "run", "--config", cfg3, "--now", "2030-01-01T00:00:00Z", j])
+    lt = float(subprocess.run([os.path.join(ROOT, "target/release/examples/lettre_pooled"), str(port), "200"],
+                              capture_output=True, text=True, check=True).stdout) * 5
+    srv.terminate()
+    print(f"  unanswered run: {ts_:.2f} s = {1000 / ts_:,.0f} mails/s, of which render+decide (dry run) {dry:.2f} s")
+    print(f"  lettre's pooled SmtpTransport (200 mails, scaled to 1,000): {lt:.2f} s = {1000 / lt:,.0f} mails/s"
+          f" -> unanswered is {lt / ts_:.1f} x faster")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,260 @@
+//! Delivery end to end against aiosmtpd (`tests/smtp/server.py`): STARTTLS and implicit TLS
+//! with a test CA and a separate server certificate, AUTH, and a connection dropped in the
+//! middle of DATA. Needs python3 with aiosmtpd and openssl (`make ci` / `.ci/run` install them).
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Test certificates, made once per test process into target/.
+fn certs() -> PathBuf {
+    let dir = repo().join("target/test-certs");
+    let ok = Command::new("bash")
+        .arg(repo().join("tests/smtp/make-certs.sh"))
+        .arg(&dir)
+        .status()
+        .expect("bash and openssl are needed for the TLS tests");
+    assert!(ok.success(), "make-certs.sh failed");
+    dir
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    record: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("received.jsonl");
+        let mut child = Command::new("python3")
+            .arg(repo().join("tests/smtp/server.py"))
+            .args(["--port", "0", "--exit-on-stdin-eof", "--record"])
+            .arg(&record)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 is needed for the SMTP tests");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .strip_prefix("LISTENING ")
+            .unwrap_or_else(|| panic!("tests/smtp/server.py did not start (is aiosmtpd installed? pip install -r tests/smtp/requirements.txt): {line:?}"))
+            .trim()
+            .parse()
+            .unwrap();
+        Server {
+            child,
+            port,
+            record,
+            _dir: dir,
+        }
+    }
+
+    fn received(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.record)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn project(smtp: &str) -> (Project, String) {
+    let p = Project::new(&format!(
+        "mode = \"per-call\"\n[mail]\nfrom = \"PBX <pbx@example.com>\"\n{smtp}"
+    ));
+    let j = p.write(
+        "journal.csv",
+        &format!(
+            "{HEADER}{}{}{}",
+            row("a", "09:00:00", "201", "030 5550100"),
+            row("b", "09:10:00", "202", "030 5550101"),
+            row("c", "09:20:00", "203", "030 5550102")
+        ),
+    );
+    (p, j.display().to_string())
+}
+
+fn tls_args(dir: &Path, mode: &str) -> Vec<String> {
+    vec![
+        "--tls".into(),
+        mode.into(),
+        "--cert".into(),
+        dir.join("server.pem").display().to_string(),
+        "--key".into(),
+        dir.join("server.key").display().to_string(),
+    ]
+}
+
+const NOW: &str = "2026-11-26T12:00:00Z";
+
+#[test]
+fn starttls_with_auth_end_to_end() {
+    let c = certs();
+    let mut args = tls_args(&c, "starttls");
+    args.extend([
+        "--require-tls".into(),
+        "--auth".into(),
+        "pbx:s3cret pass".into(),
+    ]);
+    let s = Server::start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (p, j) = project(&format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\ntls = \"starttls\"\nusername = \"pbx\"\npassword_env = \"UNANSWERED_TEST_PW\"\nca_file = \"{}\"\n",
+        s.port,
+        c.join("ca.pem").display()
+    ));
+    let out = p
+        .command(&["run", "--now", NOW, &j])
+        .env("UNANSWERED_TEST_PW", "s3cret pass")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got = s.received();
+    assert_eq!(got.len(), 3);
+    assert!(
+        got.iter()
+            .all(|r| r["tls"] == true && r["auth_user"] == "pbx"),
+        "{got:?}"
+    );
+    assert!(!text(&out.stderr).contains("s3cret"));
+}
+
+#[test]
+fn implicit_tls_end_to_end() {
+    let c = certs();
+    let args = tls_args(&c, "implicit");
+    let s = Server::start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (p, j) = project(&format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\ntls = \"tls\"\nca_file = \"{}\"\n",
+        s.port,
+        c.join("ca.pem").display()
+    ));
+    let out = p.run(&["run", "--now", NOW, &j]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(s.received().len(), 3);
+}
+
+#[test]
+fn an_untrusted_certificate_keeps_the_mails_queued() {
+    let c = certs();
+    let args = tls_args(&c, "starttls");
+    let s = Server::start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    // no ca_file: the test CA is not trusted
+    let (p, j) = project(&format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\ntls = \"starttls\"\n",
+        s.port
+    ));
+    let out = p.run(&["run", "--now", NOW, &j]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).matches("stays queued").count(),
+        3,
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(s.received().len(), 0);
+}
+
+#[test]
+fn wrong_password_keeps_the_mails_queued_and_says_why() {
+    let c = certs();
+    let mut args = tls_args(&c, "starttls");
+    args.extend(["--auth".into(), "pbx:right".into()]);
+    let s = Server::start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (p, j) = project(&format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\nusername = \"pbx\"\npassword_file = \"pw.txt\"\nca_file = \"{}\"\n",
+        s.port,
+        c.join("ca.pem").display()
+    ));
+    p.write("pw.txt", "wrong\n");
+    let out = p.run(&["run", "--now", NOW, &j]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("535"), "{err}");
+    assert!(
+        !err.contains("wrong"),
+        "the password is never logged: {err}"
+    );
+    // fixed: the next run sends them
+    p.write("pw.txt", "right\n");
+    let out = p.run(&["run", "--now", "2026-11-26T12:10:00Z", &j]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(s.received().len(), 3);
+}
+
+#[test]
+fn a_connection_dropped_in_data_loses_nothing() {
+    let s = Server::start(&["--drop-in-data", "2"]);
+    let (p, j) = project(&format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n",
+        s.port
+    ));
+    let out = p.run(&["run", "--now", NOW, &j]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("stays queued").count(), 1, "{err}");
+    // the third mail went out on a new connection
+    assert_eq!(s.received().len(), 2);
+    let out = p.run(&["run", "--now", "2026-11-26T12:10:00Z", &j]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got = s.received();
+    assert_eq!(got.len(), 3);
+    let mut ids: Vec<&str> = got
+        .iter()
+        .map(|r| r["message_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "each mail once");
+}
+
+#[test]
+fn send_rate_to_a_local_server_is_measured() {
+    // not a timing assertion: prints the rate for the notes (cargo test -- --nocapture)
+    let s = Server::start(&[]);
+    let p = Project::new(&format!(
+        "mode = \"per-call\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n",
+        s.port
+    ));
+    let mut journal = String::from(HEADER);
+    for i in 0..300 {
+        let start = format!("{:02}:{:02}:{:02}", 8 + i / 3600, (i / 60) % 60, i % 60);
+        journal.push_str(&row(
+            &format!("r{i}"),
+            &start,
+            "201",
+            &format!("0301{i:06}"),
+        ));
+    }
+    let j = p.write("journal.csv", &journal).display().to_string();
+    let t = std::time::Instant::now();
+    let out = p.run(&["run", "--now", NOW, &j]);
+    let dt = t.elapsed().as_secs_f64();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(s.received().len(), 300);
+    println!(
+        "300 mails to aiosmtpd on loopback in {dt:.2} s: {:.0} mails/s",
+        300.0 / dt
+    );
+}
