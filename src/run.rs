@@ -72,88 +72,97 @@ pub fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, St
     // directory files are kept by hand: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252,
     // whatever the journals' encoding is
     let enc = TextEncoding::Auto;
-    let mut problems = 0u64;
-    let mut report = |e: &dyn std::fmt::Display, problems: &mut u64| {
-        *problems += 1;
-        let _ = writeln!(err, "{e}");
-    };
     // a file that cannot be read is fatal (mails would be wrong without it); all such files
-    // are named at once
-    let mut unreadable: Vec<String> = Vec::new();
-    let mut users = Vec::new();
-    if let Some(path) = &config.users {
-        let (list, errs) = directory::load_users(path, enc).unwrap_or_else(|e| {
-            unreadable.push(e.to_string());
-            (Vec::new(), Vec::new())
-        });
-        for e in &errs {
-            report(e, &mut problems);
+    // are named at once. Bad rows are reported and counted.
+    struct Sink<'e> {
+        unreadable: Vec<String>,
+        problems: u64,
+        err: &'e mut dyn Write,
+    }
+    impl Sink<'_> {
+        fn rows<T>(
+            &mut self,
+            loaded: Result<(Vec<T>, Vec<directory::DirError>), directory::DirError>,
+        ) -> Vec<T> {
+            match loaded {
+                Ok((list, errs)) => {
+                    for e in &errs {
+                        self.problems += 1;
+                        let _ = writeln!(self.err, "{e}");
+                    }
+                    list
+                }
+                Err(e) => {
+                    self.unreadable.push(e.to_string());
+                    Vec::new()
+                }
+            }
         }
-        for u in list {
-            let time_zone = u
-                .time_zone
-                .as_deref()
-                .and_then(|z| crate::time::zone(z).ok());
-            users.push(UserInfo {
+    }
+    let mut sink = Sink {
+        unreadable: Vec::new(),
+        problems: 0,
+        err,
+    };
+    let users: Vec<UserInfo> = match &config.users {
+        Some(path) => sink
+            .rows(directory::load_users(path, enc))
+            .into_iter()
+            .map(|u| UserInfo {
+                time_zone: u
+                    .time_zone
+                    .as_deref()
+                    .and_then(|z| crate::time::zone(z).ok()),
                 user: u.user,
                 name: u.name,
                 email: u.email,
                 lines: u.lines,
                 language: u.language,
                 notify: u.notify,
-                time_zone,
-            });
-        }
-    }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let mut contacts = Vec::new();
     for path in &config.contacts {
-        let (list, errs) = directory::load_contacts(path, enc).unwrap_or_else(|e| {
-            unreadable.push(e.to_string());
-            (Vec::new(), Vec::new())
-        });
-        for e in &errs {
-            report(e, &mut problems);
-        }
-        for c in list {
+        for c in sink.rows(directory::load_contacts(path, enc)) {
+            let phones = c
+                .phones
+                .into_iter()
+                .map(|p| {
+                    let kind = match p.kind {
+                        directory::PhoneKind::Work => "WORK",
+                        directory::PhoneKind::Home => "HOME",
+                        directory::PhoneKind::Cell => "CELL",
+                        directory::PhoneKind::Fax => "FAX",
+                        directory::PhoneKind::Other => "VOICE",
+                    };
+                    (p.number, kind.to_string())
+                })
+                .collect();
             contacts.push(ContactInfo {
                 name: c.name,
                 company: c.company,
                 email: c.email,
-                phones: c
-                    .phones
-                    .into_iter()
-                    .map(|p| {
-                        let kind = match p.kind {
-                            directory::PhoneKind::Work => "WORK",
-                            directory::PhoneKind::Home => "HOME",
-                            directory::PhoneKind::Cell => "CELL",
-                            directory::PhoneKind::Fax => "FAX",
-                            directory::PhoneKind::Other => "VOICE",
-                        };
-                        (p.number, kind.to_string())
-                    })
-                    .collect(),
+                phones,
             });
         }
     }
     let lookup = Lookup::new(config.rules.numbers.clone(), users, contacts);
     let mut history = History::default();
     if let Some(path) = &config.logons {
-        let (list, errs) = directory::load_logons(path, enc, &config.rules.time_zone)
-            .unwrap_or_else(|e| {
-                unreadable.push(e.to_string());
-                (Vec::new(), Vec::new())
-            });
-        for e in &errs {
-            report(e, &mut problems);
-        }
-        for l in list {
+        for l in sink.rows(directory::load_logons(path, enc, &config.rules.time_zone)) {
             let user = lookup
                 .user(&l.user)
                 .map_or(l.user.clone(), |u| u.user.clone());
             history.record_online(&user, l.time);
         }
     }
+    let Sink {
+        unreadable,
+        problems,
+        ..
+    } = sink;
     if !unreadable.is_empty() {
         return Err(unreadable.join("\n"));
     }

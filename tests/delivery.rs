@@ -279,16 +279,7 @@ fn killed_in_the_middle_of_a_thousand_mails_then_run_again() {
         ..Faults::default()
     });
     let p = Project::new(&format!("mode = \"per-call\"\n{}", smtp.config()));
-    let mut journal = String::from(HEADER);
-    for i in 0..1000 {
-        let start = format!("{:02}:{:02}:{:02}", 8 + i / 3600, (i / 60) % 60, i % 60);
-        journal.push_str(&row(
-            &format!("k{i}"),
-            &start,
-            "201",
-            &format!("0301{i:06}"),
-        ));
-    }
+    let journal = many_calls(1000, "k");
     let j = p.write("journal.csv", &journal).display().to_string();
     let mut child = p.command(&["run", "--now", NOW, &j]).spawn().unwrap();
     let start = std::time::Instant::now();

@@ -237,16 +237,7 @@ fn send_rate_to_a_local_server_is_measured() {
         "mode = \"per-call\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n",
         s.port
     ));
-    let mut journal = String::from(HEADER);
-    for i in 0..300 {
-        let start = format!("{:02}:{:02}:{:02}", 8 + i / 3600, (i / 60) % 60, i % 60);
-        journal.push_str(&row(
-            &format!("r{i}"),
-            &start,
-            "201",
-            &format!("0301{i:06}"),
-        ));
-    }
+    let journal = many_calls(300, "r");
     let j = p.write("journal.csv", &journal).display().to_string();
     let t = std::time::Instant::now();
     let out = p.run(&["run", "--now", NOW, &j]);

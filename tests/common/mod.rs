@@ -85,6 +85,21 @@ pub fn row(id: &str, start: &str, line: &str, caller: &str) -> String {
     format!("{id},T{id},2026-11-26 {start},2026-11-26 {stop},,0,{line},{caller},1\n")
 }
 
+/// A journal of `n` one-entry calls to line 201 from distinct callers, one a second from 08:00.
+pub fn many_calls(n: usize, prefix: &str) -> String {
+    let mut journal = String::from(HEADER);
+    for i in 0..n {
+        let start = format!("{:02}:{:02}:{:02}", 8 + i / 3600, (i / 60) % 60, i % 60);
+        journal.push_str(&row(
+            &format!("{prefix}{i}"),
+            &start,
+            "201",
+            &format!("0301{i:06}"),
+        ));
+    }
+    journal
+}
+
 /// One received mail.
 #[derive(Debug, Clone)]
 pub struct Received {
