@@ -660,7 +660,17 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         Err(e) => return fatal(&mut env, e),
     };
     let (mut sent, mut queued, mut refused) = (0u64, 0u64, 0u64);
+    // a progress bar for a person at a terminal; nothing under cron
+    let progress = if due.len() >= 20 && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        indicatif::ProgressBar::new(due.len() as u64).with_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} mails {eta}")
+                .expect("a valid template"),
+        )
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     for m in &due {
+        progress.inc(1);
         let result = transport.deliver(m);
         let mark = match &result {
             Ok(()) => state.mark_sent(&m.message_id, now).map(|_| ()),

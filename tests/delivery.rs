@@ -305,3 +305,46 @@ fn killed_in_the_middle_of_a_thousand_mails_then_run_again() {
         ids.len() - unique.len()
     );
 }
+
+#[test]
+fn sendmail_as_the_transport() {
+    let p = Project::new("");
+    let spool = p.path("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    let script = p.write(
+        "fake-sendmail",
+        &format!(
+            "#!/bin/sh\n# records its arguments and the message, like a local MTA would take them\nn=$(ls {spool} | wc -l)\necho \"$@\" > {spool}/args-$n\ncat > {spool}/mail-$n\n",
+            spool = spool.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    p.config(&format!(
+        "mode = \"per-call\"\n[mail]\nfrom = \"PBX <pbx@example.com>\"\ntransport = \"sendmail\"\nsendmail_command = \"{}\"\n",
+        script.display()
+    ));
+    let j = three_calls(&p).display().to_string();
+    let out = p.run(&["run", "--now", NOW, &j]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut args: Vec<String> = std::fs::read_dir(&spool)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("args-")
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    args.sort();
+    assert_eq!(args.len(), 3);
+    assert!(
+        args[0].contains("pbx@example.com") && args[0].contains("anna@example.com"),
+        "{args:?}"
+    );
+    // recorded like any delivery: not again
+    let out = p.run(&["run", "--now", NOW, &j]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 6);
+}

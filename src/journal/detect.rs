@@ -6,6 +6,24 @@ use std::sync::Arc;
 use super::{asterisk, native, Format, Item, ReadContext};
 use crate::decode::{utf8_reader, TextEncoding};
 
+/// Guesses the format from the first non-blank line. With a configured Asterisk column map,
+/// a headerless row of that width is an Asterisk CDR too.
+pub fn detect_with(first_line: &str, columns: Option<&asterisk::ColumnMap>) -> Option<Format> {
+    let found = detect(first_line);
+    if found.is_some() {
+        return found;
+    }
+    let columns = columns?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(first_line.trim().as_bytes());
+    match rdr.records().next() {
+        Some(Ok(rec)) if rec.len() == columns.width() => Some(Format::AsteriskCdr),
+        _ => None,
+    }
+}
+
 /// Guesses the format from the first non-blank line.
 pub fn detect(first_line: &str) -> Option<Format> {
     let t = first_line.trim_start_matches('\u{feff}').trim();
@@ -54,7 +72,7 @@ pub fn open(
     let format = match forced {
         Some(f) => f,
         None if head.trim().is_empty() => Format::NativeCsv, // empty input: nothing to read
-        None => detect(&first).ok_or_else(|| {
+        None => detect_with(&first, asterisk_columns.as_ref()).ok_or_else(|| {
             "cannot tell the format from the first line: expected a CSV header with u8sConnectionID, a JSON object per line, or an Asterisk Master.csv row of 16, 18 or 21 columns (or use --format)".to_string()
         })?,
     };
