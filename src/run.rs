@@ -307,33 +307,50 @@ pub struct Prepared {
     pub sources: Vec<Sources>,
 }
 
-/// Loads configuration, directory, state history and opens the journals. `Err` is the exit
-/// code of a fatal problem, already reported.
+/// Loads the directory, the state's history and the chains still ringing at the last run,
+/// and opens the journals (the pending chains first). `state`: the run's own (locked) state;
+/// None reads the state file without writing. `Err` is the exit code of a fatal problem,
+/// already reported.
 pub fn prepare(
-    config_path: &Path,
+    config: Config,
     input: &InputArgs,
     env: &mut Env<'_>,
+    state: Option<&crate::state::State>,
 ) -> Result<Prepared, ExitCode> {
-    let config = load_config(config_path, Some(input)).map_err(|e| fatal(env, e))?;
     let now = resolve_now(input, &config, env.clock).map_err(|e| fatal(env, e))?;
     let Loaded {
         lookup,
         mut history,
         problems,
     } = load_directory(&config, env.stderr).map_err(|e| fatal(env, e))?;
-    if let Some(state) =
-        crate::state::State::open_read_only(&config.state_path).map_err(|e| fatal(env, e))?
-    {
+    let read_only;
+    let state = match state {
+        Some(s) => Some(s),
+        None => {
+            read_only = crate::state::State::open_read_only(&config.state_path)
+                .map_err(|e| fatal(env, e))?;
+            read_only.as_ref()
+        }
+    };
+    let mut pending: Vec<Item> = Vec::new();
+    if let Some(state) = state {
         state
             .load_history(&mut history)
             .map_err(|e| fatal(env, e))?;
+        pending = state
+            .pending_entries()
+            .map_err(|e| fatal(env, e))?
+            .into_iter()
+            .map(|e| Item::Entry(Box::new(e)))
+            .collect();
     }
     let mut stdin = Some(std::mem::replace(
         &mut env.stdin,
         Box::new(std::io::empty()),
     ));
-    let (sources, failed) =
+    let (mut sources, failed) =
         open_journals(input, &config, &mut stdin, env.stderr).map_err(|e| fatal(env, e))?;
+    sources.insert(0, Box::new(pending.into_iter()));
     Ok(Prepared {
         config,
         now,
@@ -345,6 +362,10 @@ pub fn prepare(
 }
 
 fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
+    let config = match load_config(&args.common.config, Some(&args.input)) {
+        Ok(c) => c,
+        Err(e) => return fatal(&mut env, e),
+    };
     let Prepared {
         config,
         now,
@@ -352,7 +373,7 @@ fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
         mut history,
         problems,
         sources,
-    } = match prepare(&args.common.config, &args.input, &mut env) {
+    } = match prepare(config, &args.input, &mut env, None) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -481,55 +502,17 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
             Err(e) => return fatal(&mut env, e),
         }
     };
-    let now = match resolve_now(&args.input, &config, env.clock) {
-        Ok(n) => n,
-        Err(e) => return fatal(&mut env, e),
-    };
-    let Loaded {
+    let Prepared {
+        config,
+        now,
         lookup,
         mut history,
         problems,
-    } = match load_directory(&config, env.stderr) {
-        Ok(l) => l,
-        Err(e) => return fatal(&mut env, e),
+        sources,
+    } = match prepare(config, &args.input, &mut env, state.as_ref()) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    // history and the chains still ringing at the last run
-    let read_only;
-    let state_ref: Option<&State> = match &state {
-        Some(s) => Some(s),
-        None => {
-            read_only = match State::open_read_only(&config.state_path) {
-                Ok(s) => s,
-                Err(e) => return fatal(&mut env, e),
-            };
-            read_only.as_ref()
-        }
-    };
-    let mut pending_source: Vec<Item> = Vec::new();
-    if let Some(s) = state_ref {
-        if let Err(e) = s.load_history(&mut history) {
-            return fatal(&mut env, e);
-        }
-        match s.pending_entries() {
-            Ok(entries) => {
-                pending_source = entries
-                    .into_iter()
-                    .map(|e| Item::Entry(Box::new(e)))
-                    .collect()
-            }
-            Err(e) => return fatal(&mut env, e),
-        }
-    }
-    let mut stdin = Some(std::mem::replace(
-        &mut env.stdin,
-        Box::new(std::io::empty()),
-    ));
-    let (mut sources, failed_inputs) =
-        match open_journals(&args.input, &config, &mut stdin, env.stderr) {
-            Ok(s) => s,
-            Err(e) => return fatal(&mut env, e),
-        };
-    sources.insert(0, Box::new(pending_source.into_iter()));
 
     // decide; remember who was seen logged on, and which chains are still ringing
     let mut verdicts = Vec::new();
@@ -627,7 +610,7 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
             }),
             None => deliver::write_mbox(env.stdout, &mails, now).map_err(|_| ()),
         };
-        let bad = stats.rejected + stats.late + problems + failed_inputs + failed;
+        let bad = stats.rejected + stats.late + problems + failed;
         if args.verbose || bad > 0 {
             summary(
                 env.stderr,
@@ -699,7 +682,7 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
             );
         }
     }
-    let bad = stats.rejected + stats.late + problems + failed_inputs + failed + queued + refused;
+    let bad = stats.rejected + stats.late + problems + failed + queued + refused;
     if args.verbose || bad > 0 {
         summary(
             env.stderr,
