@@ -11,6 +11,7 @@ fn main() -> std::process::ExitCode {
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
         clock: jiff::Timestamp::now(),
+        stdin_is_terminal: std::io::IsTerminal::is_terminal(&std::io::stdin()),
     };
     unanswered::run::execute(cli, env).into()
 }

@@ -26,6 +26,8 @@ pub struct Env<'a> {
     pub stderr: &'a mut dyn Write,
     /// The clock, read once by main.
     pub clock: Timestamp,
+    /// Standard input is a terminal (a person, not a pipe): not read without `-`.
+    pub stdin_is_terminal: bool,
 }
 
 /// Runs one command and says how it ended.
@@ -195,6 +197,7 @@ pub fn open_journals(
     input: &InputArgs,
     config: &Config,
     stdin: &mut Option<Box<dyn Read>>,
+    stdin_is_terminal: bool,
     err: &mut dyn Write,
 ) -> Result<(Vec<Sources>, u64), String> {
     let forced = input.format.map(|f| match f {
@@ -210,6 +213,12 @@ pub fn open_journals(
     };
     let mut paths: Vec<PathBuf> = input.journals.clone();
     if paths.is_empty() {
+        if stdin_is_terminal {
+            return Err(
+                "no journal: name the export files, or pipe one into standard input (or give `-`)"
+                    .into(),
+            );
+        }
         paths.push(PathBuf::from("-"));
     }
     let mut sources = Vec::new();
@@ -348,8 +357,14 @@ pub fn prepare(
         &mut env.stdin,
         Box::new(std::io::empty()),
     ));
-    let (mut sources, failed) =
-        open_journals(input, &config, &mut stdin, env.stderr).map_err(|e| fatal(env, e))?;
+    let (mut sources, failed) = open_journals(
+        input,
+        &config,
+        &mut stdin,
+        env.stdin_is_terminal,
+        env.stderr,
+    )
+    .map_err(|e| fatal(env, e))?;
     sources.insert(0, Box::new(pending.into_iter()));
     Ok(Prepared {
         config,

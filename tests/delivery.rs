@@ -196,9 +196,18 @@ fn a_chain_split_across_the_settle_boundary_is_mailed_once() {
         &format!("{HEADER}g2,G,2026-11-26 11:59:30,2026-11-26 12:00:00,,0,202,030 5550100,1\n"),
     );
     // explain (and a dry run) see the kept entry too, and change nothing
-    let out = p.run(&["explain", "--json", "--now", "2026-11-26T12:01:00Z", second.to_str().unwrap()]);
+    let out = p.run(&[
+        "explain",
+        "--json",
+        "--now",
+        "2026-11-26T12:01:00Z",
+        second.to_str().unwrap(),
+    ]);
     let json = text(&out.stdout);
-    assert!(json.contains("\"participants\":[\"anna\",\"bert\"]"), "{json}");
+    assert!(
+        json.contains("\"participants\":[\"anna\",\"bert\"]"),
+        "{json}"
+    );
     let out = p.run(&[
         "run",
         "--now",
