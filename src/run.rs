@@ -314,6 +314,8 @@ pub struct Prepared {
     /// Problems so far (directory rows, journals that could not be opened).
     pub problems: u64,
     pub sources: Vec<Sources>,
+    /// Connection ids of the entries kept from earlier runs (chains that were still ringing).
+    pub pending_ids: std::collections::HashSet<String>,
 }
 
 /// Loads the directory, the state's history and the chains still ringing at the last run,
@@ -342,16 +344,15 @@ pub fn prepare(
         }
     };
     let mut pending: Vec<Item> = Vec::new();
+    let mut pending_ids = std::collections::HashSet::new();
     if let Some(state) = state {
         state
             .load_history(&mut history)
             .map_err(|e| fatal(env, e))?;
-        pending = state
-            .pending_entries()
-            .map_err(|e| fatal(env, e))?
-            .into_iter()
-            .map(|e| Item::Entry(Box::new(e)))
-            .collect();
+        for e in state.pending_entries().map_err(|e| fatal(env, e))? {
+            pending_ids.insert(e.connection_id.clone());
+            pending.push(Item::Entry(Box::new(e)));
+        }
     }
     let mut stdin = Some(std::mem::replace(
         &mut env.stdin,
@@ -373,6 +374,7 @@ pub fn prepare(
         history,
         problems: problems + failed,
         sources,
+        pending_ids,
     })
 }
 
@@ -388,6 +390,7 @@ fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
         mut history,
         problems,
         sources,
+        ..
     } = match prepare(config, &args.input, &mut env, None) {
         Ok(p) => p,
         Err(code) => return code,
@@ -524,6 +527,7 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         mut history,
         problems,
         sources,
+        pending_ids,
     } = match prepare(config, &args.input, &mut env, state.as_ref()) {
         Ok(p) => p,
         Err(code) => return code,
@@ -531,20 +535,23 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
 
     // decide; remember who was seen logged on, and which chains are still ringing
     let mut verdicts = Vec::new();
+    // Only what the rest of the run needs is kept: the verdicts that mail someone (with their
+    // entries, should the mail not be made), the chains still ringing, which of the entries
+    // kept from earlier runs were decided now, and each user's latest logon.
     let mut pending: Vec<(String, crate::journal::Entry)> = Vec::new();
     let mut decided_entries: Vec<String> = Vec::new();
-    // per decided chain: its entry ids, and the entries themselves when it mails someone (to
-    // keep them for the next run should the mail not be made)
-    let mut chain_entries: Vec<(Vec<String>, Vec<crate::journal::Entry>)> = Vec::new();
-    let mut online: Vec<(String, Timestamp)> = Vec::new();
+    let mut chain_entries: Vec<Vec<crate::journal::Entry>> = Vec::new();
+    let mut online: std::collections::HashMap<String, Timestamp> = std::collections::HashMap::new();
+    let track_online = config.rules.exceptions.repeated_until_logon;
     let stats = {
         let stderr = &mut *env.stderr;
         let lookup_ref = &lookup;
         let items = Merge::new(sources).inspect(|item| {
-            if let Item::Entry(e) = item {
+            if let (Item::Entry(e), true) = (item, track_online) {
                 if e.user_offline == Some(false) {
                     if let Some(u) = crate::chains::owner(e, lookup_ref) {
-                        online.push((u, e.start));
+                        let t = online.entry(u.to_lowercase()).or_insert(e.start);
+                        *t = (*t).max(e.start);
                     }
                 }
             }
@@ -561,18 +568,17 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
             |v, chain| {
                 if v.suppressed_by == Some(crate::policy::Suppression::Incomplete) {
                     pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
-                } else {
-                    let ids = chain
+                    return;
+                }
+                decided_entries.extend(
+                    chain
                         .entries
                         .iter()
-                        .map(|e| e.connection_id.clone())
-                        .collect();
-                    let keep = if v.to_notify().next().is_some() {
-                        chain.entries.clone()
-                    } else {
-                        Vec::new()
-                    };
-                    chain_entries.push((ids, keep));
+                        .filter(|e| pending_ids.contains(&e.connection_id))
+                        .map(|e| e.connection_id.clone()),
+                );
+                if v.to_notify().next().is_some() {
+                    chain_entries.push(chain.entries.clone());
                     verdicts.push(v);
                 }
             },
@@ -607,13 +613,11 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
             }
         }
     }
-    for (i, (ids, entries)) in chain_entries.into_iter().enumerate() {
+    for (i, entries) in chain_entries.into_iter().enumerate() {
         if unmade.contains(&i) {
             // keep the entries so the next run decides this chain again
             let id = verdicts[i].facts.id.clone();
             pending.extend(entries.into_iter().map(|e| (id.clone(), e)));
-        } else {
-            decided_entries.extend(ids);
         }
     }
 
@@ -646,7 +650,7 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         mails: &mails,
         pending,
         decided_entries,
-        online,
+        online: online.into_iter().collect(),
     };
     if let Err(e) = state.commit_run(&record) {
         return fatal(&mut env, format!("nothing was sent: {e}"));

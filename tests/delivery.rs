@@ -361,3 +361,73 @@ fn sendmail_as_the_transport() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 6);
 }
+
+#[test]
+fn repeated_rules_across_runs() {
+    let smtp = Smtp::start(Faults::default());
+    let p = Project::new(&format!(
+        "mode = \"per-call\"\n[exceptions]\nrepeated_until_logon = true\n{}",
+        smtp.config()
+    ));
+    let call = |id: &str, start: &str| {
+        p.write(
+            &format!("{id}.csv"),
+            &format!("{HEADER}{}", row(id, start, "201", "030 5550100")),
+        )
+        .display()
+        .to_string()
+    };
+    let explain =
+        |file: &str, now: &str| text(&p.run(&["explain", "--json", "--now", now, file]).stdout);
+    // run 1: anna is told
+    assert_eq!(
+        p.run(&[
+            "run",
+            "--now",
+            "2026-11-26T09:10:00Z",
+            &call("x1", "09:00:00")
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(smtp.received().len(), 1);
+    // run 2: the same caller again, anna has not logged on since: not told
+    let x2 = call("x2", "10:00:00");
+    assert!(explain(&x2, "2026-11-26T10:10:00Z").contains("repeated_until_logon"));
+    assert_eq!(
+        p.run(&["run", "--now", "2026-11-26T10:10:00Z", &x2])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(smtp.received().len(), 1);
+    // run 3: an export with only an outgoing call of anna's at 10:30 (she was logged on)
+    let o1 = p.write(
+        "o1.csv",
+        "u8sConnectionID,stStartTime,stStopTime,iOrigin,u8sLineNumber,u8sPhoneNumber,iLineUserOffline,TrackerLastCall\n\
+         o1,2026-11-26 10:30:00,2026-11-26 10:31:00,1,201,0301111111,0,1\n",
+    );
+    assert_eq!(
+        p.run(&["run", "--now", "2026-11-26T10:40:00Z", o1.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    // run 4: the caller tries again at 11:00; the state remembers the logon: told
+    assert_eq!(
+        p.run(&[
+            "run",
+            "--now",
+            "2026-11-26T11:10:00Z",
+            &call("x3", "11:00:00")
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(smtp.received().len(), 2);
+    // and again at 12:00, no logon since 11:00: not told
+    let x4 = call("x4", "12:00:00");
+    assert!(explain(&x4, "2026-11-26T12:10:00Z").contains("repeated_until_logon"));
+}
