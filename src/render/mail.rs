@@ -22,8 +22,12 @@ pub struct Plan {
     pub calls: Vec<usize>,
 }
 
-/// Groups the notifications of a run into mails: one per user (digest, calls in order), or
-/// one per chain and user (per-call). Pure.
+/// At most this many calls in one digest mail; more are split over several mails (a first
+/// run over a long export must not make a mail nobody can read, or render).
+pub const MAX_CALLS_PER_MAIL: usize = 50;
+
+/// Groups the notifications of a run into mails: one per user (digest, calls in order, at
+/// most [`MAX_CALLS_PER_MAIL`] a mail), or one per chain and user (per-call). Pure.
 pub fn plan(verdicts: &[Verdict], mode: Mode) -> Vec<Plan> {
     let mut out: Vec<Plan> = Vec::new();
     let mut by_user: BTreeMap<String, usize> = BTreeMap::new();
@@ -37,8 +41,8 @@ pub fn plan(verdicts: &[Verdict], mode: Mode) -> Vec<Plan> {
                     calls: vec![i],
                 }),
                 Mode::Digest => match by_user.get(&r.user.to_lowercase()) {
-                    Some(&p) => out[p].calls.push(i),
-                    None => {
+                    Some(&p) if out[p].calls.len() < MAX_CALLS_PER_MAIL => out[p].calls.push(i),
+                    _ => {
                         by_user.insert(r.user.to_lowercase(), out.len());
                         out.push(Plan {
                             user: r.user.clone(),
@@ -216,4 +220,70 @@ pub fn caller_sender(calls: &[&Verdict]) -> Option<Mailbox> {
         .or_else(|| first.caller.company.clone())
         .unwrap_or_default();
     mailbox(&name, email).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+
+    #[test]
+    fn plans_digest_and_per_call() {
+        // anna misses 3 calls, bert 1 (the group call)
+        let es = vec![
+            entry("1").ring("08:00:00", "08:00:20"),
+            entry("2").tracker("G").ring("09:00:00", "09:00:20"),
+            entry("3")
+                .tracker("G")
+                .line("202")
+                .ring("09:00:00", "09:00:20"),
+            entry("4").ring("10:00:00", "10:00:20").caller("0301111111"),
+        ];
+        let vs = verdicts(es, &rules(), &lookup());
+        let digest = plan(&vs, Mode::Digest);
+        let summary: Vec<(&str, usize)> = digest
+            .iter()
+            .map(|p| (p.user.as_str(), p.calls.len()))
+            .collect();
+        assert_eq!(summary, vec![("anna", 3), ("bert", 1)]);
+        let per_call = plan(&vs, Mode::PerCall);
+        assert_eq!(per_call.len(), 4);
+    }
+
+    #[test]
+    fn a_long_digest_is_split() {
+        let es: Vec<_> = (0..120)
+            .map(|i| {
+                entry(&format!("c{i}"))
+                    .ring(
+                        &format!("08:{:02}:00", i / 2),
+                        &format!("08:{:02}:20", i / 2),
+                    )
+                    .caller(&format!("0301{i:06}"))
+            })
+            .collect();
+        let vs = verdicts(es, &rules(), &lookup());
+        let sizes: Vec<usize> = plan(&vs, Mode::Digest)
+            .iter()
+            .map(|p| p.calls.len())
+            .collect();
+        assert_eq!(sizes, vec![50, 50, 20]);
+    }
+
+    #[test]
+    fn message_ids_are_stable_and_distinct() {
+        let from: Address = "pbx@example.com".parse().unwrap();
+        let a = message_id(&["T1", "T2"], "anna", &from);
+        assert_eq!(a, message_id(&["T2", "T1"], "anna", &from));
+        assert_ne!(a, message_id(&["T1", "T2"], "bert", &from));
+        assert_ne!(a, message_id(&["T1"], "anna", &from));
+        assert!(a.starts_with('<') && a.ends_with("@example.com>"));
+        // the hash is fixed across builds: a golden value
+        // (the same value computed independently, in Python, from the definition)
+        assert_eq!(
+            stable_hash(&["T1", "anna"]),
+            "36ab45289c16511aa579f1a81cf17195"
+        );
+        assert_ne!(stable_hash(&["T1a", "nna"]), stable_hash(&["T1", "anna"]));
+    }
 }
