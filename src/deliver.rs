@@ -17,48 +17,45 @@ use lettre::{SendmailTransport, Transport as _};
 use crate::config::{Config, Smtp, Tls, Transport as TransportKind};
 use crate::state::OutboxMail;
 
-/// Writes mails as an mbox stream (mboxrd quoting), which mail clients open.
+/// Writes a mail to an mbox stream (mboxrd quoting), which mail clients open.
 pub fn write_mbox(
     out: &mut dyn Write,
-    mails: &[crate::render::Outgoing],
+    m: &crate::render::Outgoing,
     now: jiff::Timestamp,
 ) -> std::io::Result<()> {
     let stamp = now
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .strftime("%a %b %e %H:%M:%S %Y")
         .to_string();
-    for m in mails {
-        writeln!(out, "From unanswered@localhost {stamp}")?;
-        let text = String::from_utf8_lossy(&m.bytes).replace("\r\n", "\n");
-        for line in text.split_terminator('\n') {
-            if line.trim_start_matches('>').starts_with("From ") {
-                out.write_all(b">")?;
-            }
-            writeln!(out, "{line}")?;
+    writeln!(out, "From unanswered@localhost {stamp}")?;
+    let text = String::from_utf8_lossy(&m.bytes).replace("\r\n", "\n");
+    for line in text.split_terminator('\n') {
+        if line.trim_start_matches('>').starts_with("From ") {
+            out.write_all(b">")?;
         }
-        writeln!(out)?;
+        writeln!(out, "{line}")?;
     }
-    Ok(())
+    writeln!(out)
 }
 
-/// Writes each mail's HTML and text parts as `<user>.html` / `<user>.txt` (a digest has one
-/// mail per user; per-call mails are numbered), for a browser.
-pub fn write_preview(dir: &Path, mails: &[crate::render::Outgoing]) -> Result<(), String> {
+/// Writes a mail's HTML and text parts as `<user>.html` / `<user>.txt` for a browser (the
+/// second mail of a user as `<user>-2.html`, …); `seen` counts the mails per user.
+pub fn write_preview(
+    dir: &Path,
+    m: &crate::render::Outgoing,
+    seen: &mut std::collections::HashMap<String, usize>,
+) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
-    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for m in mails {
-        let n = seen.entry(m.user.as_str()).or_insert(0);
-        *n += 1;
-        let base = eml_name_of(&m.user, "")
-            .trim_end_matches("-.eml")
-            .to_string();
-        let base = if *n > 1 { format!("{base}-{n}") } else { base };
-        let parts = [(".html", &m.html), (".txt", &m.text)];
-        for (ext, body) in parts {
-            let path = dir.join(format!("{base}{ext}"));
-            std::fs::write(&path, body)
-                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-        }
+    let n = seen.entry(m.user.clone()).or_insert(0);
+    *n += 1;
+    let base = eml_name_of(&m.user, "")
+        .trim_end_matches("-.eml")
+        .to_string();
+    let base = if *n > 1 { format!("{base}-{n}") } else { base };
+    for (ext, body) in [(".html", &m.html), (".txt", &m.text)] {
+        let path = dir.join(format!("{base}{ext}"));
+        std::fs::write(&path, body)
+            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
     }
     Ok(())
 }

@@ -469,7 +469,7 @@ fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
 pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
     use crate::deliver::{self, SendError};
     use crate::render::{mail, MailSettings, Renderer};
-    use crate::state::{NotificationRecord, RunRecord, State};
+    use crate::state::{NotificationRecord, State};
 
     let config = match load_config(&args.common.config, Some(&args.input)) {
         Ok(c) => c,
@@ -585,31 +585,61 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         )
     };
 
-    // render; a mail that cannot be made keeps its chains for the next run
+    // render, one mail at a time: printed (dry run), or queued in the run's transaction; a mail
+    // that cannot be made keeps its chains for the next run
     let settings = MailSettings::of(&config, &from);
-    let mut mails = Vec::new();
-    let mut notifications = Vec::new();
     let mut failed = 0u64;
+    let mut made = 0u64;
     let mut unmade: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let mut show_failed = false;
+    let mut run_tx = match (&transport, state.as_mut()) {
+        (Some(_), Some(s)) => match s.begin_run(now) {
+            Ok(tx) => Some(tx),
+            Err(e) => return fatal(&mut env, e),
+        },
+        _ => None,
+    };
+    let mut previews: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for p in mail::plan(&verdicts, config.mode) {
-        match renderer.compose(&p, &verdicts, &lookup, &settings, now) {
-            Ok(m) => {
-                for &i in &p.calls {
-                    let v = &verdicts[i];
-                    notifications.push(NotificationRecord {
-                        chain: v.facts.id.clone(),
-                        user: m.user.clone(),
-                        caller: v.caller.number.clone(),
-                        call_start: v.facts.start,
-                        message_id: m.message_id.clone(),
-                    });
-                }
-                mails.push(m);
-            }
+        let m = match renderer.compose(&p, &verdicts, &lookup, &settings, now) {
+            Ok(m) => m,
             Err(e) => {
                 failed += 1;
                 unmade.extend(p.calls.iter().copied());
                 let _ = writeln!(env.stderr, "mail to {} <{}>: {e}", p.user, p.email);
+                continue;
+            }
+        };
+        made += 1;
+        match &mut run_tx {
+            Some(tx) => {
+                let notifications: Vec<NotificationRecord> = p
+                    .calls
+                    .iter()
+                    .map(|&i| NotificationRecord {
+                        chain: verdicts[i].facts.id.clone(),
+                        user: m.user.clone(),
+                        caller: verdicts[i].caller.number.clone(),
+                        call_start: verdicts[i].facts.start,
+                        message_id: m.message_id.clone(),
+                    })
+                    .collect();
+                if let Err(e) = tx.add_mail(&m, &notifications) {
+                    return fatal(&mut env, format!("nothing was sent: {e}"));
+                }
+            }
+            None => {
+                // --dry-run / --preview: show, change nothing
+                let shown = match &args.preview {
+                    Some(dir) => deliver::write_preview(dir, &m, &mut previews),
+                    None => deliver::write_mbox(env.stdout, &m, now)
+                        .map_err(|e| format!("standard output: {e}")),
+                };
+                if let Err(e) = shown {
+                    show_failed = true;
+                    let _ = writeln!(env.stderr, "unanswered: {e}");
+                    break;
+                }
             }
         }
     }
@@ -620,41 +650,24 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
             pending.extend(entries.into_iter().map(|e| (id.clone(), e)));
         }
     }
+    drop(verdicts);
 
-    let Some(transport) = transport.as_mut() else {
-        // --dry-run / --preview: show, change nothing
-        let printed = match &args.preview {
-            Some(dir) => deliver::write_preview(dir, &mails).map_err(|e| {
-                let _ = writeln!(env.stderr, "unanswered: {e}");
-            }),
-            None => deliver::write_mbox(env.stdout, &mails, now).map_err(|_| ()),
-        };
+    let (Some(transport), Some(tx)) = (transport.as_mut(), run_tx) else {
         let bad = stats.rejected + stats.late + problems + failed;
         if args.verbose || bad > 0 {
-            summary(
-                env.stderr,
-                &stats,
-                &format!("{} mails printed (dry run)", mails.len()),
-            );
+            summary(env.stderr, &stats, &format!("{made} mails made (dry run)"));
         }
-        return if printed.is_err() || bad > 0 {
+        return if show_failed || bad > 0 {
             ExitCode::Partial
         } else {
             ExitCode::Success
         };
     };
-    let state = state.as_mut().expect("a state when not a dry run");
-    let record = RunRecord {
-        now,
-        notifications,
-        mails: &mails,
-        pending,
-        decided_entries,
-        online: online.into_iter().collect(),
-    };
-    if let Err(e) = state.commit_run(&record) {
+    let online: Vec<(String, Timestamp)> = online.into_iter().collect();
+    if let Err(e) = tx.finish(&pending, &decided_entries, &online) {
         return fatal(&mut env, format!("nothing was sent: {e}"));
     }
+    let state = state.as_mut().expect("a state when not a dry run");
 
     // deliver everything due: this run's mails and what earlier runs left queued
     let due = match state.due(now) {
@@ -671,36 +684,50 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    for m in &due {
+    for id in &due {
         progress.inc(1);
-        let result = transport.deliver(m);
+        let m = match state.outbox_mail(id) {
+            Ok(Some(m)) => m,
+            Ok(None) => continue,
+            Err(e) => return fatal(&mut env, e),
+        };
+        let result = transport.deliver(&m);
         let mark = match &result {
-            Ok(()) => state.mark_sent(&m.message_id, now).map(|_| ()),
+            Ok(()) => state.mark_sent(&m.message_id, now),
             Err(SendError::Transient(why)) => state.mark_retry(&m.message_id, now, why).map(|_| ()),
             Err(SendError::Permanent(why)) => state.mark_failed(&m.message_id, why),
         };
-        match result {
-            Ok(()) => sent += 1,
+        let problem = match result {
+            Ok(()) => {
+                sent += 1;
+                None
+            }
             Err(SendError::Transient(why)) => {
                 queued += 1;
-                let _ = writeln!(
-                    env.stderr,
+                Some(format!(
                     "mail to {} <{}> stays queued: {why}",
                     m.user, m.email
-                );
+                ))
             }
             Err(SendError::Permanent(why)) => {
                 refused += 1;
-                let _ = writeln!(env.stderr, "mail to {} <{}> failed: {why}", m.user, m.email);
+                Some(format!("mail to {} <{}> failed: {why}", m.user, m.email))
             }
+        };
+        if let Some(line) = problem {
+            progress.suspend(|| {
+                let _ = writeln!(env.stderr, "{}", crate::render::document::clean(&line));
+            });
         }
         if let Err(e) = mark {
+            progress.abandon();
             return fatal(
                 &mut env,
                 format!("the state could not record a delivery: {e}"),
             );
         }
     }
+    progress.finish_and_clear();
     let bad = stats.rejected + stats.late + problems + failed + queued + refused;
     if args.verbose || bad > 0 {
         summary(

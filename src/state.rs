@@ -310,98 +310,42 @@ impl State {
         Ok(out)
     }
 
-    /// Commits a run's decisions in one transaction: the notifications (with the Message-ID of
-    /// their mail), the mails into the outbox, the chains still ringing, the logon times seen.
-    pub fn commit_run(&mut self, run: &RunRecord<'_>) -> Result<(), StateError> {
+    /// Starts the one transaction of a run: mails go in one by one ([`RunTx::add_mail`]), so a
+    /// run holds one rendered mail at a time, and [`RunTx::finish`] commits them together with
+    /// the chains still ringing and the logons seen. Dropped without `finish`: nothing happened.
+    pub fn begin_run(&mut self, now: Timestamp) -> Result<RunTx<'_>, StateError> {
         let path = self.path.clone();
-        let sql = |source| StateError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(sql)?;
-        {
-            let mut notif = tx
-                .prepare(
-                    "INSERT OR IGNORE INTO notifications (chain, user, caller, call_start, message_id, created)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(sql)?;
-            for n in &run.notifications {
-                notif
-                    .execute(params![
-                        n.chain,
-                        n.user.to_lowercase(),
-                        n.caller.as_ref().map(|c| c.as_str().to_string()),
-                        n.call_start.as_second(),
-                        n.message_id,
-                        run.now.as_second()
-                    ])
-                    .map_err(sql)?;
-            }
-            let mut out = tx
-                .prepare(
-                    "INSERT OR IGNORE INTO outbox (message_id, user, email, subject, chains, bytes, status, attempts, next_try, created)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?7)",
-                )
-                .map_err(sql)?;
-            for m in run.mails {
-                out.execute(params![
-                    m.message_id,
-                    m.user,
-                    m.email,
-                    m.subject,
-                    m.chains.join("\n"),
-                    m.bytes,
-                    run.now.as_second()
-                ])
-                .map_err(sql)?;
-            }
-            let mut del = tx
-                .prepare("DELETE FROM pending_entries WHERE connection_id = ?1")
-                .map_err(sql)?;
-            for id in &run.decided_entries {
-                del.execute(params![id]).map_err(sql)?;
-            }
-            let mut pend = tx
-                .prepare(
-                    "INSERT OR REPLACE INTO pending_entries (connection_id, chain, start, entry) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(sql)?;
-            for (chain, e) in &run.pending {
-                let json = serde_json::to_string(e).expect("entries serialise");
-                pend.execute(params![e.connection_id, chain, e.start.as_second(), json])
-                    .map_err(sql)?;
-            }
-            let mut online = tx
-                .prepare("INSERT OR IGNORE INTO online (user, at) VALUES (?1, ?2)")
-                .map_err(sql)?;
-            for (user, at) in &run.online {
-                online
-                    .execute(params![user.to_lowercase(), at.as_second()])
-                    .map_err(sql)?;
-            }
-            // logon times: keep 100 days, and always each user's latest
-            tx.execute(
-                "DELETE FROM online WHERE at < ?1 AND at < (SELECT MAX(at) FROM online o WHERE o.user = online.user)",
-                params![run.now.as_second() - 100 * 86400],
-            )
-            .map_err(sql)?;
-            // the bodies of sent mails are kept 30 days for the admin, then only their record
-            tx.execute(
-                "UPDATE outbox SET bytes = NULL WHERE status IN ('sent', 'dropped') AND sent_at < ?1 AND bytes IS NOT NULL",
-                params![run.now.as_second() - 30 * 86400],
-            )
-            .map_err(sql)?;
-        }
-        tx.commit().map_err(sql)
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|source| StateError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(RunTx { tx, now, path })
     }
 
-    /// Mails to send now: queued ones whose next try has come, oldest first.
-    pub fn due(&self, now: Timestamp) -> Result<Vec<OutboxMail>, StateError> {
-        self.outbox_where(
-            "status = 'queued' AND next_try <= ?1",
-            params![now.as_second()],
-        )
+    /// The Message-IDs of the mails to send now: queued ones whose next try has come, oldest
+    /// first. Load each with [`State::outbox_mail`], one at a time.
+    pub fn due(&self, now: Timestamp) -> Result<Vec<String>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT message_id FROM outbox WHERE status = 'queued' AND next_try <= ?1 ORDER BY created, message_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![now.as_second()], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// One mail of the outbox.
+    pub fn outbox_mail(&self, message_id: &str) -> Result<Option<OutboxMail>, StateError> {
+        Ok(self
+            .outbox_where("message_id = ?1", params![message_id])?
+            .into_iter()
+            .next())
     }
 
     /// Queued and failed mails, for the admin view.
@@ -565,14 +509,111 @@ pub struct NotificationRecord {
     pub message_id: String,
 }
 
-/// What one run commits.
-pub struct RunRecord<'a> {
-    pub now: Timestamp,
-    pub notifications: Vec<NotificationRecord>,
-    pub mails: &'a [Outgoing],
-    /// Chains still ringing: their entries are kept for the next run.
-    pub pending: Vec<(String, Entry)>,
-    /// Entries of chains decided now (removed from the pending ones).
-    pub decided_entries: Vec<String>,
-    pub online: Vec<(String, Timestamp)>,
+/// The open transaction of a run.
+pub struct RunTx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    now: Timestamp,
+    path: PathBuf,
+}
+
+impl RunTx<'_> {
+    fn err(&self, source: rusqlite::Error) -> StateError {
+        StateError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Queues a mail and records the notifications it makes.
+    pub fn add_mail(
+        &self,
+        m: &Outgoing,
+        notifications: &[NotificationRecord],
+    ) -> Result<(), StateError> {
+        let mut notif = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO notifications (chain, user, caller, call_start, message_id, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(|e| self.err(e))?;
+        for n in notifications {
+            notif
+                .execute(params![
+                    n.chain,
+                    n.user.to_lowercase(),
+                    n.caller.as_ref().map(|c| c.as_str().to_string()),
+                    n.call_start.as_second(),
+                    n.message_id,
+                    self.now.as_second()
+                ])
+                .map_err(|e| self.err(e))?;
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO outbox (message_id, user, email, subject, chains, bytes, status, attempts, next_try, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?7)",
+            )
+            .and_then(|mut out| {
+                out.execute(params![
+                    m.message_id,
+                    m.user,
+                    m.email,
+                    m.subject,
+                    m.chains.join("\n"),
+                    m.bytes,
+                    self.now.as_second()
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records the chains still ringing, forgets the kept entries decided now, stores logon
+    /// times, tidies, and commits everything of the run at once.
+    pub fn finish(
+        self,
+        pending: &[(String, Entry)],
+        decided_entries: &[String],
+        online: &[(String, Timestamp)],
+    ) -> Result<(), StateError> {
+        let now = self.now.as_second();
+        let work = || -> Result<(), rusqlite::Error> {
+            let mut del = self
+                .tx
+                .prepare_cached("DELETE FROM pending_entries WHERE connection_id = ?1")?;
+            for id in decided_entries {
+                del.execute(params![id])?;
+            }
+            let mut pend = self.tx.prepare_cached(
+                "INSERT OR REPLACE INTO pending_entries (connection_id, chain, start, entry) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (chain, e) in pending {
+                let json = serde_json::to_string(e).expect("entries serialise");
+                pend.execute(params![e.connection_id, chain, e.start.as_second(), json])?;
+            }
+            let mut on = self
+                .tx
+                .prepare_cached("INSERT OR IGNORE INTO online (user, at) VALUES (?1, ?2)")?;
+            for (user, at) in online {
+                on.execute(params![user.to_lowercase(), at.as_second()])?;
+            }
+            // logon times: keep 100 days, and always each user's latest
+            self.tx.execute(
+                "DELETE FROM online WHERE at < ?1 AND at < (SELECT MAX(at) FROM online o WHERE o.user = online.user)",
+                params![now - 100 * 86400],
+            )?;
+            // the bodies of sent mails are kept 30 days for the admin, then only their record
+            self.tx.execute(
+                "UPDATE outbox SET bytes = NULL WHERE status IN ('sent', 'dropped') AND sent_at < ?1 AND bytes IS NOT NULL",
+                params![now - 30 * 86400],
+            )?;
+            Ok(())
+        };
+        work().map_err(|e| self.err(e))?;
+        let path = self.path.clone();
+        self.tx
+            .commit()
+            .map_err(|source| StateError::Sqlite { path, source })
+    }
 }
