@@ -351,3 +351,28 @@ mod tests {
         assert_eq!(p.dial_string("anonymous"), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Normalising never panics, and a normalised number normalises to itself.
+        #[test]
+        fn normalise_is_idempotent(raw in "[ +()/0-9a-z.-]{0,24}", ext in 0usize..8) {
+            let plan = NumberPlan { area_code: "30".into(), pbx_number: "1234".into(), internal_max_digits: ext, ..NumberPlan::default() };
+            if let Some(n @ Number::E164(_)) = plan.normalise(&raw) {
+                prop_assert_eq!(plan.normalise(n.as_str()), Some(n.clone()));
+                // and its dial string is + and digits only
+                let d = plan.dial_string(n.as_str()).unwrap();
+                prop_assert!(d.starts_with('+') && d[1..].bytes().all(|b| b.is_ascii_digit()));
+            }
+        }
+
+        #[test]
+        fn timestamps_never_panic(s in "\\PC{0,40}") {
+            let _ = crate::time::parse_timestamp(&s, &jiff::tz::TimeZone::UTC, None);
+        }
+    }
+}

@@ -443,3 +443,52 @@ mod tests {
         assert!(e.is_incoming_call());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::io::Cursor;
+    use std::sync::Arc;
+
+    fn ctx() -> ReadContext {
+        ReadContext {
+            file: Arc::from("p.csv"),
+            time_zone: crate::time::zone("Europe/Berlin").unwrap(),
+        }
+    }
+
+    const HEAD: &str =
+        "u8sConnectionID,stStartTime,stStopTime,iOrigin,u8sLineNumber,u8sPhoneNumber\n";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any bytes after a good header: no panic, and every line that is not blank ends as
+        /// exactly one entry or one error (no quotes here, so records are lines).
+        #[test]
+        fn csv_rows_never_panic_and_none_vanish(lines in prop::collection::vec("[^\"\r\n]{0,80}", 0..30)) {
+            let text = format!("{HEAD}{}", lines.join("\n"));
+            let items: Vec<Item> = read_csv(Box::new(Cursor::new(text.into_bytes())), ctx(), b',').collect();
+            let non_blank = lines.iter().filter(|l| !l.trim().is_empty()).count();
+            prop_assert_eq!(items.len(), non_blank);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let mut text = HEAD.as_bytes().to_vec();
+            text.extend(bytes.iter().copied());
+            let decoded = crate::decode::decode_bytes(&text, crate::decode::TextEncoding::Auto);
+            let _ = read_csv(Box::new(Cursor::new(decoded.clone().into_bytes())), ctx(), b',').count();
+            let _ = read_json_lines(Box::new(Cursor::new(decoded.into_bytes())), ctx()).count();
+        }
+
+        #[test]
+        fn json_lines_never_panic_and_none_vanish(lines in prop::collection::vec("[^\r\n]{0,80}", 0..30)) {
+            let text = lines.join("\n");
+            let items: Vec<Item> = read_json_lines(Box::new(Cursor::new(text.into_bytes())), ctx()).collect();
+            let non_blank = lines.iter().filter(|l| !l.trim().is_empty()).count();
+            prop_assert_eq!(items.len(), non_blank);
+        }
+    }
+}
