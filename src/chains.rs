@@ -113,11 +113,6 @@ impl<'a> Assembler<'a> {
         self.flush(None)
     }
 
-    /// Number of entries held.
-    pub fn open_entries(&self) -> usize {
-        self.open.len()
-    }
-
     /// Hands out the chains whose last stop lies before `horizon` (all when None), as long as
     /// no chain that started earlier is still open.
     fn flush(&mut self, horizon: Option<Timestamp>) -> Vec<Chain> {

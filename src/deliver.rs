@@ -61,10 +61,6 @@ pub fn write_preview(
 }
 
 /// The stable file name of a mail: the user and the Message-ID's hash.
-pub fn eml_name(m: &crate::render::Outgoing) -> String {
-    eml_name_of(&m.user, &m.message_id)
-}
-
 fn eml_name_of(user: &str, message_id: &str) -> String {
     let user: String = user
         .chars()

@@ -8,7 +8,6 @@
 //! The only mail that can go out twice is one the server accepted in the instant between its
 //! 250 and the "sent" mark being written (one mail per killed run at most).
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -466,19 +465,6 @@ impl State {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
-    }
-
-    /// Message-IDs already recorded (tests, and the admin view).
-    pub fn notified_pairs(&self) -> Result<HashSet<(String, String)>, StateError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT chain, user FROM notifications")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<HashSet<_>, _>>()
-            .map_err(|e| self.err(e))
     }
 }
 
