@@ -150,11 +150,10 @@ fn mime_structure_headers_and_attachment() {
     assert_eq!(ids(&msgs), ids(&again));
 }
 
-/// A project whose journal carries hostile data in every field that reaches a mail.
-fn hostile(extra: &str) -> (Project, PathBuf) {
-    let p = Project::new(&format!(
-        "mode = \"per-call\"\n[mail]\nfrom = \"PBX <pbx@example.com>\"\n{extra}"
-    ));
+/// A dry run over a journal with hostile data in every field that reaches a mail: its output
+/// and the mails in it.
+fn hostile(extra: &str) -> (std::process::Output, Vec<String>) {
+    let p = Project::new("");
     p.write(
         "contacts.csv",
         "name,company,email,phones\n\"Evil\r\nBcc: victim@example.org\",\"<script>alert(1)</script> & \"\"Co\"\"\",evil@example.org,+49 30 6660001\n",
@@ -171,12 +170,6 @@ fn hostile(extra: &str) -> (Project, PathBuf) {
         .join("\n"),
     );
     p.config(&format!("mode = \"per-call\"\n[directory]\nusers = \"users.csv\"\ncontacts = [\"contacts.csv\"]\n[mail]\nfrom = \"PBX <pbx@example.com>\"\n{extra}"));
-    (p, j)
-}
-
-#[test]
-fn hostile_journal_data_stays_inert() {
-    let (p, j) = hostile("");
     let out = p.run(&[
         "run",
         "--dry-run",
@@ -187,6 +180,12 @@ fn hostile_journal_data_stays_inert() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let msgs = mbox_messages(&text(&out.stdout));
     assert_eq!(msgs.len(), 3);
+    (out, msgs)
+}
+
+#[test]
+fn hostile_journal_data_stays_inert() {
+    let (out, msgs) = hostile("");
     for raw in &msgs {
         // headers: no injected header line anywhere in the header block
         let head = raw.split("\n\n").next().unwrap();
@@ -263,16 +262,7 @@ fn hostile_journal_data_stays_inert() {
 
 #[test]
 fn caller_as_sender_uses_the_callers_address_and_allows_absence_replies() {
-    let (p, j) = hostile("[notify]\ncaller_as_sender = true\n");
-    let out = p.run(&[
-        "run",
-        "--dry-run",
-        "--now",
-        "2026-11-26T12:00:00Z",
-        j.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let msgs = mbox_messages(&text(&out.stdout));
+    let (_, msgs) = hostile("[notify]\ncaller_as_sender = true\n");
     let carl = msgs
         .iter()
         .find(|m| m.contains("carl@example.com"))
