@@ -61,7 +61,7 @@ pub fn local_to_timestamp(
     res.map_err(|e| e.to_string())
 }
 
-/// RFC 3339 in the zone's offset at that instant, seconds precision.
+/// RFC 3339 in the zone's offset at that instant, seconds precision (`Z` for offset zero).
 pub fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
     let z = ts.to_zoned_datetime(tz.clone());
     let off = z.offset();
@@ -69,17 +69,19 @@ pub fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
     let civil = z.datetime();
     let sign = if secs < 0 { '-' } else { '+' };
     let a = secs.unsigned_abs();
+    let offset = if secs == 0 {
+        "Z".to_string()
+    } else {
+        format!("{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
+    };
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{offset}",
         civil.year(),
         civil.month(),
         civil.day(),
         civil.hour(),
         civil.minute(),
         civil.second(),
-        sign,
-        a / 3600,
-        (a % 3600) / 60
     )
 }
 
@@ -141,6 +143,8 @@ mod tests {
     fn formats_in_zone() {
         let ts: Timestamp = "2026-07-01T10:00:00Z".parse().unwrap();
         assert_eq!(rfc3339(ts, &berlin()), "2026-07-01T12:00:00+02:00");
-        assert_eq!(rfc3339(ts, &TimeZone::UTC), "2026-07-01T10:00:00+00:00");
+        assert_eq!(rfc3339(ts, &TimeZone::UTC), "2026-07-01T10:00:00Z");
+        let ny = zone("America/New_York").unwrap();
+        assert_eq!(rfc3339(ts, &ny), "2026-07-01T06:00:00-04:00");
     }
 }
