@@ -185,19 +185,27 @@ impl SmtpDeliver {
             b.build_rustls().map_err(|e| format!("TLS setup: {e}"))
         };
         let tls = match s.tls {
-            Tls::None => LettreTls::None,
-            Tls::StartTls => LettreTls::Required(tls_params()?),
-            Tls::Tls => LettreTls::Wrapper(tls_params()?),
+            Tls::None => Ok(LettreTls::None),
+            Tls::StartTls => tls_params().map(LettreTls::Required),
+            Tls::Tls => tls_params().map(LettreTls::Wrapper),
         };
         let credentials = match &s.username {
-            Some(user) => {
-                let password = read_password(s)?.ok_or_else(|| {
-                    "key `smtp.username` is set, but neither `password_env` nor `password_file`"
-                        .to_string()
-                })?;
-                Some(Credentials::new(user.clone(), password))
+            Some(user) => read_password(s).and_then(|p| {
+                p.map(|p| Some(Credentials::new(user.clone(), p)))
+                    .ok_or_else(|| {
+                        "key `smtp.username` is set, but neither `password_env` nor `password_file`"
+                            .to_string()
+                    })
+            }),
+            None => Ok(None),
+        };
+        // both problems at once, so `check` names every one
+        let (tls, credentials) = match (tls, credentials) {
+            (Ok(t), Ok(c)) => (t, c),
+            (t, c) => {
+                let errors: Vec<String> = [t.err(), c.err()].into_iter().flatten().collect();
+                return Err(errors.join("\n"));
             }
-            None => None,
         };
         Ok(SmtpDeliver {
             host: s.host.clone(),
@@ -342,16 +350,16 @@ impl Deliver for DirDeliver {
     }
 }
 
-/// The transport the configuration asks for.
+/// The transport the configuration asks for; errors name the key (one a line), not the file.
 pub fn transport_for(config: &Config, from: lettre::Address) -> Result<Box<dyn Deliver>, String> {
     match &config.transport {
         TransportKind::Sendmail(cmd) => Ok(Box::new(SendmailDeliver::new(cmd, from))),
         TransportKind::Smtp => match &config.smtp {
             Some(s) => Ok(Box::new(SmtpDeliver::new(s, from)?)),
-            None => Err(format!(
-                "{}: no [smtp] section: configure the mail server, or use --dry-run or --out DIR",
-                config.path.display()
-            )),
+            None => Err(
+                "no [smtp] section: configure the mail server, or use --dry-run or --out DIR"
+                    .to_string(),
+            ),
         },
     }
 }

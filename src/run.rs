@@ -450,6 +450,27 @@ fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
     };
     let mut problems = loaded.problems;
     problems += crate::render::check(&config, &loaded.lookup, env.stderr);
+    // the mail side: the sender address, and the transport as `run` would set it up (CA
+    // file, password from its variable or file) — without connecting
+    let path = config.path.display().to_string();
+    match crate::render::mail::parse_from(&config.from) {
+        Err(e) => {
+            problems += 1;
+            let _ = writeln!(env.stderr, "{path}: key `mail.from`: {e}");
+        }
+        Ok(from) => {
+            let wants_transport = config.smtp.is_some()
+                || matches!(config.transport, crate::config::Transport::Sendmail(_));
+            if wants_transport {
+                if let Err(e) = crate::deliver::transport_for(&config, from.email) {
+                    for line in e.lines() {
+                        problems += 1;
+                        let _ = writeln!(env.stderr, "{path}: {line}");
+                    }
+                }
+            }
+        }
+    }
     if problems > 0 {
         let _ = writeln!(env.stderr, "unanswered: {problems} problem(s) found");
         return ExitCode::Partial;
@@ -497,7 +518,11 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
     } else {
         match deliver::transport_for(&config, from.email.clone()) {
             Ok(t) => Some(t),
-            Err(e) => return fatal(&mut env, e),
+            Err(e) => {
+                let path = config.path.display().to_string();
+                let lines: Vec<String> = e.lines().map(|l| format!("{path}: {l}")).collect();
+                return fatal(&mut env, lines.join("\n"));
+            }
         }
     };
     // a run that writes the state holds its lock from before reading it until the end
