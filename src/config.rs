@@ -269,7 +269,7 @@ pub struct Config {
     pub encoding: TextEncoding,
     pub templates: Option<PathBuf>,
     pub languages: Option<PathBuf>,
-    pub users: Option<PathBuf>,
+    pub users: PathBuf,
     pub contacts: Vec<PathBuf>,
     pub logons: Option<PathBuf>,
     pub caller_as_sender: bool,
@@ -539,7 +539,7 @@ impl Config {
 
         // [directory]
         let d = &raw.directory;
-        let users = Some(rel(d.users.as_deref().unwrap_or("users.csv")));
+        let users = rel(d.users.as_deref().unwrap_or("users.csv"));
         let contacts = match &d.contacts {
             None => Vec::new(),
             Some(StringOrList::One(s)) => vec![rel(s)],
@@ -698,10 +698,7 @@ mod tests {
         assert!(c.attach_vcard);
         assert!(!c.caller_as_sender);
         assert_eq!(c.mode, Mode::Digest);
-        assert_eq!(
-            c.users.as_deref(),
-            Some(Path::new("/etc/unanswered/users.csv"))
-        );
+        assert_eq!(c.users, Path::new("/etc/unanswered/users.csv"));
         assert_eq!(c.state_path, Path::new("/etc/unanswered/unanswered.db"));
     }
 

@@ -105,6 +105,19 @@ pub enum PhoneKind {
     Other,
 }
 
+impl PhoneKind {
+    /// The kind as the mail document names it (`WORK`, `CELL`, `HOME`, `FAX`, `OTHER`).
+    pub fn word(self) -> &'static str {
+        match self {
+            PhoneKind::Work => "WORK",
+            PhoneKind::Cell => "CELL",
+            PhoneKind::Home => "HOME",
+            PhoneKind::Fax => "FAX",
+            PhoneKind::Other => "OTHER",
+        }
+    }
+}
+
 /// A row of the logons file: the user logged on at that time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Logon {

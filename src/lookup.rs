@@ -41,8 +41,8 @@ pub struct ContactInfo {
     pub name: String,
     pub company: Option<String>,
     pub email: Option<String>,
-    /// Raw numbers with their kind as a vCard type word (WORK, CELL, HOME, FAX).
-    pub phones: Vec<(String, String)>,
+    /// Raw numbers with their kind.
+    pub phones: Vec<(String, crate::directory::PhoneKind)>,
 }
 
 /// Users and contacts, indexed by normalised number.

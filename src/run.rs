@@ -106,47 +106,30 @@ pub fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, St
         problems: 0,
         err,
     };
-    let users: Vec<UserInfo> = match &config.users {
-        Some(path) => sink
-            .rows(directory::load_users(path, enc))
-            .into_iter()
-            .map(|u| UserInfo {
-                time_zone: u
-                    .time_zone
-                    .as_deref()
-                    .and_then(|z| crate::time::zone(z).ok()),
-                user: u.user,
-                name: u.name,
-                email: u.email,
-                lines: u.lines,
-                language: u.language,
-                notify: u.notify,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    let users: Vec<UserInfo> = sink
+        .rows(directory::load_users(&config.users, enc))
+        .into_iter()
+        .map(|u| UserInfo {
+            time_zone: u
+                .time_zone
+                .as_deref()
+                .and_then(|z| crate::time::zone(z).ok()),
+            user: u.user,
+            name: u.name,
+            email: u.email,
+            lines: u.lines,
+            language: u.language,
+            notify: u.notify,
+        })
+        .collect();
     let mut contacts = Vec::new();
     for path in &config.contacts {
         for c in sink.rows(directory::load_contacts(path, enc)) {
-            let phones = c
-                .phones
-                .into_iter()
-                .map(|p| {
-                    let kind = match p.kind {
-                        directory::PhoneKind::Work => "WORK",
-                        directory::PhoneKind::Home => "HOME",
-                        directory::PhoneKind::Cell => "CELL",
-                        directory::PhoneKind::Fax => "FAX",
-                        directory::PhoneKind::Other => "VOICE",
-                    };
-                    (p.number, kind.to_string())
-                })
-                .collect();
             contacts.push(ContactInfo {
                 name: c.name,
                 company: c.company,
                 email: c.email,
-                phones,
+                phones: c.phones.into_iter().map(|p| (p.number, p.kind)).collect(),
             });
         }
     }
@@ -421,7 +404,7 @@ fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
             },
         )
     };
-    if !args.json && table_print(&table, env.stdout).is_err() {
+    if !args.json && table.print(env.stdout).is_err() {
         write_failed = true;
     }
     let bad = stats.rejected + stats.late + problems;
@@ -433,10 +416,6 @@ fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
     } else {
         ExitCode::Success
     }
-}
-
-fn table_print(t: &explain::Table, out: &mut dyn Write) -> std::io::Result<()> {
-    t.print(out)
 }
 
 fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {

@@ -143,7 +143,7 @@ pub fn lookup() -> Lookup {
         ],
         vec![ContactInfo {
             name: "Acme".into(),
-            phones: vec![("030 5550100".into(), "WORK".into())],
+            phones: vec![("030 5550100".into(), crate::directory::PhoneKind::Work)],
             ..ContactInfo::default()
         }],
     )

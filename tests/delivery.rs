@@ -262,9 +262,17 @@ fn a_second_run_waits_for_the_lock_then_says_so() {
         p.run(&["run", "--dry-run", "--now", NOW, &j]).status.code(),
         Some(0)
     );
+    // and a dry run changes no state: none was created
+    assert!(!p.path("unanswered.db").exists());
     drop(lock);
     assert_eq!(p.run(&["run", "--now", NOW, &j]).status.code(), Some(0));
     assert_eq!(smtp.received().len(), 3);
+    // a dry run now prints nothing new and leaves the state as it was
+    let before = std::fs::read(p.path("unanswered.db")).unwrap();
+    let out = p.run(&["run", "--dry-run", "--now", NOW, &j]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "", "already sent: nothing to print");
+    assert_eq!(std::fs::read(p.path("unanswered.db")).unwrap(), before);
 }
 
 #[test]

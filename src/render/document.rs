@@ -268,11 +268,7 @@ pub fn build(input: &Input<'_>) -> String {
                     }
                     let mut attrs = number_attrs(plan, p, input.link_prefix);
                     attrs.retain(|(k, _)| *k != "dialled");
-                    let kind = match kind.as_str() {
-                        k @ ("WORK" | "CELL" | "HOME" | "FAX") => k,
-                        _ => "OTHER",
-                    };
-                    attrs.push(("kind", kind.to_string()));
+                    attrs.push(("kind", kind.word().to_string()));
                     x.empty("other-number", &as_refs(&attrs));
                 }
             }

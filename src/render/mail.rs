@@ -8,6 +8,7 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Address;
 
 use crate::config::Mode;
+use crate::directory::PhoneKind;
 use crate::lookup::Lookup;
 use crate::numbers::Number;
 use crate::policy::{Status, Verdict};
@@ -164,18 +165,18 @@ pub fn caller_vcard(v: &Verdict, lookup: &Lookup) -> Option<(String, String)> {
     c.number.as_ref()?;
     let name = c.name.clone().or_else(|| c.company.clone())?;
     let plan = &lookup.plan;
-    let mut phones: Vec<(String, vcard_kind::Kind)> = Vec::new();
-    let mut push = |raw: &str, kind: vcard_kind::Kind| {
+    let mut phones: Vec<(String, PhoneKind)> = Vec::new();
+    let mut push = |raw: &str, kind: PhoneKind| {
         if let Some(d) = plan.dial_string(raw) {
             if !phones.iter().any(|(p, _)| *p == d) {
                 phones.push((d, kind));
             }
         }
     };
-    push(&c.raw, vcard_kind::Kind::Work);
+    push(&c.raw, PhoneKind::Work);
     if let Some(contact) = &c.contact {
         for (p, k) in &contact.phones {
-            push(p, vcard_kind::from_word(k));
+            push(p, *k);
         }
     }
     let emails: Vec<String> = c.email.iter().cloned().collect();
@@ -186,19 +187,6 @@ pub fn caller_vcard(v: &Verdict, lookup: &Lookup) -> Option<(String, String)> {
         phones: &phones,
     });
     Some((vcard::file_name(&name), card))
-}
-
-mod vcard_kind {
-    pub use crate::directory::PhoneKind as Kind;
-    pub fn from_word(w: &str) -> Kind {
-        match w {
-            "CELL" => Kind::Cell,
-            "HOME" => Kind::Home,
-            "FAX" => Kind::Fax,
-            "WORK" => Kind::Work,
-            _ => Kind::Other,
-        }
-    }
 }
 
 /// The caller's mailbox when `caller_as_sender` may use it: a known address, and every call of
