@@ -323,7 +323,14 @@ fn canonical_user(name: &str, lookup: &Lookup) -> String {
 pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp) -> Facts {
     let es = &chain.entries;
     let owners: Vec<Option<String>> = es.iter().map(|e| owner(e, lookup)).collect();
-    let start = es.iter().map(|e| e.start).min().expect("chain has entries");
+    // The first ring (ring time counts from it, §2.5) and the caller's arrival, which may be
+    // earlier (IVR / queue rows that rang no phone, §1.2): the chain's `start` is the arrival.
+    let first_ring = es.iter().map(|e| e.start).min().expect("chain has entries");
+    let start = es
+        .iter()
+        .map(|e| e.arrival.map_or(e.start, |a| a.min(e.start)))
+        .min()
+        .unwrap_or(first_ring);
     let last_stop = es.iter().map(|e| e.stop).max().expect("chain has entries");
     let first_connect = es.iter().filter_map(|e| e.connect).min();
 
@@ -392,7 +399,7 @@ pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp
     } else {
         last_stop
     };
-    let ring_seconds = (ring_end - start).as_secs().max(0);
+    let ring_seconds = (ring_end - first_ring).as_secs().max(0);
     let complete = es.iter().any(|e| e.tracker_last)
         || now.duration_since(last_stop) >= SignedDuration::from_secs(settle_seconds as i64);
 

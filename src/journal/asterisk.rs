@@ -72,7 +72,7 @@ pub const SKIP_NO_DESTINATION: &str =
 const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// The `cdr_csv` column names, in `cdr_csv` order (also the names `cdr_custom` layouts use).
-const NAMES: [&str; 21] = [
+const NAMES: [&str; N_NAMES] = [
     "accountcode",
     "src",
     "dst",
@@ -94,20 +94,75 @@ const NAMES: [&str; 21] = [
     "peeraccount",
     "linkedid",
     "sequence",
+    // the columns Grandstream UCM exports add (names of ours; see GRANDSTREAM_HEADER)
+    "dstchannel_extension",
+    "caller_name",
+    "answered_by",
+    "session",
+    "premier_caller",
+    "action_type",
+    "source_trunk",
+    "destination_trunk",
 ];
+
+const N_NAMES: usize = 29;
+
+/// The display names of a Grandstream UCM CDR export's header, and the column each stands for
+/// (compared ignoring case, blanks and dots).
+const GRANDSTREAM_HEADER: [(&str, usize); 26] = [
+    ("account code", 0),
+    ("caller number", SRC),
+    ("callee number", DST),
+    ("context", 3),
+    ("callerid number", CLID),
+    ("source channel", CHANNEL),
+    ("dest channel", DSTCHANNEL),
+    ("last app", LASTAPP),
+    ("last date", LASTDATA),
+    ("start time", START),
+    ("answer time", ANSWER),
+    ("end time", END),
+    ("call time", DURATION),
+    ("talk time", 13),
+    ("disposition", DISPOSITION),
+    ("ama flags", 15),
+    ("unique id", UNIQUEID),
+    ("log userfield", 17),
+    ("dest channel extension", 21),
+    ("caller name", CALLER_NAME),
+    ("answered by", ANSWERED_BY),
+    ("session", SESSION),
+    ("premier caller", 25),
+    ("action type", ACTION_TYPE),
+    ("source trunk name", SRC_TRUNK),
+    ("destination trunk name", DST_TRUNK),
+];
+
+/// The reason of [`Item::Skipped`] for the header row of a Grandstream export.
+pub const SKIP_HEADER: &str = "header row (Grandstream UCM CDR export)";
 
 // Indexes into NAMES of the columns the reader uses.
 const SRC: usize = 1;
+const DST: usize = 2;
 const CLID: usize = 4;
 const CHANNEL: usize = 5;
 const DSTCHANNEL: usize = 6;
+const LASTAPP: usize = 7;
+const LASTDATA: usize = 8;
 const START: usize = 9;
 const ANSWER: usize = 10;
 const END: usize = 11;
+const DURATION: usize = 12;
 const DISPOSITION: usize = 14;
 const UNIQUEID: usize = 16;
 const LINKEDID: usize = 19;
 const SEQUENCE: usize = 20;
+const CALLER_NAME: usize = 22;
+const ANSWERED_BY: usize = 23;
+const SESSION: usize = 24;
+const ACTION_TYPE: usize = 26;
+const SRC_TRUNK: usize = 27;
+const DST_TRUNK: usize = 28;
 
 const REQUIRED: [usize; 5] = [SRC, DSTCHANNEL, START, END, DISPOSITION];
 
@@ -130,10 +185,11 @@ const KNOWN_DISPOSITIONS: [&str; 8] = [
 pub struct ColumnMap {
     /// Fields a row of this layout has.
     width: usize,
-    /// A `cdr_custom` layout from the config (only changes the error messages).
-    custom: bool,
+    /// What the layout came from, for the error messages: "cdr_csv", "the configured cdr_custom
+    /// layout", "the Grandstream header".
+    source: &'static str,
     /// For each name in `NAMES`, its 0-based field index, if the layout has it.
-    pos: [Option<usize>; 21],
+    pos: [Option<usize>; N_NAMES],
 }
 
 impl ColumnMap {
@@ -142,13 +198,13 @@ impl ColumnMap {
         if !matches!(n, 16 | 18 | 21) {
             return None;
         }
-        let mut pos = [None; 21];
+        let mut pos = [None; N_NAMES];
         for (i, p) in pos.iter_mut().enumerate().take(n) {
             *p = Some(i);
         }
         Some(ColumnMap {
             width: n,
-            custom: false,
+            source: "cdr_csv",
             pos,
         })
     }
@@ -158,7 +214,7 @@ impl ColumnMap {
     /// start, end, disposition are required). Names are compared ignoring ASCII case and
     /// surrounding blanks.
     pub fn from_names(names: &[String]) -> Result<ColumnMap, String> {
-        let mut pos = [None; 21];
+        let mut pos = [None; N_NAMES];
         let mut unknown = Vec::new();
         let mut twice = Vec::new();
         for (i, raw) in names.iter().enumerate() {
@@ -206,7 +262,7 @@ impl ColumnMap {
         }
         Ok(ColumnMap {
             width: names.len(),
-            custom: true,
+            source: "the configured cdr_custom layout",
             pos,
         })
     }
@@ -230,14 +286,10 @@ impl ColumnMap {
     }
 
     fn count_error(&self, found: usize) -> String {
-        if self.custom {
-            format!(
-                "expected {} columns (the configured cdr_custom layout), found {found}",
-                self.width
-            )
-        } else {
-            format!("expected {} columns (cdr_csv), found {found}", self.width)
-        }
+        format!(
+            "expected {} columns ({}), found {found}",
+            self.width, self.source
+        )
     }
 }
 
@@ -263,6 +315,35 @@ pub fn looks_like_cdr(record: &csv::StringRecord) -> bool {
             .any(|d| d.eq_ignore_ascii_case(disposition))
 }
 
+/// The layout of a Grandstream UCM CDR export from its header row (display names such as
+/// "Caller Number", "Dest. Channel", "Start Time", "Disposition", "Unique ID"), or None when
+/// the record is not such a header. Columns with other names are ignored.
+pub fn grandstream_header(record: &csv::StringRecord) -> Option<ColumnMap> {
+    let norm = |s: &str| {
+        s.trim_start_matches('\u{feff}')
+            .chars()
+            .filter(|c| *c != '.')
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase()
+    };
+    let mut pos = [None; N_NAMES];
+    for (i, name) in record.iter().enumerate() {
+        let name = norm(name);
+        if let Some(&(_, k)) = GRANDSTREAM_HEADER.iter().find(|(n, _)| *n == name) {
+            pos[k].get_or_insert(i);
+        }
+    }
+    let needed = [SRC, DSTCHANNEL, START, DISPOSITION, UNIQUEID];
+    needed.iter().all(|&k| pos[k].is_some()).then_some(ColumnMap {
+        width: record.len(),
+        source: "the Grandstream header",
+        pos,
+    })
+}
+
 /// Streams the rows of a CDR file (already decoded to UTF-8; invalid bytes are replaced
 /// anyway). `columns` forces a layout; `None` picks the cdr_csv layout by each row's field
 /// count. Yields one item per non-blank line. Never panics on input.
@@ -280,8 +361,18 @@ pub fn read(
         buf: Vec::new(),
         parser: LineParser::default(),
         done: false,
+        pending: Vec::new(),
+        out: std::collections::VecDeque::new(),
+        next_check: CHECK_EVERY,
+        watermark: None,
     })
 }
+
+/// Rows are grouped into calls in the buffer; every this many buffered rows, the calls whose
+/// last row stopped [`CALL_WINDOW_SECONDS`] before the latest start read are handed out.
+const CHECK_EVERY: usize = 512;
+/// How long after a call's last stop a row of it may still come (rows are written at hangup).
+const CALL_WINDOW_SECONDS: i64 = 3600;
 
 struct Rows {
     input: Box<dyn BufRead>,
@@ -294,6 +385,17 @@ struct Rows {
     buf: Vec<u8>,
     parser: LineParser,
     done: bool,
+    /// Rows (and row errors) not handed out yet: a call is resolved once all its rows are in.
+    pending: Vec<Pending>,
+    out: std::collections::VecDeque<Item>,
+    next_check: usize,
+    /// The latest start read so far.
+    watermark: Option<Timestamp>,
+}
+
+enum Pending {
+    Row(Box<Raw>),
+    Item(Item),
 }
 
 enum Physical {
@@ -356,18 +458,44 @@ impl Iterator for Rows {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
-        while !self.done {
+        loop {
+            if let Some(item) = self.out.pop_front() {
+                return Some(item);
+            }
+            if self.done {
+                if self.pending.is_empty() {
+                    return None;
+                }
+                self.flush(true);
+                continue;
+            }
+            let pending = self.pending.len();
+            self.read_one();
+            if self.pending.len() >= self.next_check && self.pending.len() > pending {
+                self.flush(false);
+                self.next_check = self.pending.len() + CHECK_EVERY;
+            }
+        }
+    }
+}
+
+impl Rows {
+    /// Reads the next non-blank line into `pending` (or marks the end).
+    fn read_one(&mut self) {
+        loop {
             let overlong = match self.next_line() {
                 Physical::Eof => {
                     self.done = true;
-                    return None;
+                    return;
                 }
                 Physical::Failed(e) => {
                     self.done = true;
-                    return Some(self.error(
+                    let item = self.error(
                         self.line + 1,
                         format!("cannot read further: {e} (the rest of the file is not read)"),
-                    ));
+                    );
+                    self.pending.push(Pending::Item(item));
+                    return;
                 }
                 Physical::Line { overlong } => overlong,
             };
@@ -385,22 +513,81 @@ impl Iterator for Rows {
             }
             let seq = self.rows;
             self.rows += 1;
-            let result = if overlong {
+            let parsed = if overlong {
                 Err(format!(
                     "line is longer than {} MiB (expected a CDR row of a few hundred bytes)",
                     MAX_LINE_BYTES >> 20
                 ))
             } else {
-                self.parser
-                    .parse(text)
-                    .and_then(|record| row(record, &self.ctx, self.columns.as_ref(), line, seq))
+                self.parser.parse(text)
             };
-            return Some(match result {
-                Ok(item) => item,
-                Err(message) => self.error(line, message),
-            });
+            let pos = SourcePos {
+                file: self.ctx.file.clone(),
+                line,
+            };
+            let record = match parsed {
+                Ok(record) => record,
+                Err(message) => {
+                    self.pending
+                        .push(Pending::Item(Item::Error(RowError { pos, message })));
+                    return;
+                }
+            };
+            // The first row of a Grandstream export is its header: it sets the layout.
+            if seq == 0 {
+                if let Some(map) = grandstream_header(&record) {
+                    self.columns = Some(map);
+                    self.pending.push(Pending::Item(Item::Skipped {
+                        pos,
+                        reason: SKIP_HEADER,
+                    }));
+                    return;
+                }
+            }
+            match parse_row(&record, &self.ctx, self.columns.as_ref(), line, seq) {
+                Ok(raw) => {
+                    if let Some(s) = raw.start {
+                        self.watermark = Some(self.watermark.map_or(s, |w| w.max(s)));
+                    }
+                    self.pending.push(Pending::Row(Box::new(raw)));
+                }
+                Err(message) => self
+                    .pending
+                    .push(Pending::Item(Item::Error(RowError { pos, message }))),
+            }
+            return;
         }
-        None
+    }
+
+    /// Resolves the calls that are complete (all when `all`) and queues their items, with the
+    /// row errors, in row order.
+    fn flush(&mut self, all: bool) {
+        let mut rows = Vec::new();
+        let mut items = Vec::new();
+        for p in std::mem::take(&mut self.pending) {
+            match p {
+                Pending::Row(r) => rows.push(*r),
+                Pending::Item(i) => items.push(i),
+            }
+        }
+        let horizon = self
+            .watermark
+            .map(|w| w - jiff::SignedDuration::from_secs(CALL_WINDOW_SECONDS));
+        let (done, kept) = resolve(rows, |last| {
+            all || matches!((last, horizon), (Some(l), Some(h)) if l < h)
+        });
+        items.extend(done);
+        items.sort_by_key(item_line);
+        self.out.extend(items);
+        self.pending = kept.into_iter().map(|r| Pending::Row(Box::new(r))).collect();
+    }
+}
+
+fn item_line(item: &Item) -> u64 {
+    match item {
+        Item::Entry(e) => e.pos.line,
+        Item::Skipped { pos, .. } => pos.line,
+        Item::Error(e) => e.pos.line,
     }
 }
 
@@ -471,14 +658,47 @@ impl LineParser {
     }
 }
 
-/// Maps one non-blank line onto an item; `Err` is the message of a row error.
-fn row(
-    record: StringRecord,
+/// What the reader knows of one row before it sees the other rows of its call.
+#[derive(Debug, Clone)]
+struct Raw {
+    pos: SourcePos,
+    seq: u64,
+    /// The row's own start; None only for a dialplan row whose start is unreadable.
+    start: Option<Timestamp>,
+    stop: Option<Timestamp>,
+    /// The answer time, when the disposition says ANSWERED (else unused).
+    answer: Option<Timestamp>,
+    /// `disposition` ANSWERED, corrected by Grandstream's "Answered by".
+    answered: bool,
+    user_offline: Option<bool>,
+    /// The line of `dstchannel`; None for a row that rang no phone (empty `dstchannel`).
+    line: Option<String>,
+    /// The source is a user's line and the dialled number is outside: an outgoing entry.
+    outgoing: bool,
+    /// `lastapp` VoiceMail (Grandstream: Action Type VM).
+    voicemail_app: bool,
+    src: String,
+    dst: String,
+    contact_name: Option<String>,
+    channel: String,
+    dstchannel: String,
+    lastdata: String,
+    uniqueid: String,
+    linkedid: String,
+    session: String,
+    /// The channel@start key of a 16-column row (no uniqueid).
+    fallback_key: Option<String>,
+    connection_id: String,
+}
+
+/// Parses one non-blank line into a [`Raw`] row; `Err` is the message of a row error.
+fn parse_row(
+    record: &StringRecord,
     ctx: &ReadContext,
     columns: Option<&ColumnMap>,
     line: u64,
     seq: u64,
-) -> Result<Item, String> {
+) -> Result<Raw, String> {
     let auto;
     let map = match columns {
         Some(map) if record.len() == map.width => map,
@@ -496,26 +716,11 @@ fn row(
             }
         },
     };
-    let field = |k| map.field(&record, k);
+    let field = |k| map.field(record, k);
     let pos = SourcePos {
         file: ctx.file.clone(),
         line,
     };
-
-    let dstchannel = field(DSTCHANNEL);
-    if dstchannel.is_empty() {
-        return Ok(Item::Skipped {
-            pos,
-            reason: SKIP_NO_DESTINATION,
-        });
-    }
-    let line_number = channel_line(dstchannel).ok_or_else(|| {
-        format!(
-            "{} {dstchannel:?} names no line (expected a channel like SIP/201-0000002a or Local/201@context-00000001;1)",
-            map.describe(DSTCHANNEL)
-        )
-    })?;
-
     let time = |k: usize, not_before: Option<Timestamp>| -> Result<Timestamp, String> {
         let value = field(k);
         if value.is_empty() {
@@ -527,69 +732,532 @@ fn row(
         crate::time::parse_timestamp(value, &ctx.time_zone, not_before)
             .map_err(|e| format!("{}: {e}", map.describe(k)))
     };
-    let start = time(START, None)?;
-    let stop = time(END, Some(start))?;
+    // An empty `end` (Grandstream writes none on BUSY / FAILED rows) is `start` + `duration`.
+    let stop_of = |start: Timestamp| -> Result<Timestamp, String> {
+        if !field(END).is_empty() || field(DURATION).is_empty() {
+            return time(END, Some(start));
+        }
+        let secs: i64 = field(DURATION).parse().map_err(|_| {
+            format!(
+                "{} is empty and {} is {:?} (expected an end time, or a duration in whole seconds)",
+                map.describe(END),
+                map.describe(DURATION),
+                field(DURATION)
+            )
+        })?;
+        start
+            .checked_add(jiff::SignedDuration::from_secs(secs.max(0)))
+            .map_err(|e| format!("{}: {e}", map.describe(DURATION)))
+    };
 
+    let dstchannel = field(DSTCHANNEL).to_string();
+    let src = field(SRC).to_string();
     let disposition = field(DISPOSITION);
+    let lastapp = field(LASTAPP);
+    let action = field(ACTION_TYPE);
+    let voicemail_app = lastapp.eq_ignore_ascii_case("voicemail")
+        || is_voicemail_channel(field(DSTCHANNEL))
+        || action.eq_ignore_ascii_case("vm")
+        || action.to_ascii_uppercase().starts_with("VM[");
+    let uniqueid = field(UNIQUEID).to_string();
+    let linkedid = field(LINKEDID).to_string();
+    let sequence = field(SEQUENCE);
+    let channel = field(CHANNEL).to_string();
+    let fallback_key = (uniqueid.is_empty() && linkedid.is_empty() && !channel.is_empty())
+        .then(|| format!("{channel}@{}", field(START)));
+    let connection_id = match (uniqueid.is_empty(), sequence.is_empty()) {
+        (false, false) => format!("{uniqueid}/{sequence}"),
+        (false, true) => format!("{uniqueid}@{line}"),
+        (true, _) => format!("{}:{line}", ctx.file),
+    };
+    let caller_name = field(CALLER_NAME);
+    let contact_name = if !caller_name.is_empty() {
+        contact_name(caller_name, &src).or_else(|| contact_name(field(CLID), &src))
+    } else {
+        contact_name(field(CLID), &src)
+    };
+    let mut raw = Raw {
+        pos,
+        seq,
+        start: None,
+        stop: None,
+        answer: None,
+        answered: false,
+        user_offline: None,
+        line: None,
+        outgoing: false,
+        voicemail_app,
+        dst: field(DST).to_string(),
+        src,
+        contact_name,
+        channel,
+        dstchannel,
+        lastdata: field(LASTDATA).to_string(),
+        uniqueid,
+        linkedid,
+        session: field(SESSION).to_string(),
+        fallback_key,
+        connection_id,
+    };
+
+    if raw.dstchannel.is_empty() {
+        // Rang no phone. Its times only serve the call's arrival: unreadable ones are no error.
+        raw.start = time(START, None).ok();
+        raw.stop = raw.start.and_then(|s| stop_of(s).ok());
+        raw.answered = disposition.eq_ignore_ascii_case("ANSWERED");
+        return Ok(raw);
+    }
+    let line_number = channel_line(&raw.dstchannel).ok_or_else(|| {
+        format!(
+            "{} {:?} names no line (expected a channel like SIP/201-0000002a or Local/201@context-00000001;1)",
+            map.describe(DSTCHANNEL),
+            raw.dstchannel
+        )
+    })?;
+    let start = time(START, None)?;
+    let stop = stop_of(start)?;
     if disposition.is_empty() {
         return Err(format!(
             "{} is empty (expected ANSWERED, NO ANSWER, BUSY, FAILED or CONGESTION)",
             map.describe(DISPOSITION)
         ));
     }
-    let (answered, user_offline) = disposition_meaning(disposition);
-    let connect = if !answered {
+    let (mut answered, user_offline) = disposition_meaning(disposition);
+    // Grandstream "Answered by": on a row that rang one of ours it names who took the call.
+    let answered_by = field(ANSWERED_BY);
+    let src_trunk = field(SRC_TRUNK);
+    let dst_trunk = field(DST_TRUNK);
+    raw.outgoing = if map.pos[DST_TRUNK].is_some() || map.pos[SRC_TRUNK].is_some() {
+        src_trunk.is_empty() && !dst_trunk.is_empty()
+    } else {
+        is_extension(&raw.src) && is_outside_number(&raw.dst)
+    };
+    if !raw.outgoing && answered && !answered_by.is_empty() && answered_by != line_number {
+        answered = false;
+    }
+    raw.answer = if !answered {
         None
     } else if field(ANSWER).is_empty() {
         Some(start)
     } else {
         Some(time(ANSWER, Some(start))?)
     };
+    raw.start = Some(start);
+    raw.stop = Some(stop);
+    raw.answered = answered;
+    raw.user_offline = user_offline;
+    raw.line = Some(line_number);
+    Ok(raw)
+}
 
-    let phone_number = field(SRC).to_string();
-    let contact_name = contact_name(field(CLID), &phone_number);
+/// Digits only, 1 to 5 of them (the default `internal_max_digits`): a user's line.
+fn is_extension(s: &str) -> bool {
+    (1..=5).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+}
 
-    let uniqueid = field(UNIQUEID);
-    let linkedid = field(LINKEDID);
-    let sequence = field(SEQUENCE);
-    let channel = field(CHANNEL);
-    let tracker_id = if !linkedid.is_empty() {
-        Some(linkedid.to_string())
-    } else if !uniqueid.is_empty() {
-        Some(uniqueid.to_string())
-    } else if !channel.is_empty() {
-        Some(format!("{channel}@{}", field(START)))
-    } else {
-        None
-    };
-    let connection_id = match (uniqueid.is_empty(), sequence.is_empty()) {
-        (false, false) => format!("{uniqueid}/{sequence}"),
-        (false, true) => format!("{uniqueid}@{line}"),
-        (true, _) => format!("{}:{line}", ctx.file),
-    };
+/// A dialled number of 6 digits or more (`+` allowed in front): outside the PBX.
+fn is_outside_number(s: &str) -> bool {
+    let d = s.strip_prefix('+').unwrap_or(s);
+    d.len() >= 6 && d.bytes().all(|b| b.is_ascii_digit())
+}
 
-    Ok(Item::Entry(Box::new(Entry {
-        pos,
-        seq,
-        connection_id,
-        tracker_id,
-        start,
-        stop,
-        connect,
-        origin: Origin::Incoming,
-        internal: false,
-        line_number,
-        line_user: None,
-        user_offline,
-        phone_number,
-        redirecting_number: None,
-        contact_name,
-        contact_company: None,
-        acceptor: None,
-        tracker_last: false,
-        call_type: 0,
-        voicemail: false,
-    })))
+/// A Local channel half: "Local/1001@from-internal-00000001;2" → ("Local/1001@from-internal-00000001", 2).
+fn local_half(channel: &str) -> Option<(&str, u8)> {
+    let (tech, _) = channel.split_once('/')?;
+    if !tech.eq_ignore_ascii_case("local") {
+        return None;
+    }
+    match channel.rsplit_once(';') {
+        Some((base, "1")) => Some((base, 1)),
+        Some((base, "2")) => Some((base, 2)),
+        _ => None,
+    }
+}
+
+/// The two intervals overlap (a second of slack for the rounding of CDR times).
+fn overlaps(a: &Raw, b: &Raw) -> bool {
+    match (a.start, a.stop, b.start, b.stop) {
+        (Some(s1), Some(e1), Some(s2), Some(e2)) => {
+            let slack = jiff::SignedDuration::from_secs(1);
+            s1 <= e2 + slack && s2 <= e1 + slack
+        }
+        _ => false,
+    }
+}
+
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn find(&mut self, i: usize) -> usize {
+        let mut r = i;
+        while self.0[r] != r {
+            r = self.0[r];
+        }
+        let mut j = i;
+        while self.0[j] != r {
+            let next = self.0[j];
+            self.0[j] = r;
+            j = next;
+        }
+        r
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.0[ra.max(rb)] = ra.min(rb);
+        }
+    }
+}
+
+/// Groups rows into calls (SPEC §1.2): shared `linkedid`, else shared `uniqueid` or Grandstream
+/// Session; a Local channel's `;2` half joins the row whose `dstchannel` is its `;1` half; a
+/// callee's own row (its `channel` is another row's `dstchannel`) joins that row; the last two
+/// only when the rows overlap in time. Returns the group index of each row.
+fn group_rows(rows: &[Raw]) -> Vec<usize> {
+    use std::collections::HashMap;
+    let mut uf = UnionFind((0..rows.len()).collect());
+    let mut keys: HashMap<(u8, &str), usize> = HashMap::new();
+    let mut by_dst: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let mut ks: Vec<(u8, &str)> = Vec::new();
+        if !r.linkedid.is_empty() {
+            ks.push((0, &r.linkedid));
+        } else if !r.uniqueid.is_empty() {
+            ks.push((1, &r.uniqueid));
+        } else if let Some(k) = &r.fallback_key {
+            ks.push((2, k));
+        }
+        if !r.session.is_empty() {
+            ks.push((3, &r.session));
+        }
+        for k in ks {
+            match keys.get(&k) {
+                Some(&j) => uf.union(i, j),
+                None => {
+                    keys.insert(k, i);
+                }
+            }
+        }
+        if !r.dstchannel.is_empty() {
+            by_dst.entry(&r.dstchannel).or_default().push(i);
+        }
+    }
+    for (i, r) in rows.iter().enumerate() {
+        if r.channel.is_empty() {
+            continue;
+        }
+        let target = match local_half(&r.channel) {
+            Some((base, 2)) => format!("{base};1"),
+            Some(_) => continue,
+            None => r.channel.clone(),
+        };
+        if let Some(js) = by_dst.get(target.as_str()) {
+            for &j in js {
+                if j != i && overlaps(r, &rows[j]) {
+                    uf.union(i, j);
+                }
+            }
+        }
+    }
+    // A `;2` half whose `;1` half is no row's destination was created by the dialplan of
+    // another Local half whose own row Asterisk did not write (FreePBX follow-me: the
+    // `FMPR-1001` half dials `Local/1001@from-internal`). It joins the call of the same caller
+    // that rang the latest Local channel created before it (Local channels are numbered in
+    // creation order) while it was up.
+    let mut orphans: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some((base, 2)) = local_half(&r.channel) {
+            let first = format!("{base};1");
+            let linked = by_dst
+                .get(first.as_str())
+                .is_some_and(|js| js.iter().any(|&j| overlaps(r, &rows[j])));
+            if !linked {
+                orphans.entry(base).or_default().push(i);
+            }
+        }
+    }
+    for (base, members) in orphans {
+        let Some(number) = local_number(base) else {
+            continue;
+        };
+        let r = &rows[members[0]];
+        let creator = rows
+            .iter()
+            .enumerate()
+            .filter(|(j, q)| {
+                !members.contains(j)
+                    && !r.src.is_empty()
+                    && q.src == r.src
+                    && q.start <= r.start
+                    && members.iter().any(|&m| overlaps(&rows[m], q))
+            })
+            .filter_map(|(j, q)| match local_half(&q.dstchannel) {
+                Some((b, 1)) => local_number(b).filter(|n| *n < number).map(|n| (n, q.start, j)),
+                _ => None,
+            })
+            .max();
+        if let Some((_, _, j)) = creator {
+            for &m in &members {
+                uf.union(m, j);
+            }
+        }
+    }
+    (0..rows.len()).map(|i| uf.find(i)).collect()
+}
+
+/// The creation number of a Local channel: "Local/1001@from-internal-0000000a" → 10.
+fn local_number(base: &str) -> Option<u64> {
+    let (_, tail) = base.rsplit_once('-')?;
+    u64::from_str_radix(tail, 16).ok()
+}
+
+/// The reason of [`Item::Skipped`] for the callee's own row of a leg another row records.
+pub const SKIP_CALLEE_LEG: &str =
+    "the callee's own side of a call another row records (its channel is that row's destination)";
+/// The reason of [`Item::Skipped`] for the caller's own line rung in a list with other lines.
+pub const SKIP_OWN_LINE: &str =
+    "rang the caller's own line among other lines (a follow-me list or ring group with the caller in it)";
+
+/// Turns the rows of one call into items (SPEC §1.2), in row order.
+fn resolve_call(rows: &[&Raw]) -> Vec<Item> {
+    use std::collections::{HashMap, HashSet};
+    let root = rows
+        .iter()
+        .min_by_key(|r| (r.start.is_none(), r.start, r.seq))
+        .expect("a call has rows");
+    let tracker_id = rows
+        .iter()
+        .find(|r| !r.linkedid.is_empty())
+        .map(|r| r.linkedid.clone())
+        .or_else(|| (!root.uniqueid.is_empty()).then(|| root.uniqueid.clone()))
+        .or_else(|| root.fallback_key.clone());
+    let arrival = rows.iter().filter_map(|r| r.start).min();
+
+    // Local halves: the rows each `;2` half made (their channel is `<base>;2`).
+    let mut halves: HashMap<&str, Vec<&Raw>> = HashMap::new();
+    for r in rows {
+        if let Some((base, 2)) = local_half(&r.channel) {
+            halves.entry(base).or_default().push(r);
+        }
+    }
+    // Did a person answer behind this `;1` half / did voicemail take it? Some only when the
+    // half's rows are in the file.
+    fn behind(
+        base: &str,
+        halves: &HashMap<&str, Vec<&Raw>>,
+        depth: u8,
+    ) -> Option<(bool, bool)> {
+        let rows = halves.get(base)?;
+        let (mut person, mut voicemail) = (false, false);
+        for h in rows {
+            if h.voicemail_app && h.answered {
+                voicemail = true;
+                continue;
+            }
+            match local_half(&h.dstchannel) {
+                Some((next, 1)) if depth < 16 => match behind(next, halves, depth + 1) {
+                    Some((p, v)) => {
+                        person |= p && h.answered;
+                        voicemail |= v;
+                    }
+                    None => person |= h.answered,
+                },
+                _ => person |= h.answered && h.line.is_some(),
+            }
+        }
+        Some((person, voicemail))
+    }
+
+    let callee_channels: HashSet<&str> = rows
+        .iter()
+        .filter(|r| !r.dstchannel.is_empty() && local_half(&r.dstchannel).is_none())
+        .map(|r| r.dstchannel.as_str())
+        .collect();
+
+    struct Decided<'a> {
+        raw: &'a Raw,
+        connect: Option<Timestamp>,
+        voicemail: bool,
+        skip: Option<&'static str>,
+    }
+    let mut decided: Vec<Decided> = rows
+        .iter()
+        .map(|r| {
+            let mut d = Decided {
+                raw: r,
+                connect: None,
+                voicemail: false,
+                skip: None,
+            };
+            if r.line.is_none() {
+                d.skip = Some(SKIP_NO_DESTINATION);
+                return d;
+            }
+            if callee_channels.contains(r.channel.as_str())
+                && rows
+                    .iter()
+                    .any(|o| o.dstchannel == r.channel && o.seq != r.seq && overlaps(o, r))
+            {
+                d.skip = Some(SKIP_CALLEE_LEG);
+                return d;
+            }
+            let mut answered = r.answered;
+            if r.voicemail_app && !r.outgoing {
+                // voicemail answered the caller, not the line (BugaDM rows 33, 36, 37)
+                d.voicemail = answered;
+                answered = false;
+            } else if let Some((base, 1)) = local_half(&r.dstchannel) {
+                if let Some((person, voicemail)) = behind(base, &halves, 0) {
+                    d.voicemail = answered && !person && voicemail;
+                    answered &= person;
+                }
+            }
+            d.connect = if !answered {
+                None
+            } else if local_half(&r.dstchannel).is_some() {
+                // A Local channel answers at once (FreePBX follow-me, early media): the person
+                // answered when the phone the call went on to answered, if a row shows it.
+                rows.iter()
+                    .filter(|p| {
+                        p.line.is_some()
+                            && local_half(&p.dstchannel).is_none()
+                            && !p.voicemail_app
+                            && p.start >= r.start
+                    })
+                    .filter_map(|p| p.answer)
+                    .filter(|a| Some(*a) >= r.answer)
+                    .min()
+                    .or(r.answer)
+            } else {
+                r.answer
+            };
+            d
+        })
+        .collect();
+
+    // A VoiceMail row that rang no phone (the dialplan's own row after Dial): the mailbox's
+    // line, else every line that did not answer before it, went to voicemail.
+    for vm in rows.iter().filter(|r| r.line.is_none() && r.voicemail_app && r.answered) {
+        let mailbox = vm
+            .lastdata
+            .split(['@', ',', '&'])
+            .next()
+            .unwrap_or("")
+            .trim();
+        let open = |d: &Decided| {
+            d.skip.is_none() && !d.raw.outgoing && d.connect.is_none() && d.raw.line.is_some()
+        };
+        let by_mailbox = decided
+            .iter()
+            .any(|d| open(d) && d.raw.line.as_deref() == Some(mailbox));
+        for d in decided.iter_mut() {
+            if open(d)
+                && (if by_mailbox {
+                    d.raw.line.as_deref() == Some(mailbox)
+                } else {
+                    d.raw.start <= vm.start
+                })
+            {
+                d.voicemail = true;
+            }
+        }
+    }
+
+    // The caller's own line rung together with other lines is not a participant.
+    let lines: HashSet<&str> = decided
+        .iter()
+        .filter(|d| d.skip.is_none() && !d.raw.outgoing)
+        .filter_map(|d| d.raw.line.as_deref())
+        .collect();
+    for d in decided.iter_mut() {
+        if d.skip.is_none()
+            && !d.raw.outgoing
+            && d.connect.is_none()
+            && d.raw.line.as_deref() == Some(d.raw.src.as_str())
+            && lines.len() > 1
+        {
+            d.skip = Some(SKIP_OWN_LINE);
+        }
+    }
+
+    decided
+        .into_iter()
+        .map(|d| {
+            let r = d.raw;
+            if let Some(reason) = d.skip {
+                return Item::Skipped {
+                    pos: r.pos.clone(),
+                    reason,
+                };
+            }
+            let start = r.start.expect("a row that rang a line has a start");
+            let (origin, line_number, phone_number) = if r.outgoing {
+                (Origin::Outgoing, r.src.clone(), r.dst.clone())
+            } else {
+                (
+                    Origin::Incoming,
+                    r.line.clone().unwrap_or_default(),
+                    r.src.clone(),
+                )
+            };
+            Item::Entry(Box::new(Entry {
+                pos: r.pos.clone(),
+                seq: r.seq,
+                connection_id: r.connection_id.clone(),
+                tracker_id: tracker_id.clone(),
+                start,
+                // voicemail took the call when it answered: the line stopped ringing then
+                stop: match (d.voicemail, r.answer) {
+                    (true, Some(a)) => a,
+                    _ => r.stop.unwrap_or(start),
+                },
+                connect: d.connect,
+                origin,
+                internal: false,
+                line_number,
+                line_user: None,
+                user_offline: r.user_offline,
+                phone_number,
+                redirecting_number: None,
+                contact_name: r.contact_name.clone(),
+                contact_company: None,
+                acceptor: None,
+                tracker_last: false,
+                call_type: 0,
+                voicemail: d.voicemail,
+                arrival: arrival.filter(|a| *a < start),
+            }))
+        })
+        .collect()
+}
+
+/// Groups `rows` into calls and returns the items of the calls `ready` accepts (by the latest
+/// stop of the call), keeping the other rows.
+fn resolve(rows: Vec<Raw>, ready: impl Fn(Option<Timestamp>) -> bool) -> (Vec<Item>, Vec<Raw>) {
+    let groups = group_rows(&rows);
+    let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (i, g) in groups.iter().enumerate() {
+        members.entry(*g).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    let mut keep = vec![false; rows.len()];
+    for idx in members.values() {
+        let last = idx.iter().filter_map(|&i| rows[i].stop.or(rows[i].start)).max();
+        if ready(last) {
+            let call: Vec<&Raw> = idx.iter().map(|&i| &rows[i]).collect();
+            out.extend(resolve_call(&call));
+        } else {
+            for &i in idx {
+                keep[i] = true;
+            }
+        }
+    }
+    let kept = rows
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(r, k)| k.then_some(r))
+        .collect();
+    (out, kept)
 }
 
 /// (answered, user_offline) of a disposition word.
@@ -698,7 +1366,7 @@ pub fn channel_line(channel: &str) -> Option<String> {
         };
         let exten = rest.split('@').next().unwrap_or("");
         let exten = exten.split('/').next().unwrap_or("");
-        return non_empty(exten);
+        return non_empty(freepbx_exten(exten));
     }
     let mut segments = rest.split('/');
     let first = segments.next().unwrap_or("");
@@ -721,6 +1389,42 @@ pub fn channel_line(channel: &str) -> Option<String> {
         _ => name,
     };
     non_empty(strip_port(name))
+}
+
+/// FreePBX's Local-channel extensions name the extension they stand for: follow-me
+/// `FMPR-1001` (the pre-ring of extension 1001) and `FMGL-1002` (its follow-me list, here 1002),
+/// `LC-1001` (FreePBX 13+ `macro-dial-one`), voicemail `vmb1001` / `vmu1001` / `vms1001` /
+/// `vmi1001` (busy, unavailable, no message, instructions of mailbox 1001); a trailing `#`
+/// (ring group member dialled as an outside number) is dropped. Anything else is kept.
+fn freepbx_exten(exten: &str) -> &str {
+    let e = exten.trim();
+    let e = e.strip_suffix('#').unwrap_or(e);
+    for prefix in ["FMPR-", "FMGL-", "LC-"] {
+        if let Some(rest) = e.strip_prefix(prefix) {
+            if !rest.is_empty() {
+                return rest;
+            }
+        }
+    }
+    voicemail_exten(e).unwrap_or(e)
+}
+
+/// The mailbox of a FreePBX voicemail extension (`vmu1001` → `1001`), else None.
+fn voicemail_exten(exten: &str) -> Option<&str> {
+    ["vmb", "vmu", "vms", "vmi"].iter().find_map(|p| {
+        exten
+            .strip_prefix(p)
+            .filter(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// A `Local/vmu1001@…` style channel: the call was sent to voicemail box 1001.
+fn is_voicemail_channel(channel: &str) -> bool {
+    let Some((tech, rest)) = channel.trim().split_once('/') else {
+        return false;
+    };
+    tech.eq_ignore_ascii_case("local")
+        && voicemail_exten(rest.split('@').next().unwrap_or("").trim()).is_some()
 }
 
 /// "201-0000002a" → "201": drops the hexadecimal channel sequence Asterisk appends.
@@ -874,6 +1578,14 @@ mod tests {
             ("DAHDI/i1/0301234-5", Some("DAHDI/i1")),
             ("Zap/3-1", Some("Zap/3")),
             ("Local/201@from-queue-00000001;1", Some("201")),
+            // FreePBX conventions (Issabel Master.csv)
+            ("Local/FMPR-1001@from-internal-00000000;1", Some("1001")),
+            ("Local/FMGL-1002@from-internal-00000001;1", Some("1002")),
+            ("Local/FMPR-1001@from-internal", Some("1001")),
+            ("Local/LC-1001@from-internal-0000000a;1", Some("1001")),
+            ("Local/vmu1001@ext-local-00000002;1", Some("1001")),
+            ("Local/0301234#@from-internal-00000003;1", Some("0301234")),
+            ("Local/FMPR-@from-internal-1;1", Some("FMPR-")),
             ("Local/201@from-queue-00000001;2", Some("201")),
             ("Local/ch1@TimeDelay-00000000;2", Some("ch1")),
             ("Local/201@from-queue", Some("201")),
@@ -1207,7 +1919,8 @@ mod tests {
             ),
         ];
         for (k, value, want) in cases {
-            let item = one(&with(fields21(), &[(*k, value)]));
+            // (an empty end is start + duration; without a duration it is an error)
+            let item = one(&with(fields21(), &[(*k, value), (DURATION, "")]));
             let e = error(&item);
             assert!(e.message.starts_with(want), "{value:?}: {e}");
             assert!(e.message.contains("expected"), "{value:?}: {e}");
@@ -1222,6 +1935,20 @@ mod tests {
             .starts_with("column 11 (answer): \"soon\""));
         let item = one(&with(fields21(), &[(ANSWER, "soon")]));
         assert!(matches!(item, Item::Entry(_)));
+        // an empty end with a duration that is not a number
+        let item = one(&with(fields21(), &[(END, ""), (DURATION, "long")]));
+        assert_eq!(
+            error(&item).message,
+            "column 12 (end) is empty and column 13 (duration) is \"long\" (expected an end time, or a duration in whole seconds)"
+        );
+    }
+
+    #[test]
+    fn empty_end_is_start_plus_duration() {
+        // Grandstream excerpt line 531: an outgoing BUSY row with no End Time, Call Time 29
+        let e = entry(&one(&with(fields21(), &[(END, ""), (DURATION, "29")]))).clone();
+        assert_eq!(e.start, ts("2026-11-26T08:14:03Z"));
+        assert_eq!(e.stop, ts("2026-11-26T08:14:32Z"));
     }
 
     #[test]
