@@ -337,11 +337,14 @@ pub fn grandstream_header(record: &csv::StringRecord) -> Option<ColumnMap> {
         }
     }
     let needed = [SRC, DSTCHANNEL, START, DISPOSITION, UNIQUEID];
-    needed.iter().all(|&k| pos[k].is_some()).then_some(ColumnMap {
-        width: record.len(),
-        source: "the Grandstream header",
-        pos,
-    })
+    needed
+        .iter()
+        .all(|&k| pos[k].is_some())
+        .then_some(ColumnMap {
+            width: record.len(),
+            source: "the Grandstream header",
+            pos,
+        })
 }
 
 /// Streams the rows of a CDR file (already decoded to UTF-8; invalid bytes are replaced
@@ -579,7 +582,10 @@ impl Rows {
         items.extend(done);
         items.sort_by_key(item_line);
         self.out.extend(items);
-        self.pending = kept.into_iter().map(|r| Pending::Row(Box::new(r))).collect();
+        self.pending = kept
+            .into_iter()
+            .map(|r| Pending::Row(Box::new(r)))
+            .collect();
     }
 }
 
@@ -992,7 +998,9 @@ fn group_rows(rows: &[Raw]) -> Vec<usize> {
                     && members.iter().any(|&m| overlaps(&rows[m], q))
             })
             .filter_map(|(j, q)| match local_half(&q.dstchannel) {
-                Some((b, 1)) => local_number(b).filter(|n| *n < number).map(|n| (n, q.start, j)),
+                Some((b, 1)) => local_number(b)
+                    .filter(|n| *n < number)
+                    .map(|n| (n, q.start, j)),
                 _ => None,
             })
             .max();
@@ -1042,11 +1050,7 @@ fn resolve_call(rows: &[&Raw]) -> Vec<Item> {
     }
     // Did a person answer behind this `;1` half / did voicemail take it? Some only when the
     // half's rows are in the file.
-    fn behind(
-        base: &str,
-        halves: &HashMap<&str, Vec<&Raw>>,
-        depth: u8,
-    ) -> Option<(bool, bool)> {
+    fn behind(base: &str, halves: &HashMap<&str, Vec<&Raw>>, depth: u8) -> Option<(bool, bool)> {
         let rows = halves.get(base)?;
         let (mut person, mut voicemail) = (false, false);
         for h in rows {
@@ -1137,7 +1141,10 @@ fn resolve_call(rows: &[&Raw]) -> Vec<Item> {
 
     // A VoiceMail row that rang no phone (the dialplan's own row after Dial): the mailbox's
     // line, else every line that did not answer before it, went to voicemail.
-    for vm in rows.iter().filter(|r| r.line.is_none() && r.voicemail_app && r.answered) {
+    for vm in rows
+        .iter()
+        .filter(|r| r.line.is_none() && r.voicemail_app && r.answered)
+    {
         let mailbox = vm
             .lastdata
             .split(['@', ',', '&'])
@@ -1242,7 +1249,10 @@ fn resolve(rows: Vec<Raw>, ready: impl Fn(Option<Timestamp>) -> bool) -> (Vec<It
     let mut out = Vec::new();
     let mut keep = vec![false; rows.len()];
     for idx in members.values() {
-        let last = idx.iter().filter_map(|&i| rows[i].stop.or(rows[i].start)).max();
+        let last = idx
+            .iter()
+            .filter_map(|&i| rows[i].stop.or(rows[i].start))
+            .max();
         if ready(last) {
             let call: Vec<&Raw> = idx.iter().map(|&i| &rows[i]).collect();
             out.extend(resolve_call(&call));

@@ -9,6 +9,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod bugadm;
+mod grandstream;
+mod issabel;
 mod ringgroups;
 
 /// The folder of real data: `$UNANSWERED_REAL_DATA`, else `../shared/data`.
@@ -39,6 +42,17 @@ pub struct Out {
 
 /// `explain --json` over `files` with a users file that maps extension 301, `--now` pinned.
 pub fn explain(extra_config: &str, files: &[PathBuf]) -> Out {
+    explain_with(
+        "stadion,Stadion Desk,desk@example.com,301\n",
+        extra_config,
+        "2025-01-01T00:00:00Z",
+        files,
+    )
+}
+
+/// `explain --json` over `files` with these users (rows of `user,name,email,lines`), this
+/// config text (before `[directory]`) and `--now`.
+pub fn explain_with(users: &str, extra_config: &str, now: &str, files: &[PathBuf]) -> Out {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("unanswered.toml"),
@@ -47,7 +61,7 @@ pub fn explain(extra_config: &str, files: &[PathBuf]) -> Out {
     .unwrap();
     std::fs::write(
         dir.path().join("users.csv"),
-        "user,name,email,lines\nstadion,Stadion Desk,desk@example.com,301\n",
+        format!("user,name,email,lines\n{users}"),
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_unanswered"))
@@ -55,7 +69,7 @@ pub fn explain(extra_config: &str, files: &[PathBuf]) -> Out {
         .arg("--json")
         .arg("--config")
         .arg(dir.path().join("unanswered.toml"))
-        .args(["--now", "2025-01-01T00:00:00Z"])
+        .args(["--now", now])
         .args(files)
         .output()
         .unwrap();
@@ -96,4 +110,124 @@ pub fn verdict(chains: &[Value], id: &str) -> (Value, Value, Vec<(String, String
 
 pub fn notify() -> Vec<(String, String)> {
     vec![("stadion".into(), "notify".into())]
+}
+
+/// What the reader made of a file: per call (tracker id) whether an entry went to voicemail,
+/// and the counts of entries, outgoing entries, skipped rows (by reason) and errors.
+pub struct Read {
+    pub voicemail: std::collections::BTreeMap<String, bool>,
+    pub incoming: usize,
+    pub outgoing: usize,
+    pub skipped: std::collections::BTreeMap<&'static str, usize>,
+    pub errors: Vec<String>,
+}
+
+/// Reads a real file through the library, as `run` does (format detected, UTF-8 decoded).
+pub fn read(path: &std::path::Path) -> Read {
+    use unanswered::journal::{detect, Item, Origin};
+    let file = std::fs::File::open(path).unwrap();
+    let (_, items) = detect::open(
+        Box::new(file),
+        path.display().to_string().into(),
+        unanswered::decode::TextEncoding::Auto,
+        None,
+        jiff::tz::TimeZone::UTC,
+        None,
+    )
+    .unwrap();
+    let mut r = Read {
+        voicemail: Default::default(),
+        incoming: 0,
+        outgoing: 0,
+        skipped: Default::default(),
+        errors: Vec::new(),
+    };
+    for item in items {
+        match item {
+            Item::Entry(e) if e.origin == Origin::Outgoing => r.outgoing += 1,
+            Item::Entry(e) => {
+                r.incoming += 1;
+                let vm = r
+                    .voicemail
+                    .entry(e.tracker_id.clone().unwrap_or_default())
+                    .or_default();
+                *vm |= e.voicemail;
+            }
+            Item::Skipped { reason, .. } => *r.skipped.entry(reason).or_default() += 1,
+            Item::Error(e) => r.errors.push(e.to_string()),
+        }
+    }
+    r
+}
+
+/// One line per chain, in the order `explain` gives them:
+/// `<start> <caller> <answered_by|-> <vm|-> <notified users, or nobody: reason>`.
+pub fn table(chains: &[Value], read: &Read) -> String {
+    chains
+        .iter()
+        .map(|c| {
+            let id = c["chain"].as_str().unwrap();
+            let notified: Vec<&str> = c["recipients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["status"] == "notify")
+                .map(|r| r["user"].as_str().unwrap())
+                .collect();
+            let outcome = match c["suppressed_by"].as_str() {
+                Some(why) => format!("nobody: {why}"),
+                None if notified.is_empty() => "nobody".to_string(),
+                None => notified.join(","),
+            };
+            format!(
+                "{} {} {} {} {}",
+                c["start"]
+                    .as_str()
+                    .unwrap()
+                    .trim_end_matches('Z')
+                    .replace('T', " "),
+                c["caller"].as_str().unwrap_or("-"),
+                c["answered_by"].as_str().unwrap_or("-"),
+                if read.voicemail.get(id).copied().unwrap_or(false) {
+                    "vm"
+                } else {
+                    "-"
+                },
+                outcome
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Compares the table of what the tool concluded with the expectations written from the rows,
+/// line by line (blank lines and `#` comments in `expected` are ignored).
+pub fn assert_table(actual: &str, expected: &str) {
+    let want: Vec<&str> = expected
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let got: Vec<&str> = actual.lines().collect();
+    let mut diff = Vec::new();
+    for i in 0..want.len().max(got.len()) {
+        let (w, g) = (want.get(i).copied(), got.get(i).copied());
+        if w.map(|w| w.split_whitespace().collect::<Vec<_>>())
+            != g.map(|g| g.split_whitespace().collect::<Vec<_>>())
+        {
+            diff.push(format!(
+                "line {}: expected {:?}\n         found    {:?}",
+                i + 1,
+                w.unwrap_or("(none)"),
+                g.unwrap_or("(none)")
+            ));
+        }
+    }
+    assert!(
+        diff.is_empty(),
+        "{} of {} calls differ:\n{}\n\nwhat the tool concluded:\n{actual}",
+        diff.len(),
+        want.len(),
+        diff.join("\n")
+    );
 }

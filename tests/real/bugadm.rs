@@ -1,0 +1,45 @@
+//! `bugadm/Master.csv`: Asterisk 11, 18 columns, extensions 100..103 (SIP), `Dial(SIP/x,10)`
+//! then `VoiceMail` on the same CDR (the row keeps `dstchannel` SIP/101-…, `lastapp`
+//! VoiceMail), BUSY, FAILED, IVR.
+
+use crate::{assert_table, data, explain_with, read, table};
+
+const USERS: &str = "u100,A100,a100@example.com,100\nu101,A101,a101@example.com,101\n\
+                     u102,A102,a102@example.com,102\nu103,A103,a103@example.com,103\n";
+const CONFIG: &str = "[exceptions]\ninternal = false\n";
+const NOW: &str = "2015-05-01T00:00:00Z";
+
+const EXPECTED: &str = r#"
+2015-03-24 16:22:44 100 - - nobody: short_ring
+2015-03-24 16:28:31 100 - - nobody: short_ring
+2015-03-24 16:29:58 100 - - nobody: short_ring
+2015-03-24 16:32:55 100 localhost - nobody: short_ring  # lines 18-19: answered by the SIP peer localhost:5020 (no user), 1 s
+2015-03-24 16:33:08 100 localhost - nobody: short_ring
+2015-03-26 12:49:35 101 u100 - nobody: answered
+2015-03-26 12:50:45 101 - - u100
+2015-03-26 12:52:00 101 - - u100
+2015-04-07 14:10:49 101 - vm u100  # line 33: lastapp VoiceMail, dstchannel still SIP/100, ANSWERED: voicemail answered, not 100
+2015-04-07 14:11:28 100 u101 - nobody: answered
+2015-04-07 14:11:42 100 - - u101
+2015-04-07 14:11:50 100 - vm u101  # line 36: VoiceMail answered
+2015-04-07 14:12:11 100 - vm u101  # line 37: VoiceMail answered
+2015-04-14 15:27:36 102 - - u100  # line 74: BUSY with billsec 27: missed
+2015-04-14 15:28:59 102 - - u100  # line 75: VoiceMail NO ANSWER: a plain missed call
+2015-04-14 15:44:59 102 - - u100  # line 89: the same
+2015-04-16 08:22:34 100 - - u102
+2015-04-16 08:37:30 102 - - u103  # line 105: the same
+"#;
+
+#[test]
+fn bugadm_call_by_call() {
+    let file = data("bugadm/Master.csv");
+    let out = explain_with(USERS, CONFIG, NOW, &[file.clone()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = read(&file);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    // 105 rows: 18 entries, 87 dialplan rows (IVR, Echo, Playback, Hangup) that rang no phone
+    assert_eq!((r.incoming, r.outgoing), (18, 0));
+    assert_eq!(r.skipped.values().sum::<usize>(), 87);
+    assert_eq!(out.chains.len(), 18);
+    assert_table(&table(&out.chains, &r), EXPECTED);
+}
