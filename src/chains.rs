@@ -737,6 +737,20 @@ mod tests {
     }
 
     #[test]
+    fn the_chain_starts_at_the_callers_arrival_and_rings_from_the_first_ring() {
+        // a caller in the IVR / queue from 08:55:00; the first line rang at 09:00:00
+        let mut early = entry("1").tracker("T").ring("09:00:00", "09:00:20");
+        early.arrival = Some(t("08:55:00"));
+        let f = facts_of(vec![early, entry("2").tracker("T").line("202")]);
+        assert_eq!(f.start, t("08:55:00"));
+        assert_eq!(f.ring_seconds, 20);
+        // an arrival after the entry's own start does not move the start
+        let mut late = entry("1").ring("09:00:00", "09:00:20");
+        late.arrival = Some(t("09:00:10"));
+        assert_eq!(facts_of(vec![late]).start, t("09:00:00"));
+    }
+
+    #[test]
     fn cyclic_distribution_from_rows_in_any_order() {
         let rows = vec![
             entry("3")

@@ -2109,6 +2109,324 @@ mod tests {
         assert!(!looks_like_cdr(&record(native)));
     }
 
+    // ---- mapping rules, on rows cut from the real files (SPEC §1.2) ----------------------
+
+    /// issabel/Master.csv lines 7-17.
+    const ISSABEL_FORWARD: &str = r#""","1002","1001","from-internal","""ram"" <1002>","SIP/1002-00000008","SIP/1001-00000009","Dial","SIP/1001,,trIb(func-apply-sipheaders^s^1)","2022-06-17 06:27:09",,"2022-06-17 06:27:14",4,0,"NO ANSWER","DOCUMENTATION","1655447229.55",""
+"","1002","1001","from-internal","""ram"" <1002>","SIP/1002-00000008","Local/1001@from-internal-00000000;1","Dial","SIP/1001,,trIb(func-apply-sipheaders^s^1)","2022-06-17 06:27:14",,"2022-06-17 06:27:19",5,0,"BUSY","DOCUMENTATION","1655447229.55",""
+"","1002","1001","from-internal","""ram"" <1002>","SIP/1002-00000008","","Busy","20","2022-06-17 06:27:19",,"2022-06-17 06:27:19",0,0,"BUSY","DOCUMENTATION","1655447229.55",""
+"","1002","1001","from-internal","""ram"" <1002>","Local/1001@from-internal-00000001;2","SIP/1001-0000000b","Dial","SIP/1001,,trIb(func-apply-sipheaders^s^1)","2022-06-17 06:27:16",,"2022-06-17 06:27:17",1,0,"NO ANSWER","DOCUMENTATION","1655447236.69",""
+"","1002","1001","from-internal","""ram"" <1002>","Local/1001@from-internal-00000001;2","Local/1001@from-internal-00000002;1","Dial","SIP/1001,,trIb(func-apply-sipheaders^s^1)","2022-06-17 06:27:17",,"2022-06-17 06:27:19",2,0,"BUSY","DOCUMENTATION","1655447236.69",""
+"","1002","1001","from-internal","""ram"" <1002>","Local/1001@from-internal-00000001;2","","Busy","20","2022-06-17 06:27:19",,"2022-06-17 06:27:19",0,0,"BUSY","DOCUMENTATION","1655447236.69",""
+"","1002","1001","from-internal","""ram"" <1002>","Local/1001@from-internal-00000000;2","SIP/1001-0000000a","Dial","SIP/1001,,trIb(func-apply-sipheaders^s^1)","2022-06-17 06:27:14",,"2022-06-17 06:27:16",2,0,"NO ANSWER","DOCUMENTATION","1655447234.60",""
+"","1002","1001","from-internal","""ram"" <1002>","Local/1001@from-internal-00000000;2","Local/1001@from-internal-00000001;1","Dial","SIP/1001,,trIb(func-apply-sipheaders^s^1)","2022-06-17 06:27:16",,"2022-06-17 06:27:19",3,0,"BUSY","DOCUMENTATION","1655447234.60",""
+"","1002","1001","from-internal","""ram"" <1002>","Local/1001@from-internal-00000000;2","","Busy","20","2022-06-17 06:27:19",,"2022-06-17 06:27:19",0,0,"BUSY","DOCUMENTATION","1655447234.60",""
+"","1002","1001","from-internal","""ram"" <1002>","Local/1001@from-internal-00000002;2","SIP/1001-0000000c","Dial","SIP/1001,,trIb(func-apply-sipheaders^s^1)","2022-06-17 06:27:17",,"2022-06-17 06:27:19",2,0,"BUSY","DOCUMENTATION","1655447237.78",""
+"","1002","1001","from-internal","""ram"" <1002>","Local/1001@from-internal-00000002;2","","Busy","20","2022-06-17 06:27:19",,"2022-06-17 06:27:19",0,0,"BUSY","DOCUMENTATION","1655447237.78",""
+"#;
+
+    /// issabel/Master.csv lines 434-440.
+    const ISSABEL_VOICEMAIL: &str = r#""","1001","1001","from-internal","""karthik"" <1001>","Local/1001@from-internal-00000000;2","SIP/1001-00000021","Dial","SIP/1001,15,trIb(func-apply-sipheaders^s^1)","2022-07-19 12:26:41",,"2022-07-19 12:26:42",1,0,"NO ANSWER","DOCUMENTATION","1658233601.223",""
+"","1001","1001","from-internal","""karthik"" <1001>","Local/1001@from-internal-00000000;2","Local/1001@from-internal-00000001;1","Dial","SIP/1001,15,trIb(func-apply-sipheaders^s^1)","2022-07-19 12:26:42","2022-07-19 12:26:47","2022-07-19 12:26:47",4,0,"ANSWERED","DOCUMENTATION","1658233601.223",""
+"","1001","1001","from-internal","""karthik"" <1001>","SIP/1001-0000001f","SIP/1001-00000020","Dial","SIP/1001,15,trIb(func-apply-sipheaders^s^1)","2022-07-19 12:26:39",,"2022-07-19 12:26:41",2,0,"NO ANSWER","DOCUMENTATION","1658233599.218",""
+"","1001","1001","from-internal","""karthik"" <1001>","SIP/1001-0000001f","Local/1001@from-internal-00000000;1","Dial","SIP/1001,15,trIb(func-apply-sipheaders^s^1)","2022-07-19 12:26:41","2022-07-19 12:26:47","2022-07-19 12:26:47",5,0,"ANSWERED","DOCUMENTATION","1658233599.218",""
+"","1001","1001","from-internal","""karthik"" <1001>","SIP/1001-0000001f","Local/1001@from-internal-00000001;1","Dial","SIP/1001,15,trIb(func-apply-sipheaders^s^1)","2022-07-19 12:26:47","2022-07-19 12:26:47","2022-07-19 12:28:48",121,121,"ANSWERED","DOCUMENTATION","1658233599.218",""
+"","1001","1001","from-internal","""karthik"" <1001>","Local/1001@from-internal-00000001;2","SIP/1001-00000022","Dial","SIP/1001,15,trIb(func-apply-sipheaders^s^1)","2022-07-19 12:26:42",,"2022-07-19 12:26:47",4,0,"BUSY","DOCUMENTATION","1658233602.232",""
+"","1001","1001","from-internal","""karthik"" <1001>","Local/1001@from-internal-00000001;2","","VoiceMail","1001@default,b","2022-07-19 12:26:47","2022-07-19 12:26:47","2022-07-19 12:28:48",121,121,"ANSWERED","DOCUMENTATION","1658233602.232",""
+"#;
+
+    /// issabel/Master.csv lines 57, 58.
+    const ISSABEL_FOLLOW_ME: &str = r#""","1002","1001","from-internal","""ram"" <1002>","SIP/1002-00000015","Local/FMPR-1001@from-internal-0000000a;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:12:04",,"2022-07-18 07:12:07",3,0,"BUSY","DOCUMENTATION","1658128324.268",""
+"","1002","1001","from-internal","""ram"" <1002>","SIP/1002-00000015","Local/FMGL-1002@from-internal-0000000b;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:12:04",,"2022-07-18 07:12:14",9,0,"NO ANSWER","DOCUMENTATION","1658128324.268",""
+"#;
+
+    /// issabel/Master.csv lines 43-46.
+    const ISSABEL_CALLEE_LEG: &str = r#""","1001","s","macro-dial-one","""karthik"" <1001>","SIP/1001-0000000a","Local/FMPR-1001@from-internal-00000000;1","ExecIf","0?Set(MASTER_CHANNEL(CONNECTEDLINE(name))=karthik)","2022-07-18 07:10:11","2022-07-18 07:10:11","2022-07-18 07:10:11",0,0,"ANSWERED","DOCUMENTATION","1658128205.79",""
+"","1001","1001","from-internal","""karthik"" <1001>","SIP/1001-00000009","Local/FMPR-1001@from-internal-00000000;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:10:05","2022-07-18 07:10:11","2022-07-18 07:10:11",5,0,"ANSWERED","DOCUMENTATION","1658128205.69",""
+"","1001","1001","from-internal","""karthik"" <1001>","SIP/1001-00000009","Local/FMGL-1002@from-internal-00000001;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:10:05",,"2022-07-18 07:10:11",5,0,"NO ANSWER","DOCUMENTATION","1658128205.69",""
+"","1001","1001","from-internal","""karthik"" <1001>","SIP/1001-00000009","SIP/1001-0000000a","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:10:11","2022-07-18 07:10:11","2022-07-18 07:10:18",7,7,"ANSWERED","DOCUMENTATION","1658128205.69",""
+"#;
+
+    /// issabel/Master.csv lines 50-56.
+    const ISSABEL_ORPHAN_HALVES: &str = r#""","1001","1001","from-internal","""karthik"" <1001>","Local/1001@from-internal-00000004;2","Local/FMPR-1001@from-internal-00000005;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:11:23",,"2022-07-18 07:11:27",3,0,"NO ANSWER","DOCUMENTATION","1658128283.161",""
+"","1001","1001","from-internal","""karthik"" <1001>","Local/1001@from-internal-00000004;2","Local/FMGL-1002@from-internal-00000006;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:11:23",,"2022-07-18 07:11:27",3,0,"NO ANSWER","DOCUMENTATION","1658128283.161",""
+"","1001","1001","from-internal","""karthik"" <1001>","Local/1001@from-internal-00000007;2","Local/FMPR-1001@from-internal-00000008;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:11:25",,"2022-07-18 07:11:27",1,0,"BUSY","DOCUMENTATION","1658128285.178",""
+"","1001","1001","from-internal","""karthik"" <1001>","Local/1001@from-internal-00000007;2","Local/FMGL-1002@from-internal-00000009;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:11:25",,"2022-07-18 07:11:27",1,0,"NO ANSWER","DOCUMENTATION","1658128285.178",""
+"","1001","1001","from-internal","""karthik"" <1001>","SIP/1001-0000000f","Local/FMPR-1001@from-internal-00000002;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:11:21",,"2022-07-18 07:11:27",6,0,"NO ANSWER","DOCUMENTATION","1658128281.148",""
+"","1001","1001","from-internal","""karthik"" <1001>","SIP/1001-0000000f","Local/FMGL-1002@from-internal-00000003;1","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:11:21","2022-07-18 07:11:35","2022-07-18 07:11:35",14,0,"ANSWERED","DOCUMENTATION","1658128281.148",""
+"","1001","1001","from-internal","""karthik"" <1001>","SIP/1001-0000000f","SIP/1002-00000013","Dial","Local/FMPR-1001@from-internal&Local/FMGL-1002@from-internal,26,trIM(auto-blkvm)","2022-07-18 07:11:35","2022-07-18 07:11:35","2022-07-18 07:11:42",7,7,"ANSWERED","DOCUMENTATION","1658128281.148",""
+"#;
+
+    /// issabel/Master.csv lines 39, 40.
+    const ISSABEL_BUSY_VOICEMAIL: &str = r#""","1001","1002","from-internal","""karthik"" <1001>","SIP/1001-00000005","SIP/1002-00000006","Dial","SIP/1002,15,trIb(func-apply-sipheaders^s^1)","2022-07-18 07:06:33",,"2022-07-18 07:06:37",4,0,"BUSY","DOCUMENTATION","1658127993.41",""
+"","1001","1002","from-internal","""karthik"" <1001>","SIP/1001-00000005","","VoiceMail","1002@default,b","2022-07-18 07:06:37","2022-07-18 07:06:37","2022-07-18 07:07:06",28,28,"ANSWERED","DOCUMENTATION","1658127993.41",""
+"#;
+
+    /// bugadm/Master.csv lines 33, 75.
+    const BUGADM_VOICEMAIL: &str = r#""","101","100","phones","""USER101"" <101>","SIP/101-00000000","SIP/100-00000001","VoiceMail","100@vmphones,b","2015-04-07 14:10:49","2015-04-07 14:10:53","2015-04-07 14:11:11",22,18,"ANSWERED","DOCUMENTATION","1428415849.0",""
+"","102","100","phones","""USER102"" <102>","SIP/102-00000003","SIP/100-00000004","VoiceMail","100@vmphones,u","2015-04-14 15:28:59","2015-04-14 15:28:59","2015-04-14 15:29:14",15,15,"NO ANSWER","DOCUMENTATION","1429025339.3",""
+"#;
+
+    /// grandstream/Master-excerpt.csv lines 1-668.
+    const GRANDSTREAM: &str = r#"Account Code,Caller Number,Callee Number,Context,CallerID Number,Source Channel,Dest. Channel,Last app.,Last date,Start Time,Answer Time,End Time,Call Time,Talk Time,Disposition,AMA Flags,Unique ID,Log Userfield,Dest Channel Extension,Caller Name,Answered by,Session,Premier Caller,Action Type,Source Trunk Name,Destination Trunk Name
+,207,957168028,outbound-route-4,"""XODIM03 A’ZAM O‘G‘LI"" <785033398>",PJSIP/207-00025c9f,PJSIP/trunk_1-00025ca0,Dial,"PJSIP/957168028@trunk_1,,M(record-check,StartMonitor)b(callee-handler^s^1)",2026-07-03 11:01:05,,,29,0,BUSY,DOCUMENTATION,1783058465.623472,Outbound,trunk_1,XODIM03 A’ZAM O‘G‘LI,,1783058465488259-207,207,DIAL,,EASTTELECOM
+,918270538,788303594,ext-did-1,""""" <918270538>",PJSIP/trunk_1-00025cf8,,ForkCDR,ae,2026-07-03 11:12:27,2026-07-03 11:12:37,2026-07-03 11:12:37,10,0,NO ANSWER,DOCUMENTATION,1783059147.623744,Inbound,788303594,,,1783059147652704-918270538,918270538,DIAL,EASTTELECOM,
+,918270538,7000,ivr-1,""""" <918270538>",PJSIP/trunk_1-00025cf8,,ForkCDR,are,2026-07-03 11:12:27,2026-07-03 11:12:37,2026-07-03 11:13:16,48,38,ANSWERED,DOCUMENTATION,1783059147.623744,Inbound,7000,,7000,1783059147652704-918270538,918270538,IVR[7000],EASTTELECOM,
+,918270538,6500,ext-queues,""""" <918270538>",PJSIP/trunk_1-00025cf8,,ForkCDR,are,2026-07-03 11:13:16,2026-07-03 11:13:24,2026-07-03 11:13:24,8,0,ANSWERED,DOCUMENTATION,1783059147.623744,Inbound,6500,,6500,1783059147652704-918270538,918270538,QUEUE[6500],EASTTELECOM,
+,918270538,177,ext-did-1,""""" <918270538>",PJSIP/trunk_1-00025cf8,PJSIP/177-00025d1b,Queue,"6500,,,,900,,,",2026-07-03 11:19:30,2026-07-03 11:19:32,2026-07-03 11:19:32,2,0,NO ANSWER,DOCUMENTATION,1783059147.623744,Inbound,177,,,1783059147652704-918270538,918270538,QUEUE[6500],EASTTELECOM,
+"#;
+
+    /// grandstream/Master-excerpt.csv lines 273-280.
+    const GRANDSTREAM_RING_ALL: &str = r#",949938238,788303594,ext-did-1,""""" <949938238>",PJSIP/trunk_1-00025b6d,,ForkCDR,ae,2026-07-03 10:00:54,2026-07-03 10:01:04,2026-07-03 10:01:04,10,0,NO ANSWER,DOCUMENTATION,1783054854.622645,Inbound,788303594,,,1783054854435882-949938238,949938238,DIAL,EASTTELECOM,
+,949938238,7000,ivr-1,""""" <949938238>",PJSIP/trunk_1-00025b6d,,ForkCDR,are,2026-07-03 10:00:54,2026-07-03 10:01:04,2026-07-03 10:01:30,36,26,ANSWERED,DOCUMENTATION,1783054854.622645,Inbound,7000,,7000,1783054854435882-949938238,949938238,IVR[7000],EASTTELECOM,
+,949938238,6500,ext-queues,""""" <949938238>",PJSIP/trunk_1-00025b6d,,ForkCDR,are,2026-07-03 10:01:30,2026-07-03 10:01:39,2026-07-03 10:01:39,8,0,ANSWERED,DOCUMENTATION,1783054854.622645,Inbound,6500,,6500,1783054854435882-949938238,949938238,QUEUE[6500],EASTTELECOM,
+,949938238,194,ext-did-1,""""" <949938238>",PJSIP/trunk_1-00025b6d,PJSIP/194-00025b72,Queue,"6500,,,,900,,,",2026-07-03 10:01:39,2026-07-03 10:01:42,2026-07-03 10:06:04,265,262,ANSWERED,DOCUMENTATION,1783054854.622645,Inbound,194,,194,1783054854435882-949938238,949938238,QUEUE[6500],EASTTELECOM,
+,949938238,173,from-internal,""""" <949938238>",PJSIP/trunk_1-00025b6d,PJSIP/173-00025b73,Queue,"6500,,,,900,,,",2026-07-03 10:01:39,2026-07-03 10:01:42,2026-07-03 10:01:42,3,0,NO ANSWER,DOCUMENTATION,1783054854.622645,Inbound,173,,,1783054854435882-949938238,949938238,QUEUE[6500],EASTTELECOM,
+,949938238,177,from-internal,""""" <949938238>",PJSIP/trunk_1-00025b6d,PJSIP/177-00025b74,Queue,"6500,,,,900,,,",2026-07-03 10:01:39,2026-07-03 10:01:42,2026-07-03 10:01:42,3,0,NO ANSWER,DOCUMENTATION,1783054854.622645,Inbound,177,,,1783054854435882-949938238,949938238,QUEUE[6500],EASTTELECOM,
+"#;
+
+    /// Reads rows in UTC (the zone of the real files' tests).
+    fn read_utc(text: &str) -> Vec<Item> {
+        let ctx = ReadContext {
+            file: Arc::from("Master.csv"),
+            time_zone: TimeZone::UTC,
+        };
+        read(Box::new(Cursor::new(text.as_bytes().to_vec())), ctx, None).collect()
+    }
+
+    fn entries(items: &[Item]) -> Vec<&Entry> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Entry(e) => Some(&**e),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn skipped(items: &[Item]) -> Vec<(u64, &'static str)> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Skipped { pos, reason } => Some((pos.line, *reason)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// (line in the excerpt, line number, answered, voicemail) of every entry.
+    fn summary(items: &[Item]) -> Vec<(u64, &str, bool, bool)> {
+        entries(items)
+            .iter()
+            .map(|e| {
+                (
+                    e.pos.line,
+                    e.line_number.as_str(),
+                    e.connect.is_some(),
+                    e.voicemail,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn local_halves_are_one_call() {
+        // Issabel 06-17 06:27:09: 1002 → 1001, forwarded three times through
+        // Local/1001@from-internal-0000000{0,1,2}; each ;2 half has its own uniqueid.
+        let items = read_utc(ISSABEL_FORWARD);
+        assert_eq!(items.len(), 11);
+        let es = entries(&items);
+        assert_eq!(es.len(), 7); // and 4 Busy rows that rang no phone
+        for e in &es {
+            assert_eq!(e.tracker_id.as_deref(), Some("1655447229.55"), "{}", e.pos);
+            assert_eq!(e.line_number, "1001");
+            assert!(e.connect.is_none());
+        }
+        // the arrival is the first row's start; entries that rang later carry it
+        let first = ts("2022-06-17T06:27:09Z");
+        assert_eq!(es[0].start, first);
+        assert_eq!(es[0].arrival, None);
+        assert!(es[1..].iter().all(|e| e.arrival == Some(first)));
+        // without the time overlap a reused Local channel name is another call
+        let later = ISSABEL_FORWARD
+            .lines()
+            .skip(3)
+            .map(|l| l.replace("2022-06-17", "2022-06-18"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let items = read_utc(&format!(
+            "{}\n{later}",
+            ISSABEL_FORWARD
+                .lines()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+        let trackers: std::collections::BTreeSet<_> = entries(&items)
+            .iter()
+            .map(|e| e.tracker_id.clone().unwrap())
+            .collect();
+        assert!(trackers.len() > 1, "{trackers:?}");
+    }
+
+    #[test]
+    fn a_local_half_answered_by_voicemail_is_not_answered() {
+        // Issabel 07-19 12:26:39 (lines 434-440): NO ANSWER, BUSY, VoiceMail; the ;1 rows say
+        // ANSWERED only because voicemail answered the far half.
+        let items = read_utc(ISSABEL_VOICEMAIL);
+        assert_eq!(
+            summary(&items),
+            vec![
+                (1, "1001", false, true),
+                (2, "1001", false, true),
+                (3, "1001", false, true),
+                (4, "1001", false, true),
+                (5, "1001", false, true),
+                (6, "1001", false, true),
+            ]
+        );
+        assert_eq!(skipped(&items), vec![(7, SKIP_NO_DESTINATION)]);
+        let es = entries(&items);
+        assert!(es
+            .iter()
+            .all(|e| e.tracker_id.as_deref() == Some("1658233599.218")));
+        // a voicemail entry stops ringing when voicemail answered (line 5: 12:26:47)
+        assert_eq!(es[4].stop, ts("2022-07-19T12:26:47Z"));
+    }
+
+    #[test]
+    fn busy_then_voicemail_marks_the_mailbox_line() {
+        // Issabel lines 39-40: 1002 BUSY, then VoiceMail(1002@default,b) on the caller's channel
+        let items = read_utc(ISSABEL_BUSY_VOICEMAIL);
+        assert_eq!(summary(&items), vec![(1, "1002", false, true)]);
+        assert_eq!(skipped(&items), vec![(2, SKIP_NO_DESTINATION)]);
+    }
+
+    #[test]
+    fn voicemail_rows_with_the_phone_as_destination() {
+        // BugaDM line 33: dstchannel SIP/100, lastapp VoiceMail, ANSWERED: voicemail answered.
+        // Line 75: the same with NO ANSWER: a plain missed call, not voicemail.
+        let items = read_utc(BUGADM_VOICEMAIL);
+        assert_eq!(
+            summary(&items),
+            vec![(1, "100", false, true), (2, "100", false, false)]
+        );
+        assert_eq!(entries(&items)[0].stop, ts("2015-04-07T14:10:53Z"));
+    }
+
+    #[test]
+    fn follow_me_belongs_to_the_extension() {
+        // Issabel 07-18 07:12:04: 1002 → 1001 with follow-me: Local/FMPR-1001 (1001's phone)
+        // BUSY, Local/FMGL-1002 (the list: 1002, the caller himself) NO ANSWER.
+        let items = read_utc(ISSABEL_FOLLOW_ME);
+        assert_eq!(summary(&items), vec![(1, "1001", false, false)]);
+        assert_eq!(skipped(&items), vec![(2, SKIP_OWN_LINE)]);
+    }
+
+    #[test]
+    fn a_callee_leg_joins_its_call_and_is_no_entry() {
+        // Issabel 07-18 07:10:05: line 1 is the row of SIP/1001-0000000a, the phone line 4 rang
+        // (macro-dial-one, its own uniqueid); 1001 answered on it.
+        let items = read_utc(ISSABEL_CALLEE_LEG);
+        assert_eq!(skipped(&items), vec![(1, SKIP_CALLEE_LEG)]);
+        let es = entries(&items);
+        assert!(es
+            .iter()
+            .all(|e| e.tracker_id.as_deref() == Some("1658128205.69")));
+        assert_eq!(
+            summary(&items),
+            vec![
+                (2, "1001", true, false),
+                (3, "1002", false, false),
+                (4, "1001", true, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn orphan_local_halves_join_the_call_that_created_them() {
+        // Issabel 07-18 07:11:21 (lines 50-56): Local/1001@from-internal-00000004;2 and -07;2
+        // were dialled by the FMPR/FMGL halves (-02, -03) of line 54's call, whose own rows
+        // Asterisk did not write.
+        let items = read_utc(ISSABEL_ORPHAN_HALVES);
+        let trackers: std::collections::BTreeSet<_> = entries(&items)
+            .iter()
+            .map(|e| e.tracker_id.clone().unwrap())
+            .collect();
+        assert_eq!(
+            trackers.into_iter().collect::<Vec<_>>(),
+            vec!["1658128281.148".to_string()]
+        );
+        // 1002 answered through the follow-me list; 1001 (the caller) rang among them
+        let answered: Vec<&str> = entries(&items)
+            .iter()
+            .filter(|e| e.connect.is_some())
+            .map(|e| e.line_number.as_str())
+            .collect();
+        assert_eq!(answered, vec!["1002", "1002"]);
+    }
+
+    #[test]
+    fn grandstream_header_empty_end_outgoing_and_arrival() {
+        let items = read_utc(GRANDSTREAM);
+        assert_eq!(items.len(), 6);
+        assert_eq!(skipped(&items)[0], (1, SKIP_HEADER));
+        let es = entries(&items);
+        assert_eq!(es.len(), 2);
+        // line 531: outgoing BUSY, no End Time: ends at start + Call Time (29 s)
+        let out = es[0];
+        assert_eq!(out.origin, Origin::Outgoing);
+        assert_eq!(
+            (out.line_number.as_str(), out.phone_number.as_str()),
+            ("207", "957168028")
+        );
+        assert_eq!(out.stop, ts("2026-07-03T11:01:34Z"));
+        assert!(out.connect.is_none());
+        // lines 628-668: arrived 11:12:27 (DID, IVR, queue rows that rang no phone); agent 177
+        // rang at 11:19:30
+        let agent = es[1];
+        assert_eq!(agent.origin, Origin::Incoming);
+        assert_eq!(agent.line_number, "177");
+        assert_eq!(agent.start, ts("2026-07-03T11:19:30Z"));
+        assert_eq!(agent.arrival, Some(ts("2026-07-03T11:12:27Z")));
+        assert_eq!(agent.tracker_id.as_deref(), Some("1783059147.623744"));
+        // a header of another width than the rows: each row is an error naming the header
+        let header = GRANDSTREAM.lines().next().unwrap();
+        let items = read_utc(&format!(
+            "{header},Extra\n{}",
+            GRANDSTREAM.lines().nth(1).unwrap()
+        ));
+        assert_eq!(
+            error(&items[1]).message,
+            "expected 27 columns (the Grandstream header), found 26"
+        );
+    }
+
+    #[test]
+    fn grandstream_answered_by_names_who_took_the_call() {
+        // lines 273-280: ring-all queue; 194 ANSWERED, 173 and 177 NO ANSWER (with the
+        // winner's answer time)
+        let header = GRANDSTREAM.lines().next().unwrap();
+        let items = read_utc(&format!("{header}\n{GRANDSTREAM_RING_ALL}"));
+        assert_eq!(
+            summary(&items),
+            vec![
+                (5, "194", true, false),
+                (6, "173", false, false),
+                (7, "177", false, false)
+            ]
+        );
+        // were the winner's row to say ANSWERED with another agent in "Answered by", it is not
+        // this line's answer
+        let changed = GRANDSTREAM_RING_ALL.replace(
+            ",ANSWERED,DOCUMENTATION,1783054854.622645,Inbound,194,,194,",
+            ",ANSWERED,DOCUMENTATION,1783054854.622645,Inbound,194,,173,",
+        );
+        assert_ne!(changed, GRANDSTREAM_RING_ALL);
+        let items = read_utc(&format!("{header}\n{changed}"));
+        assert!(entries(&items).iter().all(|e| e.connect.is_none()));
+    }
+
     // ---- the real files -----------------------------------------------------------------
 
     /// `../shared/data` next to the crate (the project), else the shared copy.
