@@ -2,7 +2,7 @@
 //! export (header row, 26 columns): DID → IVR → ring-all queue 6500 with agents 173, 177, 194;
 //! outgoing calls of 203, 207, 241 through trunk_1.
 
-use crate::{assert_table, data, explain_with, read, table};
+use crate::call_by_call;
 
 const USERS: &str = "u173,Agent 173,a173@example.com,173\nu177,Agent 177,a177@example.com,177\n\
                      u194,Agent 194,a194@example.com,194\nu203,Agent 203,a203@example.com,203\n\
@@ -85,16 +85,17 @@ const EXPECTED: &str = r#"
 
 #[test]
 fn grandstream_call_by_call() {
-    let file = data("grandstream/Master-excerpt.csv");
-    let out = explain_with(USERS, CONFIG, NOW, &[file.clone()]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let r = read(&file);
-    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let (out, r) = call_by_call(
+        "grandstream/Master-excerpt.csv",
+        USERS,
+        CONFIG,
+        NOW,
+        EXPECTED,
+    );
     assert_eq!(out.stderr, "");
     // 701 lines: the header, 349 IVR / queue / DID rows that rang no phone, 90 rings of an
     // agent or extension, 261 outgoing calls through trunk_1
     assert_eq!((r.incoming, r.outgoing), (90, 261));
     assert_eq!(r.skipped.values().sum::<usize>(), 1 + 349);
     assert_eq!(out.chains.len(), 70);
-    assert_table(&table(&out.chains, &r), EXPECTED);
 }

@@ -2,7 +2,7 @@
 //! `linkedid`; extensions 1001 (karthik) and 1002 (ram) call each other. Every call is
 //! internal, so the `internal` exception is switched off to see the verdicts.
 
-use crate::{assert_table, data, explain_with, read, table};
+use crate::call_by_call;
 
 const USERS: &str = "u1001,Karthik,k@example.com,1001\nu1002,Ram,r@example.com,1002\n";
 const CONFIG: &str = "[exceptions]\ninternal = false\n";
@@ -207,11 +207,7 @@ const EXPECTED: &str = r#"
 
 #[test]
 fn issabel_call_by_call() {
-    let file = data("issabel/Master.csv");
-    let out = explain_with(USERS, CONFIG, NOW, &[file.clone()]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let r = read(&file);
-    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let (out, r) = call_by_call("issabel/Master.csv", USERS, CONFIG, NOW, EXPECTED);
     // 736 rows: 381 entries; 339 dialplan rows that rang no phone, 13 rings of the caller's own
     // line in his follow-me list / ring group, 3 callee legs (macro-dial-one rows)
     assert_eq!((r.incoming, r.outgoing), (381, 0));
@@ -222,5 +218,25 @@ fn issabel_call_by_call() {
         r.skipped
     );
     assert_eq!(out.chains.len(), 192);
-    assert_table(&table(&out.chains, &r), EXPECTED);
+}
+
+#[test]
+fn issabel_with_the_default_internal_exception() {
+    // every caller is 1001 or 1002, lines of the users file: nobody is told
+    let out = crate::explain_with(USERS, "", NOW, &[crate::data("issabel/Master.csv")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.chains.len(), 192);
+    let notified = out
+        .chains
+        .iter()
+        .filter(|c| c["suppressed_by"].is_null())
+        .count();
+    assert_eq!(notified, 0);
+    // the calls that were missed say so first: internal
+    let forwarded = out
+        .chains
+        .iter()
+        .find(|c| c["start"] == "2022-06-17T06:27:09Z")
+        .unwrap();
+    assert_eq!(forwarded["suppressed_by"], "internal");
 }

@@ -231,3 +231,22 @@ pub fn assert_table(actual: &str, expected: &str) {
         diff.join("\n")
     );
 }
+
+/// Runs `explain` over one real file (below `asterisk/`) with these users, config and `--now`,
+/// reads it through the library too, and checks exit 0, no row error, and the table of
+/// verdicts against `expected` call by call. Returns both for the test's own checks.
+pub fn call_by_call(
+    name: &str,
+    users: &str,
+    config: &str,
+    now: &str,
+    expected: &str,
+) -> (Out, Read) {
+    let file = data(name);
+    let out = explain_with(users, config, now, &[file.clone()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = read(&file);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_table(&table(&out.chains, &r), expected);
+    (out, r)
+}
