@@ -243,7 +243,7 @@ pub fn call_by_call(
     expected: &str,
 ) -> (Out, Read) {
     let file = data(name);
-    let out = explain_with(users, config, now, &[file.clone()]);
+    let out = explain_with(users, config, now, std::slice::from_ref(&file));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let r = read(&file);
     assert!(r.errors.is_empty(), "{:?}", r.errors);
