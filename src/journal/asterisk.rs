@@ -2427,6 +2427,61 @@ mod tests {
     }
 
     #[test]
+    fn rows_of_a_call_written_far_apart_still_meet_in_a_long_file() {
+        // 1,500 calls 10 s apart (more than CHECK_EVERY rows, over four hours): each a BUSY
+        // Dial row, and its VoiceMail row written 100 rows (about 17 minutes) later.
+        let at = |secs: i64| {
+            (ts("2026-11-26T08:00:00Z") + jiff::SignedDuration::from_secs(secs))
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        };
+        let dial = |i: i64| {
+            join(&with(
+                fields21()[..18].to_vec(),
+                &[
+                    (START, &at(i * 10)),
+                    (ANSWER, ""),
+                    (END, &at(i * 10 + 5)),
+                    (DISPOSITION, "BUSY"),
+                    (UNIQUEID, &format!("1764144843.{i}")),
+                ],
+            ))
+        };
+        let voicemail = |i: i64| {
+            join(&with(
+                fields21()[..18].to_vec(),
+                &[
+                    (DSTCHANNEL, ""),
+                    (LASTAPP, "VoiceMail"),
+                    (LASTDATA, "201@default,b"),
+                    (START, &at(i * 10 + 5)),
+                    (ANSWER, &at(i * 10 + 5)),
+                    (END, &at(i * 10 + 30)),
+                    (DISPOSITION, "ANSWERED"),
+                    (UNIQUEID, &format!("1764144843.{i}")),
+                ],
+            ))
+        };
+        let mut text = String::new();
+        for i in 0..1600 {
+            if i < 1500 {
+                text.push_str(&dial(i));
+                text.push('\n');
+            }
+            if i >= 100 {
+                text.push_str(&voicemail(i - 100));
+                text.push('\n');
+            }
+        }
+        let items = read_utc(&text);
+        assert_eq!(items.len(), 3000);
+        let es = entries(&items);
+        assert_eq!(es.len(), 1500);
+        assert!(es.iter().all(|e| e.voicemail), "a call lost its VoiceMail row");
+        assert_eq!(skipped(&items).len(), 1500);
+    }
+
+    #[test]
     fn grandstream_header_empty_end_outgoing_and_arrival() {
         let items = read_utc(GRANDSTREAM);
         assert_eq!(items.len(), 6);
