@@ -898,7 +898,7 @@ fn parse_row(
     } else {
         is_extension(&raw.src) && is_outside_number(&raw.dst)
     };
-    if !raw.outgoing && answered && !answered_by.is_empty() && answered_by != line_number {
+    if !raw.outgoing && answered && names_another_line(answered_by, &line_number) {
         answered = false;
     }
     raw.answer = if !answered {
@@ -914,6 +914,18 @@ fn parse_row(
     raw.user_offline = user_offline;
     raw.line = Some(line_number);
     Ok(raw)
+}
+
+/// Grandstream "Answered by" names a line (digits, possibly as `Name <194>`) other than `line`.
+/// Anything else (empty, a name) leaves the disposition to decide.
+fn names_another_line(answered_by: &str, line: &str) -> bool {
+    let (_, number) = split_clid(answered_by);
+    let who = if number.is_empty() {
+        answered_by.trim()
+    } else {
+        number.as_str()
+    };
+    !who.is_empty() && who.bytes().all(|b| b.is_ascii_digit()) && who != line
 }
 
 /// Digits only, 1 to 5 of them (the default `internal_max_digits`): a user's line.
@@ -2540,6 +2552,11 @@ mod tests {
         assert_ne!(changed, GRANDSTREAM_RING_ALL);
         let items = read_utc(&format!("{header}\n{changed}"));
         assert!(entries(&items).iter().all(|e| e.connect.is_none()));
+        assert!(names_another_line("173", "194"));
+        assert!(names_another_line("Agent <173>", "194"));
+        assert!(!names_another_line("194", "194"));
+        assert!(!names_another_line("Agent 194", "194"));
+        assert!(!names_another_line("", "194"));
     }
 
     // ---- the real files -----------------------------------------------------------------
