@@ -1,34 +1,23 @@
 //! `unanswered` turns the call journal of a telephone system into missed-call e-mails.
 //!
 //! The pipeline, in the order the data flows:
-//! - [`journal`]: ingest (native CSV / JSON Lines, Asterisk CDR) → [`journal::Entry`]
-//! - [`chains`]: entries → chains (who was rung, who answered) — pure
-//! - [`policy`]: exceptions and recipients → a [`policy::Verdict`] per chain — pure
+//! - [`ingest`]: ingest (native CSV / JSON Lines, Asterisk CDR) → [`ingest::Entry`]
+//! - [`decide`]: entries → chains (who was rung, who answered) → exceptions and recipients →
+//!   a verdict per chain — pure
 //! - [`render`]: verdicts → mails (XSLT)
 //! - [`deliver`]: mails → SMTP, `.eml` files, or standard output
 //!
-//! with [`state`] beside it (what was sent, what is queued), and [`config`], [`directory`],
-//! [`numbers`] as the ground they stand on. [`run`] carries out a command; `main` only parses
+//! with [`state`] beside it (what was sent, what is queued), and [`config`], [`directory`]
+//! as the ground they stand on. [`app`] carries out a command; `main` only parses
 //! the arguments and maps the outcome to an exit code.
 
-pub mod chains;
+pub mod app;
 pub mod cli;
 pub mod config;
-pub mod csvlines;
-pub mod decode;
+pub mod decide;
 pub mod deliver;
 pub mod directory;
 pub mod exit_codes;
-pub mod explain;
-pub mod journal;
-pub mod lookup;
-pub mod numbers;
-pub mod pipeline;
-pub mod policy;
+pub mod ingest;
 pub mod render;
-pub mod run;
 pub mod state;
-#[cfg(test)]
-mod testkit;
-pub mod time;
-pub mod vcard;

@@ -190,7 +190,7 @@ impl Renderer {
 }
 
 /// Checks templates and languages; returns the number of problems written to `err`.
-pub fn check(config: &Config, lookup: &crate::lookup::Lookup, err: &mut dyn Write) -> u64 {
+pub fn check(config: &Config, lookup: &crate::decide::lookup::Lookup, err: &mut dyn Write) -> u64 {
     match Renderer::load(config) {
         Ok(r) => {
             let mut n = 0;
@@ -268,18 +268,18 @@ impl Renderer {
     pub fn compose(
         &self,
         plan: &mail::Plan,
-        verdicts: &[crate::policy::Verdict],
-        lookup: &crate::lookup::Lookup,
+        verdicts: &[crate::decide::policy::Verdict],
+        lookup: &crate::decide::lookup::Lookup,
         settings: &MailSettings<'_>,
         now: jiff::Timestamp,
     ) -> Result<Outgoing, String> {
-        let calls: Vec<&crate::policy::Verdict> =
+        let calls: Vec<&crate::decide::policy::Verdict> =
             plan.calls.iter().map(|&i| &verdicts[i]).collect();
         let fallback;
         let user = match lookup.user(&plan.user) {
             Some(u) => u,
             None => {
-                fallback = crate::lookup::UserInfo::new(&plan.user, Some(&plan.email), &[]);
+                fallback = crate::decide::lookup::UserInfo::new(&plan.user, Some(&plan.email), &[]);
                 &fallback
             }
         };

@@ -14,9 +14,9 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use crate::journal::Entry;
-use crate::numbers::Number;
-use crate::policy::History;
+use crate::decide::numbers::Number;
+use crate::decide::policy::History;
+use crate::ingest::Entry;
 use crate::render::Outgoing;
 
 /// The schema version this build writes; older states are migrated on open.

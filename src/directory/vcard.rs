@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use crate::directory::{parse_address, Contact, DirError, Phone, PhoneKind};
-use crate::journal::SourcePos;
+use crate::ingest::SourcePos;
 
 // ---------------------------------------------------------------------------------------
 // Reading

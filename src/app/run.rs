@@ -8,16 +8,16 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use crate::app::explain;
 use crate::cli::{CheckArgs, Cli, Command, ExplainArgs, FormatArg, InputArgs};
 use crate::config::Config;
-use crate::decode::TextEncoding;
+use crate::decide::lookup::{ContactInfo, Lookup, UserInfo};
+use crate::decide::policy::History;
+use crate::decide::stream::{self as pipeline, Merge, Stats};
 use crate::directory;
 use crate::exit_codes::ExitCode;
-use crate::explain;
-use crate::journal::{self, asterisk::ColumnMap, Format, Item};
-use crate::lookup::{ContactInfo, Lookup, UserInfo};
-use crate::pipeline::{self, Merge, Stats};
-use crate::policy::History;
+use crate::ingest::text::TextEncoding;
+use crate::ingest::{self as journal, asterisk::ColumnMap, Format, Item};
 
 /// The process around a command.
 pub struct Env<'a> {
@@ -113,7 +113,7 @@ pub fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, St
             time_zone: u
                 .time_zone
                 .as_deref()
-                .and_then(|z| crate::time::zone(z).ok()),
+                .and_then(|z| crate::ingest::time::zone(z).ok()),
             user: u.user,
             name: u.name,
             email: u.email,
@@ -166,7 +166,7 @@ pub fn resolve_now(
 ) -> Result<Timestamp, String> {
     match &input.now {
         None => Ok(clock),
-        Some(s) => crate::time::parse_timestamp(s, &config.rules.time_zone, None)
+        Some(s) => crate::ingest::time::parse_timestamp(s, &config.rules.time_zone, None)
             .map_err(|e| format!("--now: {e}")),
     }
 }
@@ -542,9 +542,9 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
     // Only what the rest of the run needs is kept: the verdicts that mail someone (with their
     // entries, should the mail not be made), the chains still ringing, which of the entries
     // kept from earlier runs were decided now, and each user's latest logon.
-    let mut pending: Vec<(String, crate::journal::Entry)> = Vec::new();
+    let mut pending: Vec<(String, crate::ingest::Entry)> = Vec::new();
     let mut decided_entries: Vec<String> = Vec::new();
-    let mut chain_entries: Vec<Vec<crate::journal::Entry>> = Vec::new();
+    let mut chain_entries: Vec<Vec<crate::ingest::Entry>> = Vec::new();
     let mut online: std::collections::HashMap<String, Timestamp> = std::collections::HashMap::new();
     let track_online = config.rules.exceptions.repeated_until_logon;
     let stats = {
@@ -553,7 +553,7 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         let items = Merge::new(sources).inspect(|item| {
             if let (Item::Entry(e), true) = (item, track_online) {
                 if e.user_offline == Some(false) {
-                    if let Some(u) = crate::chains::owner(e, lookup_ref) {
+                    if let Some(u) = crate::decide::chains::owner(e, lookup_ref) {
                         let t = online.entry(u.to_lowercase()).or_insert(e.start);
                         *t = (*t).max(e.start);
                     }
@@ -570,7 +570,7 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
                 let _ = writeln!(stderr, "{e}");
             },
             |v, chain| {
-                if v.suppressed_by == Some(crate::policy::Suppression::Incomplete) {
+                if v.suppressed_by == Some(crate::decide::policy::Suppression::Incomplete) {
                     pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
                     return;
                 }

@@ -6,11 +6,11 @@ use std::iter::Peekable;
 
 use jiff::Timestamp;
 
-use crate::chains::{self, Assembler, Notice};
 use crate::config::Rules;
-use crate::journal::{Entry, Item, RowError};
-use crate::lookup::Lookup;
-use crate::policy::{self, History, Verdict};
+use crate::decide::chains::{self, Assembler, Notice};
+use crate::decide::lookup::Lookup;
+use crate::decide::policy::{self, History, Verdict};
+use crate::ingest::{Entry, Item, RowError};
 
 /// What the run saw, for the summary. Nothing read is left uncounted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,7 +136,7 @@ pub fn decide_with(
                 if e.is_incoming_call() {
                     stats.incoming += 1;
                 } else {
-                    if e.origin == crate::journal::Origin::Outgoing {
+                    if e.origin == crate::ingest::Origin::Outgoing {
                         stats.outgoing += 1;
                     } else {
                         stats.other_types += 1;
@@ -173,10 +173,10 @@ fn note_online(e: &Entry, lookup: &Lookup, history: &mut History) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chains::Assembler;
     use crate::config::RecipientPolicy;
-    use crate::journal::Entry;
-    use crate::testkit::*;
+    use crate::decide::chains::Assembler;
+    use crate::decide::testkit::*;
+    use crate::ingest::Entry;
     use proptest::prelude::*;
 
     /// A journal of call clusters: each cluster rings one to four lines around its own time,
@@ -276,7 +276,7 @@ mod tests {
             &mut History::default(),
             t("2026-11-27T12:00:00Z"),
             |e| panic!("{e}"),
-            |v, _| out.push(crate::explain::json_line(&v, &jiff::tz::TimeZone::UTC)),
+            |v, _| out.push(crate::app::explain::json_line(&v, &jiff::tz::TimeZone::UTC)),
         );
         out
     }
@@ -352,9 +352,15 @@ mod tests {
         // now a late entry of T, and a duplicate of a
         chains.extend(a.push(entry("c").tracker("T").line("202"), &mut notices));
         chains.extend(a.push(entry("a").tracker("T"), &mut notices));
-        assert!(matches!(notices[0], crate::chains::Notice::Duplicate));
-        assert!(matches!(notices[1], crate::chains::Notice::Late(_)));
-        assert!(matches!(notices[2], crate::chains::Notice::Duplicate));
+        assert!(matches!(
+            notices[0],
+            crate::decide::chains::Notice::Duplicate
+        ));
+        assert!(matches!(notices[1], crate::decide::chains::Notice::Late(_)));
+        assert!(matches!(
+            notices[2],
+            crate::decide::chains::Notice::Duplicate
+        ));
         chains.extend(a.finish());
         assert_eq!(chains.len(), 2);
     }

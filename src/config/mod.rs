@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
-use crate::decode::TextEncoding;
-use crate::numbers::{NumberPattern, NumberPlan};
+use crate::decide::numbers::{NumberPattern, NumberPlan};
+use crate::ingest::text::TextEncoding;
 
 /// One problem with the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,7 +373,7 @@ impl Config {
         };
 
         let tz_name = raw.time_zone.clone().unwrap_or_else(|| "UTC".into());
-        let time_zone = match crate::time::zone(&tz_name) {
+        let time_zone = match crate::ingest::time::zone(&tz_name) {
             Ok(tz) => tz,
             Err(m) => {
                 err("", "time_zone", m);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use jiff::tz::TimeZone;
 
-use crate::numbers::{Number, NumberPlan};
+use crate::decide::numbers::{Number, NumberPlan};
 
 /// A user of the phone system (SPEC §1.3).
 #[derive(Debug, Clone, PartialEq)]

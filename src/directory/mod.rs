@@ -17,8 +17,10 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::decode::{read_to_string, TextEncoding};
-use crate::journal::SourcePos;
+use crate::ingest::text::{read_to_string, TextEncoding};
+use crate::ingest::SourcePos;
+
+pub mod vcard;
 
 /// A problem with a directory file: where, which column (or vCard property), what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +162,7 @@ pub fn load_contacts(
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("vcf") || e.eq_ignore_ascii_case("vcard"));
     if is_vcard {
-        Ok(crate::vcard::parse(&text, &file))
+        Ok(crate::directory::vcard::parse(&text, &file))
     } else {
         Ok(parse_contacts_csv(&text, &file))
     }
@@ -621,7 +623,7 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
         };
         let time_zone = match table.get(row, "time_zone") {
             "" => None,
-            z => match crate::time::zone(z) {
+            z => match crate::ingest::time::zone(z) {
                 Ok(_) => Some(z.to_string()),
                 Err(e) => {
                     errors.push(table.err(
@@ -769,7 +771,7 @@ pub fn parse_logons(text: &str, file: &str, tz: &TimeZone) -> (Vec<Logon>, Vec<D
         let time = if time.is_empty() {
             Err("the time is empty (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)".to_string())
         } else {
-            crate::time::parse_timestamp(time, tz, None)
+            crate::ingest::time::parse_timestamp(time, tz, None)
         };
         match time {
             Ok(time) => logons.push(Logon {
@@ -1163,7 +1165,7 @@ mod tests {
                 prop_assert!(errors.iter().all(|e| e.pos.line >= 1 && e.pos.line <= n));
                 let (_, errors) = parse_logons(&t, "f", &TimeZone::UTC);
                 prop_assert!(errors.iter().all(|e| e.pos.line >= 1 && e.pos.line <= n));
-                let (_, errors) = crate::vcard::parse(&t, "f");
+                let (_, errors) = crate::directory::vcard::parse(&t, "f");
                 prop_assert!(errors.iter().all(|e| e.pos.line >= 1 && e.pos.line <= n));
             }
         }

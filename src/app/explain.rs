@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::policy::Verdict;
-use crate::time::rfc3339;
+use crate::decide::policy::Verdict;
+use crate::ingest::time::rfc3339;
 
 #[derive(Serialize)]
 struct JsonRecipient<'a> {
@@ -103,7 +103,7 @@ impl Table {
                 .recipients
                 .iter()
                 .map(|r| match r.status {
-                    crate::policy::Status::Notify => r.user.clone(),
+                    crate::decide::policy::Status::Notify => r.user.clone(),
                     s => format!("{} ({})", r.user, s.as_str()),
                 })
                 .collect::<Vec<_>>()

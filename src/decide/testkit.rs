@@ -5,10 +5,10 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::config::Rules;
-use crate::journal::{Entry, Item, Origin, SourcePos};
-use crate::lookup::{ContactInfo, Lookup, UserInfo};
-use crate::pipeline;
-use crate::policy::{History, Verdict};
+use crate::decide::lookup::{ContactInfo, Lookup, UserInfo};
+use crate::decide::policy::{History, Verdict};
+use crate::decide::stream as pipeline;
+use crate::ingest::{Entry, Item, Origin, SourcePos};
 
 /// "HH:MM:SS" on 2026-11-26 UTC, or a full RFC 3339 timestamp.
 pub fn t(s: &str) -> Timestamp {
@@ -133,7 +133,7 @@ pub fn lookup() -> Lookup {
     let mut emil = UserInfo::new("emil", Some("emil@example.com"), &["205"]);
     emil.notify = false;
     Lookup::new(
-        crate::numbers::NumberPlan::default(),
+        crate::decide::numbers::NumberPlan::default(),
         vec![
             UserInfo::new("anna", Some("anna@example.com"), &["201", "0171 2222222"]),
             UserInfo::new("bert", Some("bert@example.com"), &["202"]),
