@@ -1,23 +1,38 @@
 //! `unanswered` turns the call journal of a telephone system into missed-call e-mails.
 //!
-//! The pipeline, in the order the data flows:
-//! - [`ingest`]: ingest (native CSV / JSON Lines, Asterisk CDR) → [`ingest::Entry`]
-//! - [`decide`]: entries → chains (who was rung, who answered) → exceptions and recipients →
-//!   a verdict per chain — pure
-//! - [`render`]: verdicts → mails (XSLT)
-//! - [`deliver`]: mails → SMTP, `.eml` files, or standard output
+//! The tree is the pipeline, in the order the data flows (SPEC sections in brackets):
 //!
-//! with [`state`] beside it (what was sent, what is queued), and [`config`], [`directory`]
-//! as the ground they stand on. [`app`] carries out a command; `main` only parses
-//! the arguments and maps the outcome to an exit code.
+//! | module | what | SPEC |
+//! |---|---|---|
+//! | `ingest::native` | native journal, CSV / JSON Lines | §1.1 |
+//! | `ingest::asterisk` | Asterisk `Master.csv` / `cdr_custom` | §1.2 |
+//! | `ingest::detect` | opening a journal, telling its format | §1.1, §1.2 |
+//! | `ingest::csv`, `ingest::text`, `ingest::time` | CSV records with line numbers, encodings, timestamps | §1 |
+//! | `ingest` (`model`) | [`ingest::Entry`], what every reader yields | §1 |
+//! | `directory` | users, contacts, logons | §1.3 |
+//! | `directory::vcard` | vCard: contacts read, caller's card written | §1.3, §7 |
+//! | `decide::numbers` | numbers to E.164 | §1.4 |
+//! | `decide::lookup` | the directory as the decisions see it | §1.3, §4 |
+//! | `decide::chains` | entries → chains: who was rung, who answered — pure | §2 |
+//! | `decide::policy` | exceptions and recipients → a verdict per chain — pure | §3, §4 |
+//! | `decide::stream` | ingest → chains → verdicts over the journals, streaming — pure | §2–§4 |
+//! | `render` | verdicts → mails: document, languages, XSLT, MIME | §7 |
+//! | `deliver` | mails → SMTP, sendmail, `.eml` files, standard output | §6, §8 |
+//! | `state` | SQLite beside the pipeline: sent, outbox, pending, logons | §8 |
+//! | `config` | the TOML file, validated | §5 |
+//! | `cli`, `exit_codes` | the command line, exit codes | §6, §8 |
+//! | `app::run`, `app::explain` | the commands; only they orchestrate the stages | §6 |
+//!
+//! `main` only parses the arguments, reads the clock once and maps the outcome to an exit
+//! code. Only what `main` and the tests outside the crate need is `pub`.
 
 pub mod app;
 pub mod cli;
-pub mod config;
-pub mod decide;
-pub mod deliver;
-pub mod directory;
+mod config;
+mod decide;
+mod deliver;
+mod directory;
 pub mod exit_codes;
-pub mod ingest;
-pub mod render;
-pub mod state;
+mod ingest;
+mod render;
+mod state;

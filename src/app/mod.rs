@@ -1,4 +1,5 @@
-//! The commands: each one carries out configuration → directory → journals → verdicts → output.
+//! The commands (SPEC §6): each one carries out configuration → directory → journals →
+//! verdicts → output. Nothing outside `app` orchestrates the stages.
 
-pub mod explain;
+pub(crate) mod explain;
 pub mod run;

@@ -231,6 +231,8 @@ impl Default for Rules {
     }
 }
 
+/// The variants are named as the key `tls` is written.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tls {
     StartTls,

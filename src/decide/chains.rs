@@ -68,6 +68,7 @@ impl<'a> Assembler<'a> {
     }
 
     /// Tries to hand out chains after every `n` entries (default 4096). Tests use small values.
+    #[cfg(test)]
     pub fn flush_every(mut self, n: usize) -> Self {
         self.flush_every = n.max(1);
         self

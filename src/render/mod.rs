@@ -14,9 +14,6 @@ use crate::config::Config;
 use language::Language;
 use xslt::Stylesheet;
 
-/// The template files, built in or in `templates = "DIR"`.
-pub const TEMPLATE_FILES: [&str; 3] = ["mail.html.xsl", "mail.txt.xsl", "subject.xsl"];
-
 const BUILT_IN_TEMPLATES: [(&str, &str); 3] = [
     ("mail.html.xsl", include_str!("../../xsl/mail.html.xsl")),
     ("mail.txt.xsl", include_str!("../../xsl/mail.txt.xsl")),
