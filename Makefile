@@ -2,13 +2,19 @@
 CARGO ?= cargo
 NOW ?= 2026-11-26 12:47:00
 
-.PHONY: build test test-deps ci fmt clippy demo explain preview bench clean
+.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean
 
-build:
+build: prereqs
 	$(CARGO) build --release
 
-test: test-deps
-	$(CARGO) test --all-targets
+# Every suite runs even when one fails (--no-fail-fast); the target fails if any failed.
+test: prereqs-tests
+	UNANSWERED_TEST_PYTHON="$$(scripts/test-python.sh)" $(CARGO) test --all-targets --no-fail-fast
+
+# The tests over real PBX exports kept outside the repository: $(UNANSWERED_REAL_DATA), else
+# ../shared/data. Missing data fails loudly.
+test-real: prereqs
+	$(CARGO) test --test real --no-fail-fast
 
 fmt:
 	$(CARGO) fmt --all
@@ -16,32 +22,39 @@ fmt:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
-# Python's aiosmtpd for the SMTP tests (tests/smtp/server.py), when it is missing.
-test-deps:
-	@python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check -r tests/smtp/requirements.txt
+# What the build needs from the system (C compiler, pkg-config, libxslt/libxml2 headers):
+# installed when run as root with apt-get, else the command to type is printed.
+prereqs:
+	@scripts/prereqs.sh
+prereqs-tests:
+	@scripts/prereqs.sh --tests
 
-ci: test-deps
+# Python's aiosmtpd for the SMTP tests, in a virtual environment under target/ (never the
+# system interpreter); prints the interpreter's path.
+test-deps:
+	@scripts/test-python.sh
+
+ci: prereqs-tests
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) test --all-targets
+	UNANSWERED_TEST_PYTHON="$$(scripts/test-python.sh)" $(CARGO) test --all-targets --no-fail-fast
 
 # Speed and memory, as ratios against baselines measured in the same run.
 bench:
 	$(CARGO) build --release --bin unanswered --example csv_baseline --example lettre_pooled
-	@$(MAKE) --no-print-directory test-deps
-	python3 bench/bench.py
+	"$$(scripts/test-python.sh)" bench/bench.py
 
 # The sample mails as HTML and text files, to look at in a browser.
-preview:
+preview: prereqs
 	$(CARGO) run --quiet -- run --config samples/unanswered.toml --preview target/preview --now "$(NOW)" samples/journal.csv
 	@echo "open target/preview/*.html"
 
 # The main job on the bundled samples: what would be mailed, printed instead of sent.
-demo:
-	$(CARGO) run --quiet -- run --config samples/unanswered.toml --dry-run --now "$(NOW)" samples/journal.csv
+demo: prereqs
+	$(CARGO) run --quiet -- run --config samples/unanswered.toml --show --now "$(NOW)" samples/journal.csv
 
 # Who gets mail for each call of the samples, and why (or why not).
-explain:
+explain: prereqs
 	$(CARGO) run --quiet -- explain --config samples/unanswered.toml --now "$(NOW)" samples/journal.csv
 
 clean:

@@ -86,9 +86,14 @@ pub enum FormatArg {
 pub struct RunArgs {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Print the mails (an mbox stream) instead of sending; changes no state.
-    #[arg(long, conflicts_with = "out")]
+    /// Print the mails (an mbox stream, RFC 5322 / MIME, for mail tools) instead of sending;
+    /// changes no state.
+    #[arg(long, conflicts_with_all = ["out", "show"])]
     pub dry_run: bool,
+    /// Like --dry-run, but print the mails for a person to read: recipient and subject as
+    /// text, then the mail's plain-text part.
+    #[arg(long, conflicts_with_all = ["out", "preview"])]
+    pub show: bool,
     /// Write one .eml file per mail into DIR instead of sending (recorded in the state like a sent mail).
     #[arg(long, value_name = "DIR", conflicts_with = "preview")]
     pub out: Option<PathBuf>,

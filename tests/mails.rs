@@ -412,3 +412,25 @@ fn languages_unknown_language_lists_the_offered_ones() {
         "{err}"
     );
 }
+
+/// `run --show` (what `make demo` prints) is for a person: each mail's recipient, subject and
+/// text part as readable text, no MIME encoding; it changes no state.
+#[test]
+fn show_prints_readable_mails_for_a_person() {
+    let out = samples_run(&["--show"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert_eq!(shown.matches("\nSubject:    ").count(), 5, "{shown}");
+    assert!(shown.contains("To:         anna.schmidt@example.com (user anna)"));
+    assert!(shown.contains("Subject:    5 verpasste Anrufe (Max Mustermann, Frau Müller, …)"));
+    assert!(shown.contains("Anrufer:             Jürgen Groß"));
+    for mime in [
+        "Content-Transfer-Encoding",
+        "quoted-printable",
+        "=C3=BC",
+        "=?utf-8?",
+    ] {
+        assert!(!shown.contains(mime), "{mime} in {shown}");
+    }
+    assert!(!root().join("samples/unanswered.db").exists());
+}

@@ -25,6 +25,14 @@ fn certs() -> PathBuf {
     dir
 }
 
+/// The interpreter that has aiosmtpd: `$UNANSWERED_TEST_PYTHON` (set by `make ci` to the
+/// virtual environment under `target/`, see `scripts/test-python.sh`), else `python3`.
+fn python() -> std::ffi::OsString {
+    std::env::var_os("UNANSWERED_TEST_PYTHON")
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "python3".into())
+}
+
 struct Server {
     child: Child,
     port: u16,
@@ -36,7 +44,7 @@ impl Server {
     fn start(args: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let record = dir.path().join("received.jsonl");
-        let mut child = Command::new("python3")
+        let mut child = Command::new(python())
             .arg(repo().join("tests/smtp/server.py"))
             .args(["--port", "0", "--exit-on-stdin-eof", "--record"])
             .arg(&record)
@@ -52,7 +60,7 @@ impl Server {
             .unwrap();
         let port = line
             .strip_prefix("LISTENING ")
-            .unwrap_or_else(|| panic!("tests/smtp/server.py did not start (is aiosmtpd installed? pip install -r tests/smtp/requirements.txt): {line:?}"))
+            .unwrap_or_else(|| panic!("tests/smtp/server.py did not start (does the interpreter have aiosmtpd? `make ci` sets one up: scripts/test-python.sh): {line:?}"))
             .trim()
             .parse()
             .unwrap();

@@ -489,7 +489,7 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         }
     };
     // the transport is set up before anything is decided: a bad [smtp] is a usage error
-    let dry_run = args.dry_run || args.preview.is_some();
+    let dry_run = args.dry_run || args.show || args.preview.is_some();
     let mut transport: Option<Box<dyn deliver::Deliver>> = if dry_run {
         None
     } else if let Some(dir) = &args.out {
@@ -636,6 +636,8 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
                 // --dry-run / --preview: show, change nothing
                 let shown = match &args.preview {
                     Some(dir) => deliver::write_preview(dir, &m, &mut previews),
+                    None if args.show => deliver::write_readable(env.stdout, &m)
+                        .map_err(|e| format!("standard output: {e}")),
                     None => deliver::write_mbox(env.stdout, &m, now)
                         .map_err(|e| format!("standard output: {e}")),
                 };
@@ -775,7 +777,7 @@ fn outbox_cmd(args: crate::cli::OutboxArgs, mut env: Env<'_>) -> ExitCode {
         };
         let which = (id != "all").then_some(id);
         let n = if retry {
-            state.retry(which, env.clock)
+            state.retry(which)
         } else {
             state.drop_mail(which, env.clock)
         };

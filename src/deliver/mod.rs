@@ -38,6 +38,21 @@ pub fn write_mbox(
     writeln!(out)
 }
 
+/// Writes a mail for a person at a terminal: recipient, subject and Message-ID as plain text,
+/// then the mail's text part (what `--dry-run` shows as quoted-printable MIME).
+pub fn write_readable(out: &mut dyn Write, m: &crate::render::Outgoing) -> std::io::Result<()> {
+    let rule = "=".repeat(72);
+    writeln!(out, "{rule}")?;
+    writeln!(out, "To:         {} (user {})", m.email, m.user)?;
+    writeln!(out, "Subject:    {}", m.subject)?;
+    writeln!(out, "Message-ID: {}", m.message_id)?;
+    writeln!(out, "{}", "-".repeat(72))?;
+    let text = m.text.replace("\r\n", "\n");
+    out.write_all(text.trim_end().as_bytes())?;
+    writeln!(out)?;
+    writeln!(out)
+}
+
 /// Writes a mail's HTML and text parts as `<user>.html` / `<user>.txt` for a browser (the
 /// second mail of a user as `<user>-2.html`, …); `seen` counts the mails per user.
 pub fn write_preview(

@@ -439,11 +439,12 @@ impl State {
             .map_err(|e| self.err(e))
     }
 
-    /// Admin: queue failed (or waiting) mails again for the next run. `None` = all unsent.
-    pub fn retry(&self, message_id: Option<&str>, now: Timestamp) -> Result<usize, StateError> {
+    /// Admin: queue failed (or waiting) mails again, due at once for the next run, whatever
+    /// clock that run has (`--now` or the system clock). `None` = all unsent.
+    pub fn retry(&self, message_id: Option<&str>) -> Result<usize, StateError> {
         let sql = "UPDATE outbox SET status = 'queued', next_try = ?2 WHERE status IN ('queued', 'failed') AND (?1 IS NULL OR message_id = ?1)";
         self.conn
-            .execute(sql, params![message_id, now.as_second()])
+            .execute(sql, params![message_id, i64::MIN])
             .map_err(|e| self.err(e))
     }
 
