@@ -2,7 +2,7 @@
 //! set up: a terminal on standard input, a pinned clock.
 
 use clap::Parser;
-use unanswered::app::run::{execute, Env};
+use unanswered::app::{execute, Env};
 use unanswered::cli::Cli;
 use unanswered::exit_codes::ExitCode;
 

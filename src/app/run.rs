@@ -1,496 +1,54 @@
-//! Carrying out a command: configuration → directory → journals → verdicts → output.
-//! Everything the process touches (standard streams, the clock) comes in through [`Env`], so
-//! the whole command runs in tests without a process.
+//! `run`: decide, render, record, deliver (SPEC §6, §8).
+//!
+//! Order of work, so that nothing is lost or doubled: set up (configuration, templates,
+//! transport, lock, state) → decide → render → one transaction (notifications, outbox,
+//! pending entries, logons) → deliver everything due, marking each mail at once.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::time::Duration;
 
 use jiff::Timestamp;
+use lettre::message::Mailbox;
 
-use crate::app::explain;
-use crate::cli::{CheckArgs, Cli, Command, ExplainArgs, FormatArg, InputArgs};
+use super::session::{load_config, Session, Sources};
+use super::{fatal, outcome, report, Env};
+use crate::cli::RunArgs;
 use crate::config::Config;
-use crate::decide::lookup::{ContactInfo, Lookup, UserInfo};
-use crate::decide::policy::History;
+use crate::decide::lookup::Lookup;
+use crate::decide::policy::{History, Suppression, Verdict};
 use crate::decide::stream::{self as pipeline, Merge, Stats};
-use crate::directory;
+use crate::deliver::{self, Deliver, SendError};
 use crate::exit_codes::ExitCode;
-use crate::ingest::text::TextEncoding;
-use crate::ingest::{self as journal, asterisk::ColumnMap, Format, Item};
+use crate::ingest::{Entry, Item};
+use crate::render::{mail, MailSettings, Outgoing, Renderer};
+use crate::state::{NotificationRecord, RunLock, RunTx, State, StateError};
 
-/// The process around a command.
-pub struct Env<'a> {
-    pub stdin: Box<dyn Read>,
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
-    /// The clock, read once by main.
-    pub clock: Timestamp,
-    /// Standard input is a terminal (a person, not a pipe): not read without `-`.
-    pub stdin_is_terminal: bool,
-}
-
-/// Runs one command and says how it ended.
-pub fn execute(cli: Cli, env: Env<'_>) -> ExitCode {
-    match cli.command {
-        Command::Explain(args) => explain_cmd(args, env),
-        Command::Check(args) => check_cmd(args, env),
-        Command::Run(args) => run_cmd(args, env),
-        Command::Outbox(args) => outbox_cmd(args, env),
-    }
-}
-
-/// Reports a fatal problem and returns exit code 2.
-pub fn fatal(env: &mut Env<'_>, msg: impl std::fmt::Display) -> ExitCode {
-    let _ = writeln!(env.stderr, "unanswered: {msg}");
-    ExitCode::Fatal
-}
-
-/// The configuration with the command line's overrides.
-pub fn load_config(path: &Path, input: Option<&InputArgs>) -> Result<Config, String> {
-    let mut config = Config::load(path).map_err(|e| e.to_string())?;
-    if let Some(input) = input {
-        if let Some(enc) = &input.encoding {
-            config.encoding = enc
-                .parse::<TextEncoding>()
-                .map_err(|e| format!("--encoding: {e}"))?;
-        }
-        if let Some(state) = &input.state {
-            config.state_path = state.clone();
-        }
-    }
-    Ok(config)
-}
-
-/// The directory, loaded; problems with rows are reported and counted, an unreadable file is
-/// fatal (without the users nobody can be mailed correctly).
-pub struct Loaded {
-    pub lookup: Lookup,
-    pub history: History,
-    pub problems: u64,
-}
-
-pub fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, String> {
-    // directory files are kept by hand: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252,
-    // whatever the journals' encoding is
-    let enc = TextEncoding::Auto;
-    // a file that cannot be read is fatal (mails would be wrong without it); all such files
-    // are named at once. Bad rows are reported and counted.
-    struct Sink<'e> {
-        unreadable: Vec<String>,
-        problems: u64,
-        err: &'e mut dyn Write,
-    }
-    impl Sink<'_> {
-        fn rows<T>(
-            &mut self,
-            loaded: Result<(Vec<T>, Vec<directory::DirError>), directory::DirError>,
-        ) -> Vec<T> {
-            match loaded {
-                Ok((list, errs)) => {
-                    for e in &errs {
-                        self.problems += 1;
-                        let _ = writeln!(self.err, "{e}");
-                    }
-                    list
-                }
-                Err(e) => {
-                    self.unreadable.push(e.to_string());
-                    Vec::new()
-                }
-            }
-        }
-    }
-    let mut sink = Sink {
-        unreadable: Vec::new(),
-        problems: 0,
-        err,
-    };
-    let users: Vec<UserInfo> = sink
-        .rows(directory::load_users(&config.users, enc))
-        .into_iter()
-        .map(|u| UserInfo {
-            time_zone: u
-                .time_zone
-                .as_deref()
-                .and_then(|z| crate::ingest::time::zone(z).ok()),
-            user: u.user,
-            name: u.name,
-            email: u.email,
-            lines: u.lines,
-            language: u.language,
-            notify: u.notify,
-        })
-        .collect();
-    let mut contacts = Vec::new();
-    for path in &config.contacts {
-        for c in sink.rows(directory::load_contacts(path, enc)) {
-            contacts.push(ContactInfo {
-                name: c.name,
-                company: c.company,
-                email: c.email,
-                phones: c.phones.into_iter().map(|p| (p.number, p.kind)).collect(),
-            });
-        }
-    }
-    let lookup = Lookup::new(config.rules.numbers.clone(), users, contacts);
-    let mut history = History::default();
-    if let Some(path) = &config.logons {
-        for l in sink.rows(directory::load_logons(path, enc, &config.rules.time_zone)) {
-            let user = lookup
-                .user(&l.user)
-                .map_or(l.user.clone(), |u| u.user.clone());
-            history.record_online(&user, l.time);
-        }
-    }
-    let Sink {
-        unreadable,
-        problems,
-        ..
-    } = sink;
-    if !unreadable.is_empty() {
-        return Err(unreadable.join("\n"));
-    }
-    Ok(Loaded {
-        lookup,
-        history,
-        problems,
-    })
-}
-
-/// `--now`, or the clock.
-pub fn resolve_now(
-    input: &InputArgs,
-    config: &Config,
-    clock: Timestamp,
-) -> Result<Timestamp, String> {
-    match &input.now {
-        None => Ok(clock),
-        Some(s) => crate::ingest::time::parse_timestamp(s, &config.rules.time_zone, None)
-            .map_err(|e| format!("--now: {e}")),
-    }
-}
-
-/// The items of one journal.
-pub type Sources = Box<dyn Iterator<Item = Item>>;
-
-/// Opens every journal named (or standard input). A journal that cannot be opened is
-/// reported and counted; the others are read.
-pub fn open_journals(
-    input: &InputArgs,
-    config: &Config,
-    stdin: &mut Option<Box<dyn Read>>,
-    stdin_is_terminal: bool,
-    err: &mut dyn Write,
-) -> Result<(Vec<Sources>, u64), String> {
-    let forced = input.format.map(|f| match f {
-        FormatArg::Native => None,
-        FormatArg::AsteriskCdr => Some(Format::AsteriskCdr),
-    });
-    let columns = match &config.asterisk_columns {
-        Some(names) => Some(
-            ColumnMap::from_names(names)
-                .map_err(|e| format!("{}: key `asterisk.columns`: {e}", config.path.display()))?,
-        ),
-        None => None,
-    };
-    let mut paths: Vec<PathBuf> = input.journals.clone();
-    if paths.is_empty() {
-        if stdin_is_terminal {
-            return Err(
-                "no journal: name the export files, or pipe one into standard input (or give `-`)"
-                    .into(),
-            );
-        }
-        paths.push(PathBuf::from("-"));
-    }
-    let mut sources = Vec::new();
-    let mut failed = 0;
-    for path in paths {
-        let name: Arc<str> = Arc::from(path.display().to_string());
-        let raw: Box<dyn Read> = if path.as_os_str() == "-" {
-            match stdin.take() {
-                Some(s) => s,
-                None => {
-                    let _ = writeln!(err, "-: standard input can be read only once");
-                    failed += 1;
-                    continue;
-                }
-            }
-        } else {
-            match std::fs::File::open(&path) {
-                Ok(f) => Box::new(f),
-                Err(e) => {
-                    let _ = writeln!(err, "{name}: cannot open: {e}");
-                    failed += 1;
-                    continue;
-                }
-            }
-        };
-        // --format native: CSV or JSON Lines is still told apart by the first line
-        let forced_format = match forced {
-            Some(Some(f)) => Some(f),
-            _ => None,
-        };
-        let native_only = matches!(forced, Some(None));
-        match journal::detect::open(
-            raw,
-            name.clone(),
-            config.encoding,
-            forced_format,
-            config.rules.time_zone.clone(),
-            columns.clone(),
-        ) {
-            Ok((format, _)) if native_only && format == Format::AsteriskCdr => {
-                let _ = writeln!(err, "{name}: --format native, but the file looks like an Asterisk CDR (no u8sConnectionID header)");
-                failed += 1;
-            }
-            Ok((_, items)) => sources.push(items),
-            Err(e) => {
-                let _ = writeln!(err, "{name}: {e}");
-                failed += 1;
-            }
-        }
-    }
-    Ok((sources, failed))
-}
-
-/// Writes the run summary line(s) to stderr.
-pub fn summary(err: &mut dyn Write, stats: &Stats, extra: &str) {
-    let mut parts = vec![
-        format!("{} entries", stats.entries),
-        format!("{} calls", stats.chains),
-    ];
-    if stats.rejected > 0 {
-        parts.push(format!("{} rows rejected", stats.rejected));
-    }
-    if stats.late > 0 {
-        parts.push(format!(
-            "{} entries after their call was decided",
-            stats.late
-        ));
-    }
-    if stats.duplicates > 0 {
-        parts.push(format!("{} duplicate entries ignored", stats.duplicates));
-    }
-    if stats.outgoing > 0 {
-        parts.push(format!("{} outgoing", stats.outgoing));
-    }
-    if stats.other_types > 0 {
-        parts.push(format!("{} not phone calls", stats.other_types));
-    }
-    for (reason, n) in &stats.skipped {
-        parts.push(format!("{n} rows skipped: {reason}"));
-    }
-    if !extra.is_empty() {
-        parts.push(extra.to_string());
-    }
-    let _ = writeln!(err, "unanswered: {}", parts.join("; "));
-}
-
-/// Everything a command that reads journals needs, loaded.
-pub struct Prepared {
-    pub config: Config,
-    pub now: Timestamp,
-    pub lookup: Lookup,
-    pub history: History,
-    /// Problems so far (directory rows, journals that could not be opened).
-    pub problems: u64,
-    pub sources: Vec<Sources>,
-    /// Connection ids of the entries kept from earlier runs (chains that were still ringing).
-    pub pending_ids: std::collections::HashSet<String>,
-}
-
-/// Loads the directory, the state's history and the chains still ringing at the last run,
-/// and opens the journals (the pending chains first). `state`: the run's own (locked) state;
-/// None reads the state file without writing. `Err` is the exit code of a fatal problem,
-/// already reported.
-pub fn prepare(
+/// What a run sets up before anything is decided.
+struct Setup {
     config: Config,
-    input: &InputArgs,
-    env: &mut Env<'_>,
-    state: Option<&crate::state::State>,
-) -> Result<Prepared, ExitCode> {
-    let now = resolve_now(input, &config, env.clock).map_err(|e| fatal(env, e))?;
-    let Loaded {
-        lookup,
-        mut history,
-        problems,
-    } = load_directory(&config, env.stderr).map_err(|e| fatal(env, e))?;
-    let read_only;
-    let state = match state {
-        Some(s) => Some(s),
-        None => {
-            read_only = crate::state::State::open_read_only(&config.state_path)
-                .map_err(|e| fatal(env, e))?;
-            read_only.as_ref()
-        }
-    };
-    let mut pending: Vec<Item> = Vec::new();
-    let mut pending_ids = std::collections::HashSet::new();
-    if let Some(state) = state {
-        state
-            .load_history(&mut history)
-            .map_err(|e| fatal(env, e))?;
-        for e in state.pending_entries().map_err(|e| fatal(env, e))? {
-            pending_ids.insert(e.connection_id.clone());
-            pending.push(Item::Entry(Box::new(e)));
-        }
-    }
-    let mut stdin = Some(std::mem::replace(
-        &mut env.stdin,
-        Box::new(std::io::empty()),
-    ));
-    let (mut sources, failed) = open_journals(
-        input,
-        &config,
-        &mut stdin,
-        env.stdin_is_terminal,
-        env.stderr,
-    )
-    .map_err(|e| fatal(env, e))?;
-    sources.insert(0, Box::new(pending.into_iter()));
-    Ok(Prepared {
-        config,
-        now,
-        lookup,
-        history,
-        problems: problems + failed,
-        sources,
-        pending_ids,
-    })
+    renderer: Renderer,
+    from: Mailbox,
+    /// None: a dry run (`--dry-run`, `--show`, `--preview`).
+    transport: Option<Box<dyn Deliver>>,
+    /// A run that writes the state holds its lock from before reading it until the end.
+    _lock: Option<RunLock>,
+    state: Option<State>,
 }
 
-fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
-    let config = match load_config(&args.common.config, Some(&args.input)) {
-        Ok(c) => c,
-        Err(e) => return fatal(&mut env, e),
-    };
-    let Prepared {
-        config,
-        now,
-        lookup,
-        mut history,
-        problems,
-        sources,
-        ..
-    } = match prepare(config, &args.input, &mut env, None) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let tz = config.rules.time_zone.clone();
-    let mut table = explain::Table::default();
-    let mut write_failed = false;
-    let stats = {
-        let stdout = &mut *env.stdout;
-        let stderr = &mut *env.stderr;
-        pipeline::decide(
-            Merge::new(sources),
-            &config.rules,
-            &lookup,
-            &mut history,
-            now,
-            |e| {
-                let _ = writeln!(stderr, "{e}");
-            },
-            |v, _| {
-                if args.json {
-                    if writeln!(stdout, "{}", explain::json_line(&v, &tz)).is_err() {
-                        write_failed = true;
-                    }
-                } else {
-                    table.push(&v, &tz);
-                }
-            },
+/// Configuration, templates, sender, transport, lock and state; a problem is fatal (a bad
+/// `[smtp]` is a usage error before anything is decided).
+fn setup(args: &RunArgs, env: &mut Env<'_>) -> Result<Setup, ExitCode> {
+    let config = load_config(&args.common.config, Some(&args.input)).map_err(|e| fatal(env, e))?;
+    let renderer = Renderer::load(&config).map_err(|errors| fatal(env, errors.join("\n")))?;
+    let from = mail::parse_from(&config.from).map_err(|e| {
+        fatal(
+            env,
+            format!("{}: key `mail.from`: {e}", config.path.display()),
         )
-    };
-    if !args.json && table.print(env.stdout).is_err() {
-        write_failed = true;
-    }
-    let bad = stats.rejected + stats.late + problems;
-    if args.verbose || bad > 0 {
-        summary(env.stderr, &stats, "");
-    }
-    if write_failed || bad > 0 {
-        ExitCode::Partial
-    } else {
-        ExitCode::Success
-    }
-}
-
-fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
-    let config = match load_config(&args.common.config, None) {
-        Ok(c) => c,
-        Err(e) => return fatal(&mut env, e),
-    };
-    let loaded = match load_directory(&config, env.stderr) {
-        Ok(l) => l,
-        Err(e) => return fatal(&mut env, e),
-    };
-    let mut problems = loaded.problems;
-    problems += crate::render::check(&config, &loaded.lookup, env.stderr);
-    // the mail side: the sender address, and the transport as `run` would set it up (CA
-    // file, password from its variable or file) — without connecting
-    let path = config.path.display().to_string();
-    match crate::render::mail::parse_from(&config.from) {
-        Err(e) => {
-            problems += 1;
-            let _ = writeln!(env.stderr, "{path}: key `mail.from`: {e}");
-        }
-        Ok(from) => {
-            let wants_transport = config.smtp.is_some()
-                || matches!(config.transport, crate::config::Transport::Sendmail(_));
-            if wants_transport {
-                if let Err(e) = crate::deliver::transport_for(&config, from.email) {
-                    for line in e.lines() {
-                        problems += 1;
-                        let _ = writeln!(env.stderr, "{path}: {line}");
-                    }
-                }
-            }
-        }
-    }
-    if problems > 0 {
-        let _ = writeln!(env.stderr, "unanswered: {problems} problem(s) found");
-        return ExitCode::Partial;
-    }
-    let _ = writeln!(
-        env.stdout,
-        "ok: {} ({} users, zone {}, language {})",
-        config.path.display(),
-        loaded.lookup.users().len(),
-        config.time_zone_name,
-        config.language
-    );
-    ExitCode::Success
-}
-
-/// `run`: decide, render, record, deliver.
-pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
-    use crate::deliver::{self, SendError};
-    use crate::render::{mail, MailSettings, Renderer};
-    use crate::state::{NotificationRecord, State};
-
-    let config = match load_config(&args.common.config, Some(&args.input)) {
-        Ok(c) => c,
-        Err(e) => return fatal(&mut env, e),
-    };
-    let renderer = match Renderer::load(&config) {
-        Ok(r) => r,
-        Err(errors) => return fatal(&mut env, errors.join("\n")),
-    };
-    let from = match mail::parse_from(&config.from) {
-        Ok(f) => f,
-        Err(e) => {
-            return fatal(
-                &mut env,
-                format!("{}: key `mail.from`: {e}", config.path.display()),
-            )
-        }
-    };
-    // the transport is set up before anything is decided: a bad [smtp] is a usage error
+    })?;
     let dry_run = args.dry_run || args.show || args.preview.is_some();
-    let mut transport: Option<Box<dyn deliver::Deliver>> = if dry_run {
+    let transport: Option<Box<dyn Deliver>> = if dry_run {
         None
     } else if let Some(dir) = &args.out {
         Some(Box::new(deliver::DirDeliver { dir: dir.clone() }))
@@ -500,226 +58,270 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
             Err(e) => {
                 let path = config.path.display().to_string();
                 let lines: Vec<String> = e.lines().map(|l| format!("{path}: {l}")).collect();
-                return fatal(&mut env, lines.join("\n"));
+                return Err(fatal(env, lines.join("\n")));
             }
         }
     };
-    // a run that writes the state holds its lock from before reading it until the end
-    let _lock = if dry_run {
-        None
+    let (lock, state) = if dry_run {
+        (None, None)
     } else {
-        match State::lock(
-            &config.state_path,
-            std::time::Duration::from_secs(config.lock_wait_seconds),
-        ) {
-            Ok(l) => Some(l),
-            Err(e) => return fatal(&mut env, e),
-        }
+        let wait = Duration::from_secs(config.lock_wait_seconds);
+        let lock = State::lock(&config.state_path, wait).map_err(|e| fatal(env, e))?;
+        let state = State::open(&config.state_path).map_err(|e| fatal(env, e))?;
+        (Some(lock), Some(state))
     };
-    let mut state = if dry_run {
-        None
-    } else {
-        match State::open(&config.state_path) {
-            Ok(s) => Some(s),
-            Err(e) => return fatal(&mut env, e),
-        }
-    };
-    let Prepared {
+    Ok(Setup {
         config,
-        now,
-        lookup,
-        mut history,
-        problems,
-        sources,
-        pending_ids,
-    } = match prepare(config, &args.input, &mut env, state.as_ref()) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+        renderer,
+        from,
+        transport,
+        _lock: lock,
+        state,
+    })
+}
 
-    // decide; remember who was seen logged on, and which chains are still ringing
-    let mut verdicts = Vec::new();
-    // Only what the rest of the run needs is kept: the verdicts that mail someone (with their
-    // entries, should the mail not be made), the chains still ringing, which of the entries
-    // kept from earlier runs were decided now, and each user's latest logon.
-    let mut pending: Vec<(String, crate::ingest::Entry)> = Vec::new();
-    let mut decided_entries: Vec<String> = Vec::new();
-    let mut chain_entries: Vec<Vec<crate::ingest::Entry>> = Vec::new();
-    let mut online: std::collections::HashMap<String, Timestamp> = std::collections::HashMap::new();
-    let track_online = config.rules.exceptions.repeated_until_logon;
-    let stats = {
-        let stderr = &mut *env.stderr;
-        let lookup_ref = &lookup;
-        let items = Merge::new(sources).inspect(|item| {
-            if let (Item::Entry(e), true) = (item, track_online) {
-                if e.user_offline == Some(false) {
-                    if let Some(u) = crate::decide::chains::owner(e, lookup_ref) {
-                        let t = online.entry(u.to_lowercase()).or_insert(e.start);
-                        *t = (*t).max(e.start);
-                    }
+/// What the decisions leave for the rest of the run: the verdicts that mail someone (with
+/// their entries, should the mail not be made), the chains still ringing, which of the
+/// entries kept from earlier runs were decided now, and each user's latest logon.
+struct Decided {
+    verdicts: Vec<Verdict>,
+    chain_entries: Vec<Vec<Entry>>,
+    pending: Vec<(String, Entry)>,
+    decided_entries: Vec<String>,
+    online: HashMap<String, Timestamp>,
+    stats: Stats,
+}
+
+/// Decides every chain; remembers who was seen logged on, and which chains are still ringing.
+fn decide_all(session: &mut Session, sources: Vec<Sources>, err: &mut dyn Write) -> Decided {
+    let mut d = Decided {
+        verdicts: Vec::new(),
+        chain_entries: Vec::new(),
+        pending: Vec::new(),
+        decided_entries: Vec::new(),
+        online: HashMap::new(),
+        stats: Stats::default(),
+    };
+    let track_online = session.config.rules.exceptions.repeated_until_logon;
+    let lookup: &Lookup = &session.lookup;
+    let history: &mut History = &mut session.history;
+    let pending_ids = &session.pending_ids;
+    let online = &mut d.online;
+    let items = Merge::new(sources).inspect(|item| {
+        if let (Item::Entry(e), true) = (item, track_online) {
+            if e.user_offline == Some(false) {
+                if let Some(u) = crate::decide::chains::owner(e, lookup) {
+                    let t = online.entry(u.to_lowercase()).or_insert(e.start);
+                    *t = (*t).max(e.start);
                 }
             }
-        });
-        pipeline::decide(
-            items,
-            &config.rules,
-            &lookup,
-            &mut history,
-            now,
-            |e| {
-                let _ = writeln!(stderr, "{e}");
-            },
-            |v, chain| {
-                if v.suppressed_by == Some(crate::decide::policy::Suppression::Incomplete) {
-                    pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
-                    return;
-                }
-                decided_entries.extend(
-                    chain
-                        .entries
-                        .iter()
-                        .filter(|e| pending_ids.contains(&e.connection_id))
-                        .map(|e| e.connection_id.clone()),
-                );
-                if v.to_notify().next().is_some() {
-                    chain_entries.push(chain.entries.clone());
-                    verdicts.push(v);
-                }
-            },
-        )
-    };
-
-    // render, one mail at a time: printed (dry run), or queued in the run's transaction; a mail
-    // that cannot be made keeps its chains for the next run
-    let settings = MailSettings::of(&config, &from);
-    let mut failed = 0u64;
-    let mut made = 0u64;
-    let mut unmade: std::collections::HashSet<usize> = std::collections::HashSet::new();
-    let mut show_failed = false;
-    let mut run_tx = match (&transport, state.as_mut()) {
-        (Some(_), Some(s)) => match s.begin_run(now) {
-            Ok(tx) => Some(tx),
-            Err(e) => return fatal(&mut env, e),
+        }
+    });
+    let (verdicts, chain_entries, pending, decided_entries) = (
+        &mut d.verdicts,
+        &mut d.chain_entries,
+        &mut d.pending,
+        &mut d.decided_entries,
+    );
+    d.stats = pipeline::decide(
+        items,
+        &session.config.rules,
+        lookup,
+        history,
+        session.now,
+        |e| {
+            let _ = writeln!(err, "{e}");
         },
-        _ => None,
-    };
-    let mut previews: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for p in mail::plan(&verdicts, config.mode) {
-        let m = match renderer.compose(&p, &verdicts, &lookup, &settings, now) {
+        |v, chain| {
+            if v.suppressed_by == Some(Suppression::Incomplete) {
+                pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
+                return;
+            }
+            decided_entries.extend(
+                chain
+                    .entries
+                    .iter()
+                    .filter(|e| pending_ids.contains(&e.connection_id))
+                    .map(|e| e.connection_id.clone()),
+            );
+            if v.to_notify().next().is_some() {
+                chain_entries.push(chain.entries.clone());
+                verdicts.push(v);
+            }
+        },
+    );
+    d
+}
+
+/// What rendering left: mails made, mails that could not be made, and whether showing them
+/// (dry run) failed.
+#[derive(Default)]
+struct Rendered {
+    made: u64,
+    failed: u64,
+    show_failed: bool,
+}
+
+/// Queues one mail and the notifications it carries in the run's transaction.
+fn queue_mail(
+    tx: &mut RunTx<'_>,
+    p: &mail::Plan,
+    m: &Outgoing,
+    verdicts: &[Verdict],
+) -> Result<(), StateError> {
+    let notifications: Vec<NotificationRecord> = p
+        .calls
+        .iter()
+        .map(|&i| NotificationRecord {
+            chain: verdicts[i].facts.id.clone(),
+            user: m.user.clone(),
+            caller: verdicts[i].caller.number.clone(),
+            call_start: verdicts[i].facts.start,
+            message_id: m.message_id.clone(),
+        })
+        .collect();
+    tx.add_mail(m, &notifications)
+}
+
+/// `--dry-run` / `--show` / `--preview`: shows one mail, changes nothing.
+fn show_mail(
+    args: &RunArgs,
+    m: &Outgoing,
+    now: Timestamp,
+    previews: &mut HashMap<String, usize>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    match &args.preview {
+        Some(dir) => deliver::write_preview(dir, m, previews),
+        None if args.show => {
+            deliver::write_readable(out, m).map_err(|e| format!("standard output: {e}"))
+        }
+        None => deliver::write_mbox(out, m, now).map_err(|e| format!("standard output: {e}")),
+    }
+}
+
+/// Renders one mail at a time: shown (dry run), or queued in the run's transaction. A mail
+/// that cannot be made keeps its chains for the next run.
+fn render_all(
+    args: &RunArgs,
+    session: &Session,
+    renderer: &Renderer,
+    settings: &MailSettings<'_>,
+    d: &mut Decided,
+    run_tx: &mut Option<RunTx<'_>>,
+    env: &mut Env<'_>,
+) -> Result<Rendered, ExitCode> {
+    let mut r = Rendered::default();
+    let mut unmade: HashSet<usize> = HashSet::new();
+    let mut previews: HashMap<String, usize> = HashMap::new();
+    let now = session.now;
+    for p in mail::plan(&d.verdicts, session.config.mode) {
+        let m = match renderer.compose(&p, &d.verdicts, &session.lookup, settings, now) {
             Ok(m) => m,
             Err(e) => {
-                failed += 1;
+                r.failed += 1;
                 unmade.extend(p.calls.iter().copied());
                 let _ = writeln!(env.stderr, "mail to {} <{}>: {e}", p.user, p.email);
                 continue;
             }
         };
-        made += 1;
-        match &mut run_tx {
-            Some(tx) => {
-                let notifications: Vec<NotificationRecord> = p
-                    .calls
-                    .iter()
-                    .map(|&i| NotificationRecord {
-                        chain: verdicts[i].facts.id.clone(),
-                        user: m.user.clone(),
-                        caller: verdicts[i].caller.number.clone(),
-                        call_start: verdicts[i].facts.start,
-                        message_id: m.message_id.clone(),
-                    })
-                    .collect();
-                if let Err(e) = tx.add_mail(&m, &notifications) {
-                    return fatal(&mut env, format!("nothing was sent: {e}"));
-                }
-            }
+        r.made += 1;
+        match run_tx {
+            Some(tx) => queue_mail(tx, &p, &m, &d.verdicts)
+                .map_err(|e| fatal(env, format!("nothing was sent: {e}")))?,
             None => {
-                // --dry-run / --preview: show, change nothing
-                let shown = match &args.preview {
-                    Some(dir) => deliver::write_preview(dir, &m, &mut previews),
-                    None if args.show => deliver::write_readable(env.stdout, &m)
-                        .map_err(|e| format!("standard output: {e}")),
-                    None => deliver::write_mbox(env.stdout, &m, now)
-                        .map_err(|e| format!("standard output: {e}")),
-                };
-                if let Err(e) = shown {
-                    show_failed = true;
+                if let Err(e) = show_mail(args, &m, now, &mut previews, env.stdout) {
+                    r.show_failed = true;
                     let _ = writeln!(env.stderr, "unanswered: {e}");
                     break;
                 }
             }
         }
     }
-    for (i, entries) in chain_entries.into_iter().enumerate() {
+    for (i, entries) in std::mem::take(&mut d.chain_entries).into_iter().enumerate() {
         if unmade.contains(&i) {
             // keep the entries so the next run decides this chain again
-            let id = verdicts[i].facts.id.clone();
-            pending.extend(entries.into_iter().map(|e| (id.clone(), e)));
+            let id = d.verdicts[i].facts.id.clone();
+            d.pending
+                .extend(entries.into_iter().map(|e| (id.clone(), e)));
         }
     }
-    drop(verdicts);
+    Ok(r)
+}
 
-    let (Some(transport), Some(tx)) = (transport.as_mut(), run_tx) else {
-        let bad = stats.rejected + stats.late + problems + failed;
-        if args.verbose || bad > 0 {
-            summary(env.stderr, &stats, &format!("{made} mails made (dry run)"));
-        }
-        return if show_failed || bad > 0 {
-            ExitCode::Partial
-        } else {
-            ExitCode::Success
-        };
-    };
-    let online: Vec<(String, Timestamp)> = online.into_iter().collect();
-    if let Err(e) = tx.finish(&pending, &decided_entries, &online) {
-        return fatal(&mut env, format!("nothing was sent: {e}"));
-    }
-    let state = state.as_mut().expect("a state when not a dry run");
+/// What delivery did.
+#[derive(Default)]
+struct Delivered {
+    sent: u64,
+    queued: u64,
+    refused: u64,
+}
 
-    // deliver everything due: this run's mails and what earlier runs left queued
-    let due = match state.due(now) {
-        Ok(d) => d,
-        Err(e) => return fatal(&mut env, e),
-    };
-    let (mut sent, mut queued, mut refused) = (0u64, 0u64, 0u64);
-    // a progress bar for a person at a terminal; nothing under cron
-    let progress = if due.len() >= 20 && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        indicatif::ProgressBar::new(due.len() as u64).with_style(
+/// A progress bar for a person at a terminal; nothing under cron.
+fn progress_bar(due: usize) -> indicatif::ProgressBar {
+    if due >= 20 && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        indicatif::ProgressBar::new(due as u64).with_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} mails {eta}")
                 .expect("a valid template"),
         )
     } else {
         indicatif::ProgressBar::hidden()
+    }
+}
+
+/// Sends one mail and marks it in the state at once. Returns the line to report (if the
+/// mail was not accepted) and how marking went.
+fn deliver_one(
+    state: &State,
+    transport: &mut dyn Deliver,
+    m: &crate::state::OutboxMail,
+    now: Timestamp,
+    d: &mut Delivered,
+) -> (Option<String>, Result<(), StateError>) {
+    let result = transport.deliver(m);
+    let mark = match &result {
+        Ok(()) => state.mark_sent(&m.message_id, now),
+        Err(SendError::Transient(why)) => state.mark_retry(&m.message_id, now, why).map(|_| ()),
+        Err(SendError::Permanent(why)) => state.mark_failed(&m.message_id, why),
     };
+    let problem = match result {
+        Ok(()) => {
+            d.sent += 1;
+            None
+        }
+        Err(SendError::Transient(why)) => {
+            d.queued += 1;
+            Some(format!(
+                "mail to {} <{}> stays queued: {why}",
+                m.user, m.email
+            ))
+        }
+        Err(SendError::Permanent(why)) => {
+            d.refused += 1;
+            Some(format!("mail to {} <{}> failed: {why}", m.user, m.email))
+        }
+    };
+    (problem, mark)
+}
+
+/// Delivers everything due: this run's mails and what earlier runs left queued.
+fn deliver_due(
+    state: &State,
+    transport: &mut dyn Deliver,
+    now: Timestamp,
+    env: &mut Env<'_>,
+) -> Result<Delivered, ExitCode> {
+    let due = state.due(now).map_err(|e| fatal(env, e))?;
+    let mut d = Delivered::default();
+    let progress = progress_bar(due.len());
     for id in &due {
         progress.inc(1);
         let m = match state.outbox_mail(id) {
             Ok(Some(m)) => m,
             Ok(None) => continue,
-            Err(e) => return fatal(&mut env, e),
+            Err(e) => return Err(fatal(env, e)),
         };
-        let result = transport.deliver(&m);
-        let mark = match &result {
-            Ok(()) => state.mark_sent(&m.message_id, now),
-            Err(SendError::Transient(why)) => state.mark_retry(&m.message_id, now, why).map(|_| ()),
-            Err(SendError::Permanent(why)) => state.mark_failed(&m.message_id, why),
-        };
-        let problem = match result {
-            Ok(()) => {
-                sent += 1;
-                None
-            }
-            Err(SendError::Transient(why)) => {
-                queued += 1;
-                Some(format!(
-                    "mail to {} <{}> stays queued: {why}",
-                    m.user, m.email
-                ))
-            }
-            Err(SendError::Permanent(why)) => {
-                refused += 1;
-                Some(format!("mail to {} <{}> failed: {why}", m.user, m.email))
-            }
-        };
+        let (problem, mark) = deliver_one(state, transport, &m, now, &mut d);
         if let Some(line) = problem {
             progress.suspend(|| {
                 let _ = writeln!(env.stderr, "{}", crate::render::document::clean(&line));
@@ -727,124 +329,80 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         }
         if let Err(e) = mark {
             progress.abandon();
-            return fatal(
-                &mut env,
+            return Err(fatal(
+                env,
                 format!("the state could not record a delivery: {e}"),
-            );
+            ));
         }
     }
     progress.finish_and_clear();
-    let bad = stats.rejected + stats.late + problems + failed + queued + refused;
-    if args.verbose || bad > 0 {
-        summary(
-            env.stderr,
-            &stats,
-            &format!("{sent} mails sent, {queued} queued for retry, {refused} failed"),
-        );
-    }
-    if bad > 0 {
-        ExitCode::Partial
-    } else {
-        ExitCode::Success
-    }
+    Ok(d)
 }
 
-fn outbox_cmd(args: crate::cli::OutboxArgs, mut env: Env<'_>) -> ExitCode {
-    use crate::state::State;
-    let mut config = match load_config(&args.common.config, None) {
-        Ok(c) => c,
-        Err(e) => return fatal(&mut env, e),
+/// `run`: decide, render, record, deliver.
+pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
+    let Setup {
+        config,
+        renderer,
+        from,
+        mut transport,
+        _lock,
+        mut state,
+    } = match setup(&args, &mut env) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    if let Some(s) = &args.state {
-        config.state_path = s.clone();
-    }
-    let change = args
-        .retry
-        .as_deref()
-        .map(|id| (true, id))
-        .or(args.drop.as_deref().map(|id| (false, id)));
-    if let Some((retry, id)) = change {
-        let _lock = match State::lock(
-            &config.state_path,
-            std::time::Duration::from_secs(config.lock_wait_seconds),
-        ) {
-            Ok(l) => l,
+    let mut session = match Session::open(config, &args.input, &mut env, state.as_ref()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let sources = std::mem::take(&mut session.sources);
+    let mut d = decide_all(&mut session, sources, env.stderr);
+    let settings = MailSettings::of(&session.config, &from);
+    let mut run_tx = match (&transport, state.as_mut()) {
+        (Some(_), Some(s)) => match s.begin_run(session.now) {
+            Ok(tx) => Some(tx),
             Err(e) => return fatal(&mut env, e),
-        };
-        let state = match State::open(&config.state_path) {
-            Ok(s) => s,
-            Err(e) => return fatal(&mut env, e),
-        };
-        let which = (id != "all").then_some(id);
-        let n = if retry {
-            state.retry(which)
-        } else {
-            state.drop_mail(which, env.clock)
-        };
-        return match n {
-            Ok(0) => {
-                let _ = writeln!(env.stderr, "unanswered: no queued or failed mail {id}");
-                ExitCode::Partial
-            }
-            Ok(n) => {
-                let what = if retry {
-                    "queued for the next run"
-                } else {
-                    "dropped"
-                };
-                let _ = writeln!(env.stdout, "{n} mail(s) {what}");
-                ExitCode::Success
-            }
-            Err(e) => fatal(&mut env, e),
-        };
+        },
+        _ => None,
+    };
+    let r = match render_all(
+        &args,
+        &session,
+        &renderer,
+        &settings,
+        &mut d,
+        &mut run_tx,
+        &mut env,
+    ) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    d.verdicts = Vec::new();
+    let bad = d.stats.rejected + d.stats.late + session.problems + r.failed;
+    let (Some(transport), Some(tx)) = (transport.as_mut(), run_tx) else {
+        if args.verbose || bad > 0 {
+            let extra = format!("{} mails made (dry run)", r.made);
+            report::summary(env.stderr, &d.stats, &extra);
+        }
+        return outcome(r.show_failed || bad > 0);
+    };
+    let online: Vec<(String, Timestamp)> = d.online.into_iter().collect();
+    if let Err(e) = tx.finish(&d.pending, &d.decided_entries, &online) {
+        return fatal(&mut env, format!("nothing was sent: {e}"));
     }
-    let state = match State::open_read_only(&config.state_path) {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            let _ = writeln!(
-                env.stdout,
-                "no state yet at {}: nothing queued",
-                config.state_path.display()
-            );
-            return ExitCode::Success;
-        }
-        Err(e) => return fatal(&mut env, e),
+    let state = state.as_mut().expect("a state when not a dry run");
+    let done = match deliver_due(state, transport.as_mut(), session.now, &mut env) {
+        Ok(done) => done,
+        Err(code) => return code,
     };
-    let (mails, counts) = match (state.unsent(), state.counts()) {
-        (Ok(m), Ok(c)) => (m, c),
-        (Err(e), _) | (_, Err(e)) => return fatal(&mut env, e),
-    };
-    let tz = config.rules.time_zone.clone();
-    let fmt = |t: Timestamp| {
-        t.to_zoned_datetime(tz.clone())
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string()
-    };
-    let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-    let _ = writeln!(
-        env.stdout,
-        "outbox of {}: {}",
-        config.state_path.display(),
-        if counts.is_empty() {
-            "empty".to_string()
-        } else {
-            counts.join(", ")
-        }
-    );
-    for m in &mails {
-        let _ = writeln!(
-            env.stdout,
-            "\n{} {}\n  to:       {} <{}>\n  subject:  {}\n  made:     {}\n  attempts: {}{}\n  reason:   {}",
-            m.status,
-            m.message_id,
-            m.user,
-            m.email,
-            crate::render::document::clean(&m.subject),
-            fmt(m.created),
-            m.attempts,
-            if m.status == "queued" { format!(", next try {}", fmt(m.next_try)) } else { String::new() },
-            m.last_error.as_deref().map(crate::render::document::clean).unwrap_or_else(|| "-".into())
+    let bad = bad + done.queued + done.refused;
+    if args.verbose || bad > 0 {
+        let extra = format!(
+            "{} mails sent, {} queued for retry, {} failed",
+            done.sent, done.queued, done.refused
         );
+        report::summary(env.stderr, &d.stats, &extra);
     }
-    ExitCode::Success
+    outcome(bad > 0)
 }
