@@ -32,6 +32,7 @@ mod config;
 mod decide;
 mod deliver;
 mod directory;
+mod error;
 pub mod exit_codes;
 mod ingest;
 mod render;

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::session::load_config;
 use super::session::load_directory;
-use super::{fatal, Env};
+use super::{fail, fatal, Env};
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::exit_codes::ExitCode;
@@ -13,7 +13,7 @@ use crate::exit_codes::ExitCode;
 pub(crate) fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
     let config = match load_config(&args.common.config, None) {
         Ok(c) => c,
-        Err(e) => return fatal(&mut env, e),
+        Err(e) => return fail(&mut env, e),
     };
     let loaded = match load_directory(&config, env.stderr) {
         Ok(l) => l,
@@ -51,10 +51,10 @@ fn check_mail_side(config: &Config, err: &mut dyn Write) -> u64 {
             let wants_transport = config.smtp.is_some()
                 || matches!(config.transport, crate::config::Transport::Sendmail(_));
             if wants_transport {
-                if let Err(e) = crate::deliver::transport_for(config, from.email) {
-                    for line in e.lines() {
+                if let Err(errors) = crate::deliver::transport_for(config, from.email) {
+                    for e in errors {
                         problems += 1;
-                        let _ = writeln!(err, "{path}: {line}");
+                        let _ = writeln!(err, "{path}: {e}");
                     }
                 }
             }

@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::session::{load_config, Session};
-use super::{fatal, outcome, report, Env};
+use super::{fail, outcome, report, Env};
 use crate::cli::ExplainArgs;
 use crate::decide::policy::Verdict;
 use crate::decide::stream::{self as pipeline, Merge};
@@ -152,7 +152,7 @@ impl Table {
 pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
     let config = match load_config(&args.common.config, Some(&args.input)) {
         Ok(c) => c,
-        Err(e) => return fatal(&mut env, e),
+        Err(e) => return fail(&mut env, e),
     };
     let Session {
         config,

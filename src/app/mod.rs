@@ -47,6 +47,13 @@ fn fatal(env: &mut Env<'_>, msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::Fatal
 }
 
+/// Reports an error that ends the command and returns the exit code its layer gives it.
+fn fail(env: &mut Env<'_>, e: impl Into<crate::error::Error>) -> ExitCode {
+    let e = e.into();
+    let _ = writeln!(env.stderr, "unanswered: {e}");
+    e.exit_code()
+}
+
 /// Partial when anything went wrong, else success.
 fn outcome(bad: bool) -> ExitCode {
     if bad {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::session::load_config;
-use super::{fatal, report, Env};
+use super::{fail, report, Env};
 use crate::cli::OutboxArgs;
 use crate::config::Config;
 use crate::exit_codes::ExitCode;
@@ -12,7 +12,7 @@ use crate::state::State;
 pub(crate) fn outbox_cmd(args: OutboxArgs, mut env: Env<'_>) -> ExitCode {
     let mut config = match load_config(&args.common.config, None) {
         Ok(c) => c,
-        Err(e) => return fatal(&mut env, e),
+        Err(e) => return fail(&mut env, e),
     };
     if let Some(s) = &args.state {
         config.state_path = s.clone();
@@ -35,11 +35,11 @@ fn change_outbox(config: &Config, retry: bool, id: &str, env: &mut Env<'_>) -> E
         Duration::from_secs(config.lock_wait_seconds),
     ) {
         Ok(l) => l,
-        Err(e) => return fatal(env, e),
+        Err(e) => return fail(env, e),
     };
     let state = match State::open(&config.state_path) {
         Ok(s) => s,
-        Err(e) => return fatal(env, e),
+        Err(e) => return fail(env, e),
     };
     let which = (id != "all").then_some(id);
     let n = if retry {
@@ -61,7 +61,7 @@ fn change_outbox(config: &Config, retry: bool, id: &str, env: &mut Env<'_>) -> E
             let _ = writeln!(env.stdout, "{n} mail(s) {what}");
             ExitCode::Success
         }
-        Err(e) => fatal(env, e),
+        Err(e) => fail(env, e),
     }
 }
 
@@ -76,11 +76,11 @@ fn list_outbox(config: &Config, env: &mut Env<'_>) -> ExitCode {
             );
             return ExitCode::Success;
         }
-        Err(e) => return fatal(env, e),
+        Err(e) => return fail(env, e),
     };
     let (mails, counts) = match (state.unsent(), state.counts()) {
         (Ok(m), Ok(c)) => (m, c),
-        (Err(e), _) | (_, Err(e)) => return fatal(env, e),
+        (Err(e), _) | (_, Err(e)) => return fail(env, e),
     };
     report::outbox(
         env.stdout,

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use crate::decide::stream::Stats;
 use crate::render::document::clean;
-use crate::state::OutboxMail;
+use crate::state::{OutboxMail, OutboxStatus};
 
 /// Writes the run summary line(s) to stderr.
 pub(crate) fn summary(err: &mut dyn Write, stats: &Stats, extra: &str) {
@@ -77,7 +77,7 @@ pub(crate) fn outbox(
             clean(&m.subject),
             fmt(m.created),
             m.attempts,
-            if m.status == "queued" { format!(", next try {}", fmt(m.next_try)) } else { String::new() },
+            if m.status == OutboxStatus::Queued { format!(", next try {}", fmt(m.next_try)) } else { String::new() },
             m.last_error.as_deref().map(clean).unwrap_or_else(|| "-".into())
         );
     }

@@ -12,13 +12,14 @@ use jiff::Timestamp;
 use lettre::message::Mailbox;
 
 use super::session::{load_config, Session, Sources};
-use super::{fatal, outcome, report, Env};
+use super::{fail, fatal, outcome, report, Env};
 use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::decide::lookup::Lookup;
 use crate::decide::policy::{History, Suppression, Verdict};
 use crate::decide::stream::{self as pipeline, Merge, Stats};
 use crate::deliver::{self, Deliver, SendError};
+use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::ingest::{Entry, Item};
 use crate::render::{mail, MailSettings, Outgoing, Renderer};
@@ -39,7 +40,7 @@ struct Setup {
 /// Configuration, templates, sender, transport, lock and state; a problem is fatal (a bad
 /// `[smtp]` is a usage error before anything is decided).
 fn setup(args: &RunArgs, env: &mut Env<'_>) -> Result<Setup, ExitCode> {
-    let config = load_config(&args.common.config, Some(&args.input)).map_err(|e| fatal(env, e))?;
+    let config = load_config(&args.common.config, Some(&args.input)).map_err(|e| fail(env, e))?;
     let renderer = Renderer::load(&config).map_err(|errors| fatal(env, errors.join("\n")))?;
     let from = mail::parse_from(&config.from).map_err(|e| {
         fatal(
@@ -55,10 +56,9 @@ fn setup(args: &RunArgs, env: &mut Env<'_>) -> Result<Setup, ExitCode> {
     } else {
         match deliver::transport_for(&config, from.email.clone()) {
             Ok(t) => Some(t),
-            Err(e) => {
-                let path = config.path.display().to_string();
-                let lines: Vec<String> = e.lines().map(|l| format!("{path}: {l}")).collect();
-                return Err(fatal(env, lines.join("\n")));
+            Err(errors) => {
+                let file = config.path.display().to_string();
+                return Err(fail(env, Error::Transport { file, errors }));
             }
         }
     };
@@ -66,8 +66,8 @@ fn setup(args: &RunArgs, env: &mut Env<'_>) -> Result<Setup, ExitCode> {
         (None, None)
     } else {
         let wait = Duration::from_secs(config.lock_wait_seconds);
-        let lock = State::lock(&config.state_path, wait).map_err(|e| fatal(env, e))?;
-        let state = State::open(&config.state_path).map_err(|e| fatal(env, e))?;
+        let lock = State::lock(&config.state_path, wait).map_err(|e| fail(env, e))?;
+        let state = State::open(&config.state_path).map_err(|e| fail(env, e))?;
         (Some(lock), Some(state))
     };
     Ok(Setup {
@@ -311,7 +311,7 @@ fn deliver_due(
     now: Timestamp,
     env: &mut Env<'_>,
 ) -> Result<Delivered, ExitCode> {
-    let due = state.due(now).map_err(|e| fatal(env, e))?;
+    let due = state.due(now).map_err(|e| fail(env, e))?;
     let mut d = Delivered::default();
     let progress = progress_bar(due.len());
     for id in &due {
@@ -319,7 +319,7 @@ fn deliver_due(
         let m = match state.outbox_mail(id) {
             Ok(Some(m)) => m,
             Ok(None) => continue,
-            Err(e) => return Err(fatal(env, e)),
+            Err(e) => return Err(fail(env, e)),
         };
         let (problem, mark) = deliver_one(state, transport, &m, now, &mut d);
         if let Some(line) = problem {
@@ -362,7 +362,7 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
     let mut run_tx = match (&transport, state.as_mut()) {
         (Some(_), Some(s)) => match s.begin_run(session.now) {
             Ok(tx) => Some(tx),
-            Err(e) => return fatal(&mut env, e),
+            Err(e) => return fail(&mut env, e),
         },
         _ => None,
     };

@@ -8,25 +8,26 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use super::{fatal, Env};
+use super::{fail, fatal, Env};
 use crate::cli::{FormatArg, InputArgs};
 use crate::config::Config;
 use crate::decide::lookup::{ContactInfo, Lookup, UserInfo};
 use crate::decide::policy::History;
 use crate::directory;
+use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::ingest::text::TextEncoding;
 use crate::ingest::{self as journal, asterisk::ColumnMap, Format, Item};
 use crate::state::State;
 
 /// The configuration with the command line's overrides.
-pub(crate) fn load_config(path: &Path, input: Option<&InputArgs>) -> Result<Config, String> {
-    let mut config = Config::load(path).map_err(|e| e.to_string())?;
+pub(crate) fn load_config(path: &Path, input: Option<&InputArgs>) -> Result<Config, Error> {
+    let mut config = Config::load(path)?;
     if let Some(input) = input {
         if let Some(enc) = &input.encoding {
             config.encoding = enc
                 .parse::<TextEncoding>()
-                .map_err(|e| format!("--encoding: {e}"))?;
+                .map_err(|e| Error::Usage(format!("--encoding: {e}")))?;
         }
         if let Some(state) = &input.state {
             config.state_path = state.clone();
@@ -313,12 +314,12 @@ impl Session {
         let state = match state {
             Some(s) => Some(s),
             None => {
-                read_only = State::open_read_only(&config.state_path).map_err(|e| fatal(env, e))?;
+                read_only = State::open_read_only(&config.state_path).map_err(|e| fail(env, e))?;
                 read_only.as_ref()
             }
         };
         let (pending, pending_ids) = match state {
-            Some(state) => load_state(state, &mut history).map_err(|e| fatal(env, e))?,
+            Some(state) => load_state(state, &mut history).map_err(|e| fail(env, e))?,
             None => (Vec::new(), HashSet::new()),
         };
         let mut stdin = Some(std::mem::replace(

@@ -82,6 +82,57 @@ pub enum StateError {
     Other { path: PathBuf, message: String },
 }
 
+impl StateError {
+    /// Without its state a run cannot know what was sent: nothing is done.
+    pub fn exit_code(&self) -> crate::exit_codes::ExitCode {
+        crate::exit_codes::ExitCode::Fatal
+    }
+}
+
+/// Where a mail of the outbox stands (the `status` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    /// Waiting for its next try.
+    Queued,
+    /// Accepted by the server.
+    Sent,
+    /// Refused for good; retried only when the admin asks.
+    Failed,
+    /// Dropped by the admin.
+    Dropped,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Queued => "queued",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Dropped => "dropped",
+        }
+    }
+}
+
+impl std::fmt::Display for OutboxStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for OutboxStatus {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match value.as_str()? {
+            "queued" => Ok(OutboxStatus::Queued),
+            "sent" => Ok(OutboxStatus::Sent),
+            "failed" => Ok(OutboxStatus::Failed),
+            "dropped" => Ok(OutboxStatus::Dropped),
+            other => Err(rusqlite::types::FromSqlError::Other(
+                format!("unknown outbox status {other:?}").into(),
+            )),
+        }
+    }
+}
+
 /// A queued or failed mail, for delivery and the admin view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxMail {
@@ -91,7 +142,7 @@ pub struct OutboxMail {
     pub subject: String,
     pub chains: Vec<String>,
     pub bytes: Vec<u8>,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub next_try: Timestamp,
     pub last_error: Option<String>,
