@@ -11,9 +11,9 @@ use crate::config::Mode;
 use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
 use crate::decide::policy::{Status, Verdict};
-use crate::directory::vcard;
 use crate::directory::PhoneKind;
 use crate::render::document::clean;
+use crate::render::vcard;
 
 /// One mail to make: a user and the chains it tells about (indexes into the verdicts).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 pub mod document;
 pub mod language;
 pub mod mail;
+pub mod vcard;
 pub mod xslt;
 
 use std::collections::BTreeMap;
