@@ -21,7 +21,7 @@ use crate::decide::stream::{self as pipeline, Merge, Stats};
 use crate::deliver::{self, Deliver, SendError};
 use crate::error::Error;
 use crate::exit_codes::ExitCode;
-use crate::ingest::{Entry, Item};
+use crate::ingest::Entry;
 use crate::render::{mail, MailSettings, Outgoing, Renderer};
 use crate::state::{NotificationRecord, RunLock, RunTx, State, StateError};
 
@@ -88,35 +88,22 @@ struct Decided {
     chain_entries: Vec<Vec<Entry>>,
     pending: Vec<(String, Entry)>,
     decided_entries: Vec<String>,
-    online: HashMap<String, Timestamp>,
     stats: Stats,
 }
 
-/// Decides every chain; remembers who was seen logged on, and which chains are still ringing.
+/// Decides every chain; remembers which chains are still ringing (the stream notes who was
+/// seen logged on).
 fn decide_all(session: &mut Session, sources: Vec<Sources>, err: &mut dyn Write) -> Decided {
     let mut d = Decided {
         verdicts: Vec::new(),
         chain_entries: Vec::new(),
         pending: Vec::new(),
         decided_entries: Vec::new(),
-        online: HashMap::new(),
         stats: Stats::default(),
     };
-    let track_online = session.config.rules.exceptions.repeated_until_logon;
     let lookup: &Lookup = &session.lookup;
     let history: &mut History = &mut session.history;
     let pending_ids = &session.pending_ids;
-    let online = &mut d.online;
-    let items = Merge::new(sources).inspect(|item| {
-        if let (Item::Entry(e), true) = (item, track_online) {
-            if e.user_offline == Some(false) {
-                if let Some(u) = crate::decide::chains::owner(e, lookup) {
-                    let t = online.entry(u.to_lowercase()).or_insert(e.start);
-                    *t = (*t).max(e.start);
-                }
-            }
-        }
-    });
     let (verdicts, chain_entries, pending, decided_entries) = (
         &mut d.verdicts,
         &mut d.chain_entries,
@@ -124,7 +111,7 @@ fn decide_all(session: &mut Session, sources: Vec<Sources>, err: &mut dyn Write)
         &mut d.decided_entries,
     );
     d.stats = pipeline::decide(
-        items,
+        Merge::new(sources),
         &session.config.rules,
         lookup,
         history,
@@ -387,7 +374,8 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         }
         return outcome(r.show_failed || bad > 0);
     };
-    let online: Vec<(String, Timestamp)> = d.online.into_iter().collect();
+    let online: Vec<(String, Timestamp)> =
+        std::mem::take(&mut d.stats.logons).into_iter().collect();
     if let Err(e) = tx.finish(&d.pending, &d.decided_entries, &online) {
         return fatal(&mut env, format!("nothing was sent: {e}"));
     }

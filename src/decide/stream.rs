@@ -32,6 +32,9 @@ pub struct Stats {
     /// Entries that came after their chain had been decided.
     pub late: u64,
     pub chains: u64,
+    /// With `repeated_until_logon`: each user's latest time logged on as the journal shows it
+    /// (user folded to lower case), for the state to keep for later runs.
+    pub logons: BTreeMap<String, Timestamp>,
 }
 
 /// Merges several time-ordered inputs into one stream ordered by start time; row errors and
@@ -132,7 +135,11 @@ pub fn decide_with(
             Item::Skipped { reason, .. } => *stats.skipped.entry(reason).or_default() += 1,
             Item::Entry(e) => {
                 stats.entries += 1;
-                note_online(&e, lookup, history);
+                let logons = rules
+                    .exceptions
+                    .repeated_until_logon
+                    .then_some(&mut stats.logons);
+                note_online(&e, lookup, history, logons);
                 if e.is_incoming_call() {
                     stats.incoming += 1;
                 } else {
@@ -162,10 +169,21 @@ pub fn decide_with(
     stats
 }
 
-fn note_online(e: &Entry, lookup: &Lookup, history: &mut History) {
+/// The one place an entry's "logged on" is noted: in the history (for this run's decisions)
+/// and, when asked, in `logons` (latest per user, for the state).
+fn note_online(
+    e: &Entry,
+    lookup: &Lookup,
+    history: &mut History,
+    logons: Option<&mut BTreeMap<String, Timestamp>>,
+) {
     if e.user_offline == Some(false) {
         if let Some(user) = chains::owner(e, lookup) {
             history.record_online(&user, e.start);
+            if let Some(logons) = logons {
+                let t = logons.entry(user.to_lowercase()).or_insert(e.start);
+                *t = (*t).max(e.start);
+            }
         }
     }
 }
