@@ -224,6 +224,22 @@ impl Table {
     fn err(&self, row: &Row, key: &str, message: impl Into<String>) -> DirError {
         DirError::new(&self.file, row.line, Some(key), message)
     }
+
+    /// The column `email`: None when empty; a bad address is reported and the row kept
+    /// without one (`who` names the row's user or contact in the message).
+    fn email(&self, row: &Row, who: &str, errors: &mut Vec<DirError>) -> Option<String> {
+        match self.get(row, "email") {
+            "" => None,
+            raw => match parse_address(raw) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    let message = format!("{e}; {who} is kept without an address");
+                    errors.push(self.err(row, "email", message));
+                    None
+                }
+            },
+        }
+    }
 }
 
 /// One parsed record: its first physical line, its byte offset and its fields.
@@ -607,20 +623,7 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
         }
 
         let name = clean_text(table.get(row, "name"));
-        let email = match table.get(row, "email") {
-            "" => None,
-            raw => match parse_address(raw) {
-                Ok(a) => Some(a),
-                Err(e) => {
-                    errors.push(table.err(
-                        row,
-                        "email",
-                        format!("{e}; user `{user}` is kept without an address"),
-                    ));
-                    None
-                }
-            },
-        };
+        let email = table.email(row, &format!("user `{user}`"), &mut errors);
         let time_zone = match table.get(row, "time_zone") {
             "" => None,
             z => match crate::ingest::time::zone(z) {
@@ -722,20 +725,7 @@ pub fn parse_contacts_csv(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError
             ));
             continue;
         }
-        let email = match table.get(row, "email") {
-            "" => None,
-            raw => match parse_address(raw) {
-                Ok(a) => Some(a),
-                Err(e) => {
-                    errors.push(table.err(
-                        row,
-                        "email",
-                        format!("{e}; contact `{shown}` is kept without an address"),
-                    ));
-                    None
-                }
-            },
-        };
+        let email = table.email(row, &format!("contact `{shown}`"), &mut errors);
         contacts.push(Contact {
             name: shown,
             company,
