@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::ingest::Entry;
 use crate::render::{mail, MailSettings, Outgoing, Renderer};
-use crate::state::{NotificationRecord, RunLock, RunTx, State, StateError};
+use crate::state::{NewMail, NotificationRecord, RunLock, RunTx, State, StateError};
 
 /// What a run sets up before anything is decided.
 struct Setup {
@@ -167,7 +167,15 @@ fn queue_mail(
             message_id: m.message_id.clone(),
         })
         .collect();
-    tx.add_mail(m, &notifications)
+    let mail = NewMail {
+        message_id: &m.message_id,
+        user: &m.user,
+        email: &m.email,
+        subject: &m.subject,
+        chains: &m.chains,
+        bytes: &m.bytes,
+    };
+    tx.add_mail(&mail, &notifications)
 }
 
 /// `--dry-run` / `--show` / `--preview`: shows one mail, changes nothing.
@@ -265,7 +273,12 @@ fn deliver_one(
     now: Timestamp,
     d: &mut Delivered,
 ) -> (Option<String>, Result<(), StateError>) {
-    let result = transport.deliver(m);
+    let result = transport.deliver(&deliver::Message {
+        user: &m.user,
+        message_id: &m.message_id,
+        email: &m.email,
+        bytes: &m.bytes,
+    });
     let mark = match &result {
         Ok(()) => state.mark_sent(&m.message_id, now),
         Err(SendError::Transient(why)) => state.mark_retry(&m.message_id, now, why).map(|_| ()),

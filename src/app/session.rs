@@ -285,7 +285,20 @@ fn load_state(
 ) -> Result<(Vec<Item>, HashSet<String>), crate::state::StateError> {
     let mut pending: Vec<Item> = Vec::new();
     let mut pending_ids = HashSet::new();
-    state.load_history(history)?;
+    // what earlier runs sent and saw, into the rules' history
+    let mut online = Vec::new();
+    state.load_history(
+        |chain, user, caller, start| {
+            history.record_sent(chain, user);
+            if let Some(c) = caller {
+                history.record_notified(user, &c, start);
+            }
+        },
+        |user, at| online.push((user.to_string(), at)),
+    )?;
+    for (user, at) in online {
+        history.record_online(&user, at);
+    }
     for e in state.pending_entries()? {
         pending_ids.insert(e.connection_id.clone());
         pending.push(Item::Entry(Box::new(e)));

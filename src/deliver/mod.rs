@@ -15,7 +15,6 @@ use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParame
 use lettre::{SendmailTransport, Transport as _};
 
 use crate::config::{Config, Smtp, Tls, Transport as TransportKind};
-use crate::state::OutboxMail;
 
 /// Writes a mail to an mbox stream (mboxrd quoting), which mail clients open.
 pub fn write_mbox(
@@ -105,9 +104,20 @@ pub enum SendError {
     Permanent(String),
 }
 
-/// Where mails go. Modelled on lettre's `Transport`: one mail at a time, raw bytes.
+/// One mail to deliver: the envelope (recipient, and whose and which mail it is, for file
+/// names and messages) and the message as made. Delivery knows nothing of the state.
+pub struct Message<'a> {
+    pub user: &'a str,
+    pub message_id: &'a str,
+    /// The envelope recipient.
+    pub email: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Where mails go. Modelled on lettre's `Transport::send_raw`: one mail at a time, envelope
+/// and raw bytes.
 pub trait Deliver {
-    fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError>;
+    fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError>;
 }
 
 /// SMTP on one connection kept open for the whole run (reconnected when it breaks), built on
@@ -297,7 +307,7 @@ impl SmtpDeliver {
 }
 
 impl Deliver for SmtpDeliver {
-    fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError> {
+    fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError> {
         let to: lettre::Address = mail.email.parse().map_err(|e| {
             SendError::Permanent(format!("{:?} is not a mail address: {e}", mail.email))
         })?;
@@ -308,7 +318,7 @@ impl Deliver for SmtpDeliver {
             })?);
         }
         let conn = self.conn.as_mut().expect("connected");
-        match Self::transaction(conn, &self.from, to, &mail.bytes) {
+        match Self::transaction(conn, &self.from, to, mail.bytes) {
             Ok(()) => Ok(()),
             Err(e) => {
                 let answered = e.is_permanent() || e.is_transient();
@@ -359,11 +369,11 @@ fn envelope(from: &lettre::Address, to: &str) -> Result<Envelope, SendError> {
 }
 
 impl Deliver for SendmailDeliver {
-    fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError> {
-        let env = envelope(&self.from, &mail.email)?;
+    fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError> {
+        let env = envelope(&self.from, mail.email)?;
         // sendmail's refusals carry no SMTP code: try again next run
         self.transport
-            .send_raw(&env, &mail.bytes)
+            .send_raw(&env, mail.bytes)
             .map_err(|e| SendError::Transient(format!("sendmail: {e}")))
     }
 }
@@ -374,14 +384,14 @@ pub struct DirDeliver {
 }
 
 impl Deliver for DirDeliver {
-    fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError> {
-        let name = eml_name_of(&mail.user, &mail.message_id);
+    fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError> {
+        let name = eml_name_of(mail.user, mail.message_id);
         std::fs::create_dir_all(&self.dir).map_err(|e| {
             SendError::Transient(format!("{}: cannot create: {e}", self.dir.display()))
         })?;
         let path = self.dir.join(&name);
         let tmp = self.dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, &mail.bytes)
+        std::fs::write(&tmp, mail.bytes)
             .and_then(|_| std::fs::rename(&tmp, &path))
             .map_err(|e| SendError::Transient(format!("{}: cannot write: {e}", path.display())))
     }

@@ -15,9 +15,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::decide::numbers::Number;
-use crate::decide::policy::History;
 use crate::ingest::Entry;
-use crate::render::Outgoing;
 
 /// The schema version this build writes; older states are migrated on open.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -131,6 +129,17 @@ impl rusqlite::types::FromSql for OutboxStatus {
             )),
         }
     }
+}
+
+/// A mail made by this run, as the outbox keeps it.
+pub struct NewMail<'a> {
+    pub message_id: &'a str,
+    pub user: &'a str,
+    pub email: &'a str,
+    pub subject: &'a str,
+    /// The chains it tells about.
+    pub chains: &'a [String],
+    pub bytes: &'a [u8],
 }
 
 /// A queued or failed mail, for delivery and the admin view.
@@ -299,9 +308,14 @@ impl State {
         Ok(())
     }
 
-    /// Loads what the rules need from earlier runs: sent (chain, user) pairs, the calls users
-    /// were notified about, and when users were seen logged on.
-    pub fn load_history(&self, h: &mut History) -> Result<(), StateError> {
+    /// Reads what the rules need from earlier runs, as plain rows: every notification
+    /// (chain, user, caller if known, call start) to `on_notified`, and every time a user was
+    /// seen logged on to `on_online`.
+    pub fn load_history(
+        &self,
+        mut on_notified: impl FnMut(&str, &str, Option<Number>, Timestamp),
+        mut on_online: impl FnMut(&str, Timestamp),
+    ) -> Result<(), StateError> {
         let mut stmt = self
             .conn
             .prepare("SELECT chain, user, caller, call_start FROM notifications")
@@ -318,10 +332,7 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (chain, user, caller, start) = row.map_err(|e| self.err(e))?;
-            h.record_sent(&chain, &user);
-            if let Some(c) = caller {
-                h.record_notified(&user, &parse_number(&c), ts(start));
-            }
+            on_notified(&chain, &user, caller.map(|c| parse_number(&c)), ts(start));
         }
         let mut stmt = self
             .conn
@@ -332,7 +343,7 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (user, at) = row.map_err(|e| self.err(e))?;
-            h.record_online(&user, ts(at));
+            on_online(&user, ts(at));
         }
         Ok(())
     }
@@ -565,7 +576,7 @@ impl RunTx<'_> {
     /// Queues a mail and records the notifications it makes.
     pub fn add_mail(
         &self,
-        m: &Outgoing,
+        m: &NewMail<'_>,
         notifications: &[NotificationRecord],
     ) -> Result<(), StateError> {
         let mut notif = self
