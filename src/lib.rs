@@ -10,18 +10,21 @@
 //! | `ingest::csv`, `ingest::text`, `ingest::time` | CSV records with line numbers, encodings, timestamps | §1 |
 //! | `ingest` (`model`) | [`ingest::Entry`], what every reader yields | §1 |
 //! | `directory` | users, contacts, logons | §1.3 |
-//! | `directory::vcard` | vCard: contacts read, caller's card written | §1.3, §7 |
+//! | `directory::vcard` | vCard contacts files, read | §1.3 |
 //! | `decide::numbers` | numbers to E.164 | §1.4 |
 //! | `decide::lookup` | the directory as the decisions see it | §1.3, §4 |
 //! | `decide::chains` | entries → chains: who was rung, who answered — pure | §2 |
 //! | `decide::policy` | exceptions and recipients → a verdict per chain — pure | §3, §4 |
 //! | `decide::stream` | ingest → chains → verdicts over the journals, streaming — pure | §2–§4 |
-//! | `render` | verdicts → mails: document, languages, XSLT, MIME | §7 |
-//! | `deliver` | mails → SMTP, sendmail, `.eml` files, standard output | §6, §8 |
+//! | `render` (`document`, `language`, `xslt`, `mail`) | verdicts → mails: document, languages, XSLT, MIME | §7 |
+//! | `render::vcard` | the caller's card attached to a mail, written | §7 |
+//! | `deliver` | mails (envelope + bytes) → SMTP, sendmail, `.eml` files, standard output | §6, §8 |
 //! | `state` | SQLite beside the pipeline: sent, outbox, pending, logons | §8 |
-//! | `config` | the TOML file, validated | §5 |
+//! | `config` (`raw`, `validate`, `error`) | the TOML file as written → validated `Config` | §5 |
 //! | `cli`, `exit_codes` | the command line, exit codes | §6, §8 |
-//! | `app::run`, `app::explain` | the commands; only they orchestrate the stages | §6 |
+//! | `error` | the errors that end a command, each with its exit code | §8 |
+//! | `app::run`, `app::explain`, `app::check`, `app::outbox` | one file per command; only `app` orchestrates the stages | §6 |
+//! | `app::session`, `app::report` | what the commands open once; summary and outbox listing | §6 |
 //!
 //! `main` only parses the arguments, reads the clock once and maps the outcome to an exit
 //! code. Only what `main` and the tests outside the crate need is `pub`.
