@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use super::{fail, fatal, Env};
 use crate::cli::{FormatArg, InputArgs};
 use crate::config::Config;
-use crate::decide::lookup::{ContactInfo, Lookup, UserInfo};
+use crate::decide::lookup::{ContactInfo, Lookup};
 use crate::decide::policy::History;
 use crate::directory;
 use crate::error::Error;
@@ -73,21 +73,6 @@ impl Sink<'_> {
     }
 }
 
-fn user_info(u: directory::User) -> UserInfo {
-    UserInfo {
-        time_zone: u
-            .time_zone
-            .as_deref()
-            .and_then(|z| crate::ingest::time::zone(z).ok()),
-        user: u.user,
-        name: u.name,
-        email: u.email,
-        lines: u.lines,
-        language: u.language,
-        notify: u.notify,
-    }
-}
-
 fn contact_info(c: directory::Contact) -> ContactInfo {
     ContactInfo {
         name: c.name,
@@ -106,11 +91,7 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
         problems: 0,
         err,
     };
-    let users: Vec<UserInfo> = sink
-        .rows(directory::load_users(&config.users, enc))
-        .into_iter()
-        .map(user_info)
-        .collect();
+    let users = sink.rows(directory::load_users(&config.users, enc));
     let mut contacts = Vec::new();
     for path in &config.contacts {
         contacts.extend(

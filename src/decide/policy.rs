@@ -234,7 +234,7 @@ pub fn decide(facts: Facts, rules: &Rules, lookup: &Lookup, history: &mut Histor
             let info = lookup.user(user);
             let email = info.and_then(|u| u.email.clone());
             let tz = info
-                .and_then(|u| u.time_zone.clone())
+                .and_then(|u| u.zone.clone())
                 .unwrap_or_else(|| rules.time_zone.clone());
             let status = if info.is_some_and(|u| !u.notify) {
                 Status::OptedOut
@@ -792,7 +792,7 @@ mod tests {
         // a per-user zone overrides the configured one
         let mut l = lookup();
         let mut users: Vec<_> = l.users().to_vec();
-        users[0].time_zone = Some(crate::ingest::time::zone("Europe/Berlin").unwrap());
+        users[0].zone = Some(crate::ingest::time::zone("Europe/Berlin").unwrap());
         l = crate::decide::lookup::Lookup::new(l.plan.clone(), users, vec![]);
         let vs = verdicts_at(es, &r, &l, &mut History::default(), now);
         assert_eq!(summary(&vs[1]).1[0].1, "notify");

@@ -61,8 +61,9 @@ impl fmt::Display for DirError {
 
 impl std::error::Error for DirError {}
 
-/// A row of the users file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A user of the phone system: a row of the users file (SPEC §1.3), the one user type of
+/// the program.
+#[derive(Debug, Clone, PartialEq)]
 pub struct User {
     pub user: String,
     /// The display name; the user name when the file gives none.
@@ -75,7 +76,29 @@ pub struct User {
     pub notify: bool,
     /// A valid IANA zone name, as written.
     pub time_zone: Option<String>,
+    /// The same zone, resolved.
+    pub zone: Option<TimeZone>,
     pub pos: SourcePos,
+}
+
+impl User {
+    /// A user with defaults, for tests and builders (no place in a file: line 0).
+    pub fn new(user: &str, email: Option<&str>, lines: &[&str]) -> User {
+        User {
+            user: user.into(),
+            name: user.into(),
+            email: email.map(Into::into),
+            lines: lines.iter().map(|s| s.to_string()).collect(),
+            language: None,
+            notify: true,
+            time_zone: None,
+            zone: None,
+            pos: SourcePos {
+                file: Arc::from(""),
+                line: 0,
+            },
+        }
+    }
 }
 
 /// A caller's contact from a contacts file (CSV or vCard).
@@ -624,17 +647,17 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
 
         let name = clean_text(table.get(row, "name"));
         let email = table.email(row, &format!("user `{user}`"), &mut errors);
-        let time_zone = match table.get(row, "time_zone") {
-            "" => None,
+        let (time_zone, zone) = match table.get(row, "time_zone") {
+            "" => (None, None),
             z => match crate::ingest::time::zone(z) {
-                Ok(_) => Some(z.to_string()),
+                Ok(tz) => (Some(z.to_string()), Some(tz)),
                 Err(e) => {
                     errors.push(table.err(
                         row,
                         "time_zone",
                         format!("{e}; user `{user}` is kept with the default zone"),
                     ));
-                    None
+                    (None, None)
                 }
             },
         };
@@ -674,6 +697,7 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
             language,
             notify,
             time_zone,
+            zone,
             pos: table.pos(row),
         });
     }
@@ -936,6 +960,16 @@ mod tests {
             errors[0].to_string(),
             format!("users.csv:3: column `email`: {}", errors[0].message)
         );
+    }
+
+    #[test]
+    fn the_zone_is_resolved_with_its_name() {
+        let text = "user,time_zone\nann,Europe/Berlin\nbob,\n";
+        let (users, errors) = parse_users(text, "u.csv");
+        assert_eq!(errors, vec![]);
+        assert_eq!(users[0].zone, Some(berlin()));
+        assert_eq!(users[1].zone, None);
+        assert_eq!(User::new("cy", None, &[]).pos.line, 0);
     }
 
     #[test]

@@ -7,9 +7,10 @@ use std::fmt::Write as _;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::decide::lookup::{ContactInfo, Lookup, UserInfo};
+use crate::decide::lookup::{ContactInfo, Lookup};
 use crate::decide::numbers::NumberPlan;
 use crate::decide::policy::Verdict;
+use crate::directory::User;
 use crate::render::language::Language;
 
 /// Keeps only characters that XML 1.0 allows, turns line breaks and tabs into spaces (no
@@ -110,7 +111,7 @@ impl Xml {
 /// What the document is built from.
 pub struct Input<'a> {
     pub per_call: bool,
-    pub recipient: &'a UserInfo,
+    pub recipient: &'a User,
     pub email: &'a str,
     pub language: &'a Language,
     pub time_zone: &'a TimeZone,

@@ -277,12 +277,12 @@ impl Renderer {
         let user = match lookup.user(&plan.user) {
             Some(u) => u,
             None => {
-                fallback = crate::decide::lookup::UserInfo::new(&plan.user, Some(&plan.email), &[]);
+                fallback = crate::directory::User::new(&plan.user, Some(&plan.email), &[]);
                 &fallback
             }
         };
         let language = self.language_for(user.language.as_deref(), settings.language);
-        let (tz, tz_name) = match &user.time_zone {
+        let (tz, tz_name) = match &user.zone {
             Some(tz) => (
                 tz.clone(),
                 tz.iana_name()
