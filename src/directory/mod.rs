@@ -335,9 +335,25 @@ fn list_columns(cols: &[String]) -> String {
     }
 }
 
-/// Reads a CSV table with a header row. `required`: every one must be present; `one_of`:
-/// at least one of them must be present (empty = no such rule). Returns None (and reports
-/// why) when the header is missing or lacks a required column.
+/// The columns a table must or may have: `required`: every one must be present; `one_of`:
+/// at least one of them must be present (empty = no such rule); `known`: all it may have.
+#[derive(Clone, Copy)]
+struct Columns<'c> {
+    required: &'c [&'c str],
+    one_of: &'c [&'c str],
+    known: &'c [&'c str],
+}
+
+/// The records read with one delimiter, and where its header is.
+struct Candidate {
+    score: (usize, usize, usize),
+    records: Vec<RawRecord>,
+    header: usize,
+    columns: Vec<String>,
+}
+
+/// Reads a CSV table with a header row (see [`Columns`]). Returns None (and reports why)
+/// when the header is missing or lacks a required column.
 fn read_table(
     text: &str,
     file: &str,
@@ -346,6 +362,11 @@ fn read_table(
     known: &[&str],
     errors: &mut Vec<DirError>,
 ) -> Option<Table> {
+    let cols = Columns {
+        required,
+        one_of,
+        known,
+    };
     let file: Arc<str> = Arc::from(file);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let hint = sep_hint(text);
@@ -354,16 +375,37 @@ fn read_table(
         Some((d, _)) => vec![d],
         None => vec![b',', b';', b'\t'],
     };
-
-    // For each candidate delimiter: the records and the header; keep the best.
-    struct Candidate {
-        score: (usize, usize, usize),
-        records: Vec<RawRecord>,
-        header: usize,
-        columns: Vec<String>,
+    let Some(best) = best_candidate(text, &candidates, skip_line, cols) else {
+        errors.push(DirError::new(
+            &file,
+            1,
+            None,
+            format!(
+                "the file has no header row (expected the columns {})",
+                known.join(",")
+            ),
+        ));
+        return None;
+    };
+    let header_line = best.records[best.header].0;
+    if let Some((key, message)) = missing_columns(&best.columns, cols) {
+        errors.push(DirError::new(&file, header_line, key, message));
+        return None;
     }
+    let index = column_index(&best.columns, known, &file, header_line, errors);
+    let rows = data_rows(text, best, skip_line, &file, errors);
+    Some(Table { file, index, rows })
+}
+
+/// For each candidate delimiter: the records and the header; the best of them.
+fn best_candidate(
+    text: &str,
+    candidates: &[u8],
+    skip_line: u64,
+    cols: Columns<'_>,
+) -> Option<Candidate> {
     let mut best: Option<Candidate> = None;
-    for d in candidates {
+    for &d in candidates {
         let recs = records(text, d);
         let Some(header) = recs
             .iter()
@@ -377,9 +419,13 @@ fn read_table(
             .map(|c| c.trim().to_lowercase())
             .collect();
         let has = |c: &str| columns.iter().any(|h| h == c);
-        let req = required.iter().filter(|c| has(c)).count()
-            + usize::from(one_of.is_empty() || one_of.iter().any(|c| has(c)));
-        let score = (req, known.iter().filter(|c| has(c)).count(), columns.len());
+        let req = cols.required.iter().filter(|c| has(c)).count()
+            + usize::from(cols.one_of.is_empty() || cols.one_of.iter().any(|c| has(c)));
+        let score = (
+            req,
+            cols.known.iter().filter(|c| has(c)).count(),
+            columns.len(),
+        );
         if best.as_ref().is_none_or(|b| score > b.score) {
             best = Some(Candidate {
                 score,
@@ -389,63 +435,64 @@ fn read_table(
             });
         }
     }
-    let Some(best) = best else {
-        errors.push(DirError::new(
-            &file,
-            1,
-            None,
-            format!(
-                "the file has no header row (expected the columns {})",
-                known.join(",")
-            ),
-        ));
-        return None;
-    };
-    let header_line = best.records[best.header].0;
+    best
+}
 
+/// The key and the message when the header lacks a required column.
+fn missing_columns<'c>(columns: &[String], cols: Columns<'c>) -> Option<(Option<&'c str>, String)> {
+    let Columns {
+        required,
+        one_of,
+        known,
+    } = cols;
     let missing: Vec<&str> = required
         .iter()
         .copied()
-        .filter(|c| !best.columns.iter().any(|h| h == c))
+        .filter(|c| !columns.iter().any(|h| h == c))
         .collect();
     let missing_one_of =
-        !one_of.is_empty() && !one_of.iter().any(|c| best.columns.contains(&c.to_string()));
-    if !missing.is_empty() || missing_one_of {
-        let mut names: Vec<String> = missing.iter().map(|c| format!("`{c}`")).collect();
-        if missing_one_of {
-            names.push(
-                one_of
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-            );
-        }
-        let what = if names.len() == 1 {
-            format!("required column {} is missing", names[0])
-        } else {
-            format!("required columns {} are missing", names.join(", "))
-        };
-        let key = missing.first().copied().or(one_of.first().copied());
-        errors.push(DirError::new(
-            &file,
-            header_line,
-            key,
-            format!(
-                "{what} (the header has {}; expected the columns {})",
-                list_columns(&best.columns),
-                known.join(",")
-            ),
-        ));
+        !one_of.is_empty() && !one_of.iter().any(|c| columns.contains(&c.to_string()));
+    if missing.is_empty() && !missing_one_of {
         return None;
     }
+    let mut names: Vec<String> = missing.iter().map(|c| format!("`{c}`")).collect();
+    if missing_one_of {
+        names.push(
+            one_of
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        );
+    }
+    let what = if names.len() == 1 {
+        format!("required column {} is missing", names[0])
+    } else {
+        format!("required columns {} are missing", names.join(", "))
+    };
+    let key = missing.first().copied().or(one_of.first().copied());
+    let message = format!(
+        "{what} (the header has {}; expected the columns {})",
+        list_columns(columns),
+        known.join(",")
+    );
+    Some((key, message))
+}
 
+/// Column name → index; a known column named twice is reported, the first one is used.
+fn column_index(
+    columns: &[String],
+    known: &[&str],
+    file: &Arc<str>,
+    header_line: u64,
+    errors: &mut Vec<DirError>,
+) -> HashMap<String, usize> {
     let mut index = HashMap::new();
-    for (i, c) in best.columns.iter().enumerate() {
+    for (i, c) in columns.iter().enumerate() {
         if index.contains_key(c.as_str()) {
             if known.contains(&c.as_str()) {
                 errors.push(DirError::new(
-                    &file,
+                    file,
                     header_line,
                     Some(c),
                     "the column appears more than once; the first one is used",
@@ -455,7 +502,17 @@ fn read_table(
         }
         index.insert(c.clone(), i);
     }
+    index
+}
 
+/// The records after the header, without blank lines and the `sep=` line.
+fn data_rows(
+    text: &str,
+    best: Candidate,
+    skip_line: u64,
+    file: &Arc<str>,
+    errors: &mut Vec<DirError>,
+) -> Vec<Row> {
     let total = best.records.len();
     let mut rows = Vec::new();
     for (n, (line, byte, fields)) in best.records.into_iter().enumerate() {
@@ -469,7 +526,7 @@ fn read_table(
             if rest.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
                 let last = line + rest.iter().filter(|&&b| b == b'\n').count() as u64;
                 errors.push(DirError::new(
-                    &file,
+                    file,
                     line,
                     None,
                     format!(
@@ -482,7 +539,7 @@ fn read_table(
         }
         rows.push(Row { line, fields });
     }
-    Some(Table { file, index, rows })
+    rows
 }
 
 // ---------------------------------------------------------------------------------------
@@ -647,42 +704,10 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
 
         let name = clean_text(table.get(row, "name"));
         let email = table.email(row, &format!("user `{user}`"), &mut errors);
-        let (time_zone, zone) = match table.get(row, "time_zone") {
-            "" => (None, None),
-            z => match crate::ingest::time::zone(z) {
-                Ok(tz) => (Some(z.to_string()), Some(tz)),
-                Err(e) => {
-                    errors.push(table.err(
-                        row,
-                        "time_zone",
-                        format!("{e}; user `{user}` is kept with the default zone"),
-                    ));
-                    (None, None)
-                }
-            },
-        };
+        let (time_zone, zone) = user_zone(&table, row, user, &mut errors);
         let language = Some(clean_text(table.get(row, "language"))).filter(|l| !l.is_empty());
 
-        let mut lines: Vec<String> = Vec::new();
-        for line in split_list(table.get(row, "lines")) {
-            let key = line_key(&line);
-            if key.is_empty() || lines.iter().any(|l| line_key(l) == key) {
-                continue;
-            }
-            if let Some((owner, at)) = by_line.get(&key) {
-                errors.push(table.err(
-                    row,
-                    "lines",
-                    format!(
-                        "line `{line}` of user `{user}` is already claimed by user `{owner}` \
-                         (line {at}); it stays with `{owner}`"
-                    ),
-                ));
-                continue;
-            }
-            by_line.insert(key, (user.to_string(), row.line));
-            lines.push(line);
-        }
+        let lines = user_lines(&table, row, user, &mut by_line, &mut errors);
 
         by_name.insert(user.to_lowercase(), users.len());
         users.push(User {
@@ -702,6 +727,62 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
         });
     }
     (users, errors)
+}
+
+/// The column `time_zone` of a user: as written and resolved; a bad zone is reported and
+/// the user kept with the default zone.
+fn user_zone(
+    table: &Table,
+    row: &Row,
+    user: &str,
+    errors: &mut Vec<DirError>,
+) -> (Option<String>, Option<TimeZone>) {
+    match table.get(row, "time_zone") {
+        "" => (None, None),
+        z => match crate::ingest::time::zone(z) {
+            Ok(tz) => (Some(z.to_string()), Some(tz)),
+            Err(e) => {
+                errors.push(table.err(
+                    row,
+                    "time_zone",
+                    format!("{e}; user `{user}` is kept with the default zone"),
+                ));
+                (None, None)
+            }
+        },
+    }
+}
+
+/// The column `lines` of a user, without repeats; a line an earlier user claimed stays with
+/// that user (`by_line`: line key → (user, where)) and is reported.
+fn user_lines(
+    table: &Table,
+    row: &Row,
+    user: &str,
+    by_line: &mut HashMap<String, (String, u64)>,
+    errors: &mut Vec<DirError>,
+) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for line in split_list(table.get(row, "lines")) {
+        let key = line_key(&line);
+        if key.is_empty() || lines.iter().any(|l| line_key(l) == key) {
+            continue;
+        }
+        if let Some((owner, at)) = by_line.get(&key) {
+            errors.push(table.err(
+                row,
+                "lines",
+                format!(
+                    "line `{line}` of user `{user}` is already claimed by user `{owner}` \
+                     (line {at}); it stays with `{owner}`"
+                ),
+            ));
+            continue;
+        }
+        by_line.insert(key, (user.to_string(), row.line));
+        lines.push(line);
+    }
+    lines
 }
 
 /// Parses a contacts file in CSV (`name,company,email,phones`).
