@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::session::load_config;
 use super::session::load_directory;
-use super::{fail, fatal, Env};
+use super::{fail, Env};
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::exit_codes::ExitCode;
@@ -17,7 +17,7 @@ pub(crate) fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
     };
     let loaded = match load_directory(&config, env.stderr) {
         Ok(l) => l,
-        Err(e) => return fatal(&mut env, e),
+        Err(e) => return fail(&mut env, e),
     };
     let mut problems = loaded.problems;
     problems += crate::render::check(&config, &loaded.lookup, env.stderr);

@@ -47,7 +47,7 @@ pub(crate) struct Loaded {
 /// Collects what the directory files yield: bad rows are reported and counted, a file that
 /// cannot be read is kept for one fatal message naming all such files.
 struct Sink<'e> {
-    unreadable: Vec<String>,
+    unreadable: Vec<directory::DirError>,
     problems: u64,
     err: &'e mut dyn Write,
 }
@@ -66,7 +66,7 @@ impl Sink<'_> {
                 list
             }
             Err(e) => {
-                self.unreadable.push(e.to_string());
+                self.unreadable.push(e);
                 Vec::new()
             }
         }
@@ -82,7 +82,7 @@ fn contact_info(c: directory::Contact) -> ContactInfo {
     }
 }
 
-pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, String> {
+pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, Error> {
     // directory files are kept by hand: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252,
     // whatever the journals' encoding is
     let enc = TextEncoding::Auto;
@@ -116,7 +116,7 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
         ..
     } = sink;
     if !unreadable.is_empty() {
-        return Err(unreadable.join("\n"));
+        return Err(Error::Directory(unreadable));
     }
     Ok(Loaded {
         lookup,
@@ -303,7 +303,7 @@ impl Session {
             lookup,
             mut history,
             problems,
-        } = load_directory(&config, env.stderr).map_err(|e| fatal(env, e))?;
+        } = load_directory(&config, env.stderr).map_err(|e| fail(env, e))?;
         let read_only;
         let state = match state {
             Some(s) => Some(s),
