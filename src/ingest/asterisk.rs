@@ -369,7 +369,7 @@ pub fn looks_like_cdr(record: &csv::StringRecord) -> bool {
     };
     let start = map.field(record, START);
     let disposition = map.field(record, DISPOSITION);
-    crate::time::parse_timestamp(start, &jiff::tz::TimeZone::UTC, None).is_ok()
+    crate::ingest::time::parse_timestamp(start, &jiff::tz::TimeZone::UTC, None).is_ok()
         && KNOWN_DISPOSITIONS
             .iter()
             .any(|d| d.eq_ignore_ascii_case(disposition))
@@ -795,7 +795,7 @@ fn parse_row(
                 map.describe(k)
             ));
         }
-        crate::time::parse_timestamp(value, &ctx.time_zone, not_before)
+        crate::ingest::time::parse_timestamp(value, &ctx.time_zone, not_before)
             .map_err(|e| format!("{}: {e}", map.describe(k)))
     };
     // An empty `end` (Grandstream writes none on BUSY / FAILED rows) is `start` + `duration`.
@@ -1548,7 +1548,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::journal::RowError;
+    use crate::ingest::RowError;
 
     fn ctx_in(zone: &str) -> ReadContext {
         ReadContext {
@@ -2489,7 +2489,10 @@ mod tests {
         assert_eq!(items.len(), 3000);
         let es = entries(&items);
         assert_eq!(es.len(), 1500);
-        assert!(es.iter().all(|e| e.voicemail), "a call lost its VoiceMail row");
+        assert!(
+            es.iter().all(|e| e.voicemail),
+            "a call lost its VoiceMail row"
+        );
         assert_eq!(skipped(&items).len(), 1500);
     }
 
@@ -2577,7 +2580,7 @@ mod tests {
         };
         let path = dir.join("asterisk").join(name);
         let file = std::fs::File::open(&path).unwrap();
-        let input = crate::decode::utf8_reader(file, crate::decode::TextEncoding::Auto);
+        let input = crate::ingest::text::utf8_reader(file, crate::ingest::text::TextEncoding::Auto);
         let ctx = ReadContext {
             file: Arc::from(name),
             time_zone: TimeZone::UTC,
