@@ -98,10 +98,11 @@
 //!   is an error.
 //! - **Outgoing**: a row whose source is a user's line dialling outside is an outgoing entry
 //!   (`origin` Outgoing: it notifies nobody, it counts for `called_back`), with the user's line
-//!   (`src`) as its line, the dialled number (`dst`) as `phone_number` and a connect time when
+//!   as its line, the dialled number (`dst`) as `phone_number` and a connect time when
 //!   answered. Grandstream: the row has a "Destination Trunk Name" and no "Source Trunk Name".
-//!   `cdr_csv`: `src` is 1–5 digits (an extension) and `dst` 6 digits or more (an outside
-//!   number, `+` allowed).
+//!   `cdr_csv`: `src` is 1–5 digits (an extension), or else the source `channel` is one
+//!   (`SIP/1001-…`, when an outbound route put the company's number in `src`), and `dst` has 6
+//!   digits or more (an outside number, `+` allowed); that extension is the entry's line.
 //! - Every other entry is incoming, `internal` false (the policy decides internal callers by the
 //!   users file), call type 0, not marked as the last of its chain; line user, acceptor,
 //!   redirecting number and contact company are unknown. `seq` is the 0-based index of the row
@@ -741,6 +742,8 @@ struct Raw {
     line: Option<String>,
     /// The source is a user's line and the dialled number is outside: an outgoing entry.
     outgoing: bool,
+    /// The user's line of an outgoing row ("" for others).
+    caller_line: String,
     /// `lastapp` VoiceMail (Grandstream: Action Type VM).
     voicemail_app: bool,
     src: String,
@@ -852,6 +855,7 @@ fn parse_row(
         user_offline: None,
         line: None,
         outgoing: false,
+        caller_line: String::new(),
         voicemail_app,
         dst: field(DST).to_string(),
         src,
@@ -893,10 +897,22 @@ fn parse_row(
     let answered_by = field(ANSWERED_BY);
     let src_trunk = field(SRC_TRUNK);
     let dst_trunk = field(DST_TRUNK);
+    // The caller's line: `src` when it is an extension, else the extension of the source
+    // channel (an outbound route may have replaced `src` with the company's number).
+    let own_line = if is_extension(&raw.src) {
+        Some(raw.src.clone())
+    } else {
+        channel_line(&raw.channel).filter(|l| is_extension(l))
+    };
     raw.outgoing = if map.pos[DST_TRUNK].is_some() || map.pos[SRC_TRUNK].is_some() {
         src_trunk.is_empty() && !dst_trunk.is_empty()
     } else {
-        is_extension(&raw.src) && is_outside_number(&raw.dst)
+        own_line.is_some() && is_outside_number(&raw.dst)
+    };
+    raw.caller_line = if raw.outgoing {
+        own_line.unwrap_or_else(|| raw.src.clone())
+    } else {
+        String::new()
     };
     if !raw.outgoing && answered && names_another_line(answered_by, &line_number) {
         answered = false;
@@ -1271,7 +1287,7 @@ fn resolve_call(rows: &[&Raw]) -> Vec<Item> {
             }
             let start = r.start.expect("a row that rang a line has a start");
             let (origin, line_number, phone_number) = if r.outgoing {
-                (Origin::Outgoing, r.src.clone(), r.dst.clone())
+                (Origin::Outgoing, r.caller_line.clone(), r.dst.clone())
             } else {
                 (
                     Origin::Incoming,
@@ -2436,6 +2452,47 @@ mod tests {
             .map(|e| e.line_number.as_str())
             .collect();
         assert_eq!(answered, vec!["1002", "1002"]);
+    }
+
+    #[test]
+    fn outgoing_cdr_csv_rows() {
+        // a user's line dials an outside number through a trunk, answered at 09:14:10
+        let dialled = with(
+            fields21(),
+            &[
+                (SRC, "201"),
+                (DST, "004930555010"),
+                (CHANNEL, "SIP/201-00000001"),
+                (DSTCHANNEL, "SIP/trunk-00000002"),
+                (ANSWER, "2026-11-26 09:14:10"),
+                (DISPOSITION, "ANSWERED"),
+            ],
+        );
+        let e = entry(&one(&dialled)).clone();
+        assert_eq!(e.origin, Origin::Outgoing);
+        assert_eq!(
+            (e.line_number.as_str(), e.phone_number.as_str()),
+            ("201", "004930555010")
+        );
+        assert_eq!(e.connect, Some(ts("2026-11-26T08:14:10Z")));
+        // the outbound route put the company's number in src: the source channel's extension
+        let e = entry(&one(&with(dialled.clone(), &[(SRC, "0305550000")]))).clone();
+        assert_eq!(
+            (e.origin, e.line_number.as_str()),
+            (Origin::Outgoing, "201")
+        );
+        // an outside caller to a long DID, and a user calling an extension, are incoming
+        let e = entry(&one(&fields21())).clone();
+        assert_eq!(e.origin, Origin::Incoming);
+        let e = entry(&one(&with(
+            dialled,
+            &[(DST, "202"), (DSTCHANNEL, "SIP/202-1")],
+        )))
+        .clone();
+        assert_eq!(
+            (e.origin, e.line_number.as_str()),
+            (Origin::Incoming, "202")
+        );
     }
 
     #[test]
