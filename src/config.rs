@@ -97,6 +97,25 @@ struct RawDirectory {
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
+enum BoolOrString {
+    Bool(bool),
+    String(String),
+}
+
+/// `[notify] caller_as_sender`: who the mail says it is from (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CallerAsSender {
+    /// `false`: the system is the sender.
+    #[default]
+    Off,
+    /// `true`: the caller is `From:` (fails DMARC at the caller's domain; `check` warns).
+    From,
+    /// `"reply-to"`: the system sends, the caller is `Reply-To:` only.
+    ReplyTo,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
 enum StringOrList {
     One(String),
     Many(Vec<String>),
@@ -107,7 +126,7 @@ enum StringOrList {
 struct RawNotify {
     recipients: Option<String>,
     even_if_answered_elsewhere: Option<bool>,
-    caller_as_sender: Option<bool>,
+    caller_as_sender: Option<BoolOrString>,
     attach_vcard: Option<bool>,
     link_prefix: Option<String>,
     settle_seconds: Option<i64>,
@@ -272,7 +291,7 @@ pub struct Config {
     pub users: PathBuf,
     pub contacts: Vec<PathBuf>,
     pub logons: Option<PathBuf>,
-    pub caller_as_sender: bool,
+    pub caller_as_sender: CallerAsSender,
     pub attach_vcard: bool,
     pub link_prefix: String,
     pub from: String,
@@ -470,6 +489,19 @@ impl Config {
 
         // [notify]
         let nt = &raw.notify;
+        let caller_as_sender = match &nt.caller_as_sender {
+            None | Some(BoolOrString::Bool(false)) => CallerAsSender::Off,
+            Some(BoolOrString::Bool(true)) => CallerAsSender::From,
+            Some(BoolOrString::String(s)) if s == "reply-to" => CallerAsSender::ReplyTo,
+            Some(BoolOrString::String(other)) => {
+                err(
+                    "notify",
+                    "caller_as_sender",
+                    format!("{other:?}: expected false, true or \"reply-to\""),
+                );
+                CallerAsSender::Off
+            }
+        };
         let recipients = match nt.recipients.as_deref().unwrap_or("all") {
             "none" => RecipientPolicy::None,
             "first" => RecipientPolicy::First,
@@ -665,7 +697,7 @@ impl Config {
             users,
             contacts,
             logons,
-            caller_as_sender: nt.caller_as_sender.unwrap_or(false),
+            caller_as_sender,
             attach_vcard: nt.attach_vcard.unwrap_or(true),
             link_prefix,
             from,
@@ -696,7 +728,7 @@ mod tests {
         assert_eq!(c.rules.numbers.internal_max_digits, 5);
         assert_eq!(c.link_prefix, "tel:");
         assert!(c.attach_vcard);
-        assert!(!c.caller_as_sender);
+        assert_eq!(c.caller_as_sender, CallerAsSender::Off);
         assert_eq!(c.mode, Mode::Digest);
         assert_eq!(c.users, Path::new("/etc/unanswered/users.csv"));
         assert_eq!(c.state_path, Path::new("/etc/unanswered/unanswered.db"));
@@ -723,6 +755,20 @@ mod tests {
         let e =
             parse("time_zone = \"Mars/Olympus\"\n[notify]\nrecipients = \"some\"\n").unwrap_err();
         assert_eq!(e.0.len(), 2, "{e}");
+    }
+
+    #[test]
+    fn caller_as_sender_values() {
+        let v = |t: &str| parse(&format!("[notify]\ncaller_as_sender = {t}\n"));
+        assert_eq!(v("false").unwrap().caller_as_sender, CallerAsSender::Off);
+        assert_eq!(v("true").unwrap().caller_as_sender, CallerAsSender::From);
+        assert_eq!(
+            v("\"reply-to\"").unwrap().caller_as_sender,
+            CallerAsSender::ReplyTo
+        );
+        let e = v("\"from\"").unwrap_err().to_string();
+        assert!(e.contains("notify.caller_as_sender"), "{e}");
+        assert!(e.contains("reply-to"), "{e}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! document of [`document`] into HTML, text and a subject; [`mail`] wraps them into MIME.
 
 pub mod document;
+pub mod headers;
 pub mod language;
 pub mod mail;
 pub mod xslt;
@@ -191,6 +192,17 @@ impl Renderer {
 
 /// Checks templates and languages; returns the number of problems written to `err`.
 pub fn check(config: &Config, lookup: &crate::lookup::Lookup, err: &mut dyn Write) -> u64 {
+    if config.caller_as_sender == crate::config::CallerAsSender::From {
+        // a warning, not a problem: the setting works where the server allows it
+        let _ = writeln!(
+            err,
+            "{}: warning: key `notify.caller_as_sender`: true puts the caller's address in From:, \
+             which fails DMARC at the caller's domain and is refused by Microsoft 365 and Gmail \
+             submission; caller_as_sender = \"reply-to\" sends from `mail.from` with the caller \
+             as Reply-To",
+            config.path.display()
+        );
+    }
     match Renderer::load(config) {
         Ok(r) => {
             let mut n = 0;
@@ -244,7 +256,7 @@ pub struct MailSettings<'a> {
     pub time_zone_name: &'a str,
     pub link_prefix: &'a str,
     pub attach_vcard: bool,
-    pub caller_as_sender: bool,
+    pub caller_as_sender: crate::config::CallerAsSender,
 }
 
 impl MailSettings<'_> {
@@ -327,10 +339,13 @@ impl Renderer {
                 None => vcard_of_call.push(None),
             }
         }
-        let caller_sender = if settings.caller_as_sender {
-            mail::caller_sender(&calls)
-        } else {
-            None
+        use crate::config::CallerAsSender;
+        let caller_role = match settings.caller_as_sender {
+            CallerAsSender::Off => mail::CallerRole::None,
+            CallerAsSender::From => mail::caller_sender(&calls)
+                .map_or(mail::CallerRole::None, mail::CallerRole::From),
+            CallerAsSender::ReplyTo => mail::caller_sender(&calls)
+                .map_or(mail::CallerRole::None, mail::CallerRole::ReplyTo),
         };
         let doc = document::build(&document::Input {
             per_call: settings.mode == crate::config::Mode::PerCall,
@@ -339,12 +354,14 @@ impl Renderer {
             language,
             time_zone: &tz,
             time_zone_name: &tz_name,
+            system_time_zone: settings.time_zone,
             link_prefix: settings.link_prefix,
             now,
             calls: &calls,
             lookup,
             vcards: &vcard_of_call,
-            caller_is_sender: caller_sender.is_some(),
+            caller_is_sender: matches!(caller_role, mail::CallerRole::From(_)),
+            replies_to_caller: caller_role != mail::CallerRole::None,
         });
         let rendered = self.templates.render(&doc)?;
         let chains: Vec<String> = calls.iter().map(|v| v.facts.id.clone()).collect();
@@ -357,7 +374,9 @@ impl Renderer {
                 to,
                 message_id: message_id.clone(),
                 date: now,
-                caller_sender,
+                zone: &tz,
+                language: &language.code,
+                caller: caller_role,
                 vcards,
             },
             &rendered,
