@@ -114,7 +114,7 @@ mod tests {
     fn parse_header(name: &str, value: &str) -> mail_parser::Message<'static> {
         let raw = format!("{name}: {value}\r\nTo: x@example.com\r\n\r\nbody\r\n");
         MessageParser::default()
-            .parse(raw.into_bytes())
+            .parse(raw.as_bytes())
             .unwrap()
             .into_owned()
     }
@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn display_names_stay_literal() {
-        let addr = "pbx@example.com".parse().unwrap();
+        let addr: lettre::Address = "pbx@example.com".parse().unwrap();
         for name in [
             "Admin <admin@example.com>",
             "=?utf-8?Q?Admin_=3Cadmin@example.com=3E?=",

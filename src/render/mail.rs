@@ -198,7 +198,8 @@ pub fn compose(env: &Envelope<'_>, rendered: &super::Rendered) -> Result<Vec<u8>
         ))
         .raw_header(encoded(
             "Date",
-            headers::date(env.date, env.zone),
+            // what lettre parses (it reads only GMT dates; unparsed, it would put in "now")
+            headers::date(env.date, &jiff::tz::TimeZone::UTC).replace("+0000", "GMT"),
             headers::date(env.date, env.zone),
         ));
     match &env.caller {
