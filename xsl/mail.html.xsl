@@ -100,7 +100,6 @@
           body { margin: 0; padding: 0; }
           a[x-apple-data-detectors] { color: inherit !important; text-decoration: none !important; }
           @media only screen and (max-width: 620px) {
-            .ua-container { width: 100% !important; }
             .ua-gutter { padding-left: 12px !important; padding-right: 12px !important; }
             .ua-card { padding: 18px 16px !important; }
             .ua-label, .ua-value { display: block !important; width: auto !important; }
@@ -116,7 +115,7 @@
           :root { color-scheme: light dark; supported-color-schemes: light dark; }
           @media (prefers-color-scheme: dark) {
             .ua-page { background-color: #0c111d !important; }
-            .ua-card { background-color: #161b26 !important; border-color: #333741 !important; }
+            .ua-card, .ua-list { background-color: #161b26 !important; border-color: #333741 !important; }
             .ua-rule { border-color: #1f242f !important; }
             .ua-ink { color: #f5f5f6 !important; }
             .ua-muted { color: #94969c !important; }
@@ -136,8 +135,12 @@
                bgcolor="{$page-bg}" style="width:100%;background-color:{$page-bg};border-collapse:collapse;">
           <tr>
             <td align="center" class="ua-gutter" style="padding:24px 16px 32px 16px;">
-              <table role="presentation" class="ua-container" width="600" cellpadding="0" cellspacing="0" border="0"
-                     style="width:600px;max-width:600px;border-collapse:separate;">
+              <!-- fluid: as wide as the screen up to 600 px; Outlook for Windows, which knows no
+                   max-width on a div, gets a fixed 600 px table around it -->
+              <xsl:comment>[if mso]&gt;&lt;table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0"&gt;&lt;tr&gt;&lt;td&gt;&lt;![endif]</xsl:comment>
+              <div class="ua-container" style="max-width:600px;margin:0 auto;">
+              <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"
+                     style="width:100%;border-collapse:separate;">
                 <xsl:call-template name="header"/>
                 <xsl:choose>
                   <!-- one call: a card with every detail; a digest: one short row per caller -->
@@ -152,6 +155,8 @@
                 </xsl:choose>
                 <xsl:call-template name="footer"/>
               </table>
+              </div>
+              <xsl:comment>[if mso]&gt;&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;![endif]</xsl:comment>
             </td>
           </tr>
         </table>
@@ -218,7 +223,7 @@
   <xsl:template name="digest">
     <tr>
       <td style="padding:0 0 16px 0;">
-        <table role="presentation" class="ua-card" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="{$card-bg}"
+        <table role="presentation" class="ua-list" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="{$card-bg}"
                style="width:100%;border-collapse:separate;background-color:{$card-bg};border:1px solid {$border};border-radius:10px;">
           <xsl:for-each select="$calls[generate-id() = generate-id(key('by-caller', caller/@key)[1])]">
             <xsl:call-template name="digest-row">
@@ -250,7 +255,7 @@
       <td class="ua-row ua-rule" style="padding:12px 16px;font-family:{$font};{substring(concat('border-top:1px solid ', $rule, ';'), 1, 1000 * not($first))}">
         <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;border-collapse:collapse;">
           <tr>
-            <td valign="top" align="{$start}" style="text-align:{$start};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+            <td valign="top" align="{$start}" style="text-align:{$start};word-wrap:break-word;word-break:break-word;">
               <div class="ua-ink" style="font-size:16px;line-height:22px;font-weight:700;color:{$ink};">
                 <xsl:choose>
                   <xsl:when test="$has-number and not($has-name) and not($has-company)">
@@ -299,7 +304,7 @@
                 </xsl:choose>
                 <xsl:if test="lines/line[@recipient = 'true']">
                   <xsl:value-of select="$sep"/>
-                  <xsl:call-template name="line-text"/>
+                  <span style="white-space:nowrap;"><xsl:call-template name="line-text"/></span>
                 </xsl:if>
                 <xsl:if test="not($many)">
                   <xsl:call-template name="others-count">
@@ -417,7 +422,7 @@
               </div>
 
               <!-- who -->
-              <div class="ua-ink" style="margin-top:6px;font-size:20px;line-height:27px;font-weight:700;color:{$ink};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+              <div class="ua-ink" style="margin-top:6px;font-size:20px;line-height:27px;font-weight:700;color:{$ink};word-wrap:break-word;word-break:break-word;">
                 <xsl:choose>
                   <xsl:when test="not($hidden) and not($has-name) and not($has-company) and $has-number">
                     <span dir="ltr"><xsl:value-of select="normalize-space($c/number/@display)"/></span>
@@ -430,7 +435,7 @@
                 </xsl:choose>
               </div>
               <xsl:if test="$has-name and $has-company">
-                <div class="ua-muted" style="margin-top:2px;font-size:15px;line-height:22px;color:{$muted};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+                <div class="ua-muted" style="margin-top:2px;font-size:15px;line-height:22px;color:{$muted};word-wrap:break-word;word-break:break-word;">
                   <xsl:value-of select="normalize-space($c/company)"/>
                 </div>
               </xsl:if>
@@ -645,7 +650,7 @@
         <xsl:copy-of select="$label"/>
       </td>
       <td class="ua-rule ua-ink ua-value" valign="top" align="{$start}"
-          style="padding:9px 0;border-top:1px solid {$rule};font-family:{$font};font-size:15px;line-height:20px;color:{$ink};text-align:{$start};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+          style="padding:9px 0;border-top:1px solid {$rule};font-family:{$font};font-size:15px;line-height:20px;color:{$ink};text-align:{$start};word-wrap:break-word;word-break:break-word;">
         <xsl:copy-of select="$value"/>
       </td>
     </tr>
