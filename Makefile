@@ -65,7 +65,7 @@ DOIUSE = target/mail-clients
 mail-clients:
 	@command -v npm >/dev/null 2>&1 || { echo "make mail-clients needs node and npm" >&2; exit 1; }
 	@test -d $(DOIUSE)/node_modules/@jsx-email/doiuse-email || npm install --silent --no-audit --no-fund --prefix $(DOIUSE) @jsx-email/doiuse-email@1.0.4
-	DOIUSE_DIR="$(CURDIR)/$(DOIUSE)" node tests/mail-clients/report.mjs tests/golden/*.html > $(DOIUSE)/report.txt
+	DOIUSE_DIR="$(CURDIR)/$(DOIUSE)" node tests/mail-clients/report.mjs tests/golden/*.html tests/golden/per-call/*.html > $(DOIUSE)/report.txt
 	@if [ -n "$$UPDATE_EXPECT" ]; then cp $(DOIUSE)/report.txt tests/mail-clients/report.txt; fi
 	diff -u tests/mail-clients/report.txt $(DOIUSE)/report.txt
 

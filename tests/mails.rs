@@ -57,6 +57,75 @@ fn golden_html_and_text_of_the_samples() {
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 
+/// Per-call mails of the samples (with `even_if_answered_elsewhere`): a card each. The first
+/// mail of anna (a known caller, card attached), of finn (New York: times carry EST) and an
+/// answered-elsewhere one are kept as golden files.
+#[test]
+fn golden_per_call_mails_of_the_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = root().join("samples");
+    let config = std::fs::read_to_string(samples.join("unanswered.toml"))
+        .unwrap()
+        .replace("mode = \"digest\"", "mode = \"per-call\"")
+        .replace(
+            "even_if_answered_elsewhere = false",
+            "even_if_answered_elsewhere = true",
+        );
+    let config = ["users.csv", "contacts.csv", "contacts.vcf", "logons.csv"]
+        .iter()
+        .fold(config, |c, f| {
+            c.replace(
+                &format!("\"{f}\""),
+                &format!("{:?}", samples.join(f).display().to_string()),
+            )
+        })
+        .replace("\"unanswered.db\"", "\"state.db\"");
+    std::fs::write(dir.path().join("per-call.toml"), config).unwrap();
+    let out_dir = dir.path().join("preview");
+    let out = std::process::Command::new(bin())
+        .arg("run")
+        .arg("--config")
+        .arg(dir.path().join("per-call.toml"))
+        .args(["--now", NOW, "--preview"])
+        .arg(&out_dir)
+        .arg(samples.join("journal.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let golden = root().join("tests/golden/per-call");
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let answered = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".html"))
+        .filter(|n| {
+            std::fs::read_to_string(out_dir.join(n))
+                .unwrap()
+                .contains("angenommen von Bert Meyer")
+        })
+        .min()
+        .expect("an answered-elsewhere mail");
+    let answered = answered.trim_end_matches(".html").to_string();
+    let mut diffs = Vec::new();
+    for stem in ["anna", "finn", answered.as_str()] {
+        for ext in ["html", "txt"] {
+            let n = format!("{stem}.{ext}");
+            let got = std::fs::read_to_string(out_dir.join(&n)).unwrap();
+            let keep = if stem == answered { format!("answered.{ext}") } else { n };
+            let path = golden.join(&keep);
+            if update {
+                std::fs::create_dir_all(&golden).unwrap();
+                std::fs::write(&path, &got).unwrap();
+                continue;
+            }
+            if std::fs::read_to_string(&path).unwrap_or_default() != got {
+                diffs.push(format!("tests/golden/per-call/{keep} differs (UPDATE_EXPECT=1 to accept)"));
+            }
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
 fn mbox_messages(mbox: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in mbox.split_inclusive('\n') {

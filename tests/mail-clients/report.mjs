@@ -4,7 +4,6 @@
 // output with tests/mail-clients/report.txt; each feature listed there has a designed fallback
 // in xsl/README.md ("Mail programs").
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(process.env.DOIUSE_DIR + '/');
@@ -22,7 +21,7 @@ const feature = (name) => {
 };
 for (const path of files) {
   const result = doIUseEmail(readFileSync(path, 'utf8'), { emailClients: clients });
-  const mail = basename(path);
+  const mail = path.replace(/^.*tests\/golden\//, "");
   for (const message of result.errors || []) {
     const m = /^`(.*)` is not supported by `(.*)`$/.exec(message);
     const f = feature(m ? m[1] : message);
@@ -36,7 +35,7 @@ for (const path of files) {
     f.mails.add(mail);
   }
 }
-console.log(`# doiuse-email over ${files.map((f) => basename(f)).join(', ')}`);
+console.log(`# doiuse-email over ${files.map((f) => f.replace(/^.*tests\/golden\//, '')).join(', ')}`);
 console.log(`# clients: ${clients.join(', ')}`);
 for (const name of [...features.keys()].sort()) {
   const f = features.get(name);
