@@ -604,8 +604,13 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         _ => None,
     };
     let mut previews: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let composed =
-        renderer.compose_plans(mail::plan(&verdicts, config.mode), &verdicts, &lookup, &settings, now);
+    let composed = renderer.compose_plans(
+        mail::plan(&verdicts, config.mode),
+        &verdicts,
+        &lookup,
+        &settings,
+        now,
+    );
     for (p, m) in composed {
         let m = match m {
             Ok(m) => m,

@@ -615,8 +615,29 @@ pub fn write_v30(card: &CardOut) -> String {
 /// Words that stand before a name as a form of address or a title.
 fn is_honorific(word: &str) -> bool {
     const HONORIFICS: [&str; 24] = [
-        "frau", "herr", "fr.", "hr.", "dr.", "prof.", "dipl.-ing.", "ing.", "mag.", "mr", "mr.",
-        "mrs", "mrs.", "ms", "ms.", "miss", "mx.", "sir", "dame", "mme", "mme.", "mlle", "m.",
+        "frau",
+        "herr",
+        "fr.",
+        "hr.",
+        "dr.",
+        "prof.",
+        "dipl.-ing.",
+        "ing.",
+        "mag.",
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "miss",
+        "mx.",
+        "sir",
+        "dame",
+        "mme",
+        "mme.",
+        "mlle",
+        "m.",
         "sr.",
     ];
     let w = word.to_lowercase();
@@ -1069,8 +1090,14 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(file_name(name), want, "{name:?}");
         }
-        assert_eq!(file_name_for("李小龙", "+44 20 7946-0000"), "contact-442079460000.vcf");
-        assert_eq!(file_name_for("Ελένη", "+30 21 0000"), "contact-30210000.vcf");
+        assert_eq!(
+            file_name_for("李小龙", "+44 20 7946-0000"),
+            "contact-442079460000.vcf"
+        );
+        assert_eq!(
+            file_name_for("Ελένη", "+30 21 0000"),
+            "contact-30210000.vcf"
+        );
         assert_eq!(file_name_for("Jürgen Groß", "+49 171"), "Juergen_Gross.vcf");
         assert_eq!(file_name_for("😀", ""), "contact.vcf");
         let long = file_name(&"Müller ".repeat(30));

@@ -31,7 +31,6 @@ fn golden_html_and_text_of_the_samples() {
     let out = samples_run(&["--preview", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let golden = root().join("tests/golden");
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -41,18 +40,7 @@ fn golden_html_and_text_of_the_samples() {
     let mut diffs = Vec::new();
     for n in &names {
         let got = std::fs::read_to_string(dir.path().join(n)).unwrap();
-        let path = golden.join(n);
-        if update {
-            std::fs::create_dir_all(&golden).unwrap();
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&path).unwrap_or_default();
-        if want != got {
-            diffs.push(format!(
-                "tests/golden/{n} differs (UPDATE_EXPECT=1 to accept)"
-            ));
-        }
+        golden_file(&golden.join(n), &got, &mut diffs);
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
@@ -93,7 +81,6 @@ fn golden_per_call_mails_of_the_samples() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let golden = root().join("tests/golden/per-call");
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let answered = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -111,19 +98,39 @@ fn golden_per_call_mails_of_the_samples() {
         for ext in ["html", "txt"] {
             let n = format!("{stem}.{ext}");
             let got = std::fs::read_to_string(out_dir.join(&n)).unwrap();
-            let keep = if stem == answered { format!("answered.{ext}") } else { n };
-            let path = golden.join(&keep);
-            if update {
-                std::fs::create_dir_all(&golden).unwrap();
-                std::fs::write(&path, &got).unwrap();
-                continue;
-            }
-            if std::fs::read_to_string(&path).unwrap_or_default() != got {
-                diffs.push(format!("tests/golden/per-call/{keep} differs (UPDATE_EXPECT=1 to accept)"));
-            }
+            let keep = if stem == answered {
+                format!("answered.{ext}")
+            } else {
+                n
+            };
+            golden_file(&golden.join(&keep), &got, &mut diffs);
         }
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// The mail of `msgs` that goes to `to`, parsed.
+fn mail_to<'a>(msgs: &'a [String], to: &str) -> mail_parser::Message<'a> {
+    let raw = msgs.iter().find(|m| m.contains(to)).unwrap();
+    MessageParser::default().parse(raw.as_bytes()).unwrap()
+}
+
+/// The first address of a From/Reply-To/Sender header.
+fn address<'a>(h: Option<&'a mail_parser::Address<'a>>) -> Option<&'a str> {
+    h?.first()?.address()
+}
+
+/// Compares (or, with UPDATE_EXPECT, writes) one golden file; a difference is pushed.
+fn golden_file(path: &Path, got: &str, diffs: &mut Vec<String>) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, got).unwrap();
+    } else if std::fs::read_to_string(path).unwrap_or_default() != got {
+        diffs.push(format!(
+            "{} differs (UPDATE_EXPECT=1 to accept)",
+            path.strip_prefix(root()).unwrap_or(path).display()
+        ));
+    }
 }
 
 fn mbox_messages(mbox: &str) -> Vec<String> {
@@ -343,37 +350,17 @@ fn hostile_journal_data_stays_inert() {
 #[test]
 fn caller_as_sender_uses_the_callers_address_and_allows_absence_replies() {
     let (_, msgs) = hostile("[notify]\ncaller_as_sender = true\n");
-    let carl = msgs
-        .iter()
-        .find(|m| m.contains("carl@example.com"))
-        .unwrap();
-    let m = MessageParser::default().parse(carl.as_bytes()).unwrap();
-    assert_eq!(
-        m.from().unwrap().first().unwrap().address(),
-        Some("evil@example.org")
-    );
-    assert_eq!(
-        m.reply_to().unwrap().first().unwrap().address(),
-        Some("evil@example.org")
-    );
-    assert_eq!(
-        m.sender().unwrap().first().unwrap().address(),
-        Some("pbx@example.com")
-    );
+    let m = mail_to(&msgs, "carl@example.com");
+    assert_eq!(address(m.from()), Some("evil@example.org"));
+    assert_eq!(address(m.reply_to()), Some("evil@example.org"));
+    assert_eq!(address(m.sender()), Some("pbx@example.com"));
     assert!(
         m.header_raw("Auto-Submitted").is_none(),
         "absence replies must reach the caller"
     );
     // a caller without an address: the system is the sender, marked auto-generated
-    let anna = msgs
-        .iter()
-        .find(|m| m.contains("anna@example.com"))
-        .unwrap();
-    let m = MessageParser::default().parse(anna.as_bytes()).unwrap();
-    assert_eq!(
-        m.from().unwrap().first().unwrap().address(),
-        Some("pbx@example.com")
-    );
+    let m = mail_to(&msgs, "anna@example.com");
+    assert_eq!(address(m.from()), Some("pbx@example.com"));
     assert!(m.header_raw("Auto-Submitted").is_some());
 }
 
@@ -549,7 +536,10 @@ fn a_digest_of_50_calls_is_shown_whole_by_gmail() {
     assert!(html.len() < 100_000, "{} bytes", html.len());
     assert!(html.contains("Sie haben 50 Anrufe verpasst"));
     for i in [0, 17, 49] {
-        assert!(html.contains(&format!("Mustermann-Lüdenscheid {i}<")), "call {i}");
+        assert!(
+            html.contains(&format!("Mustermann-Lüdenscheid {i}<")),
+            "call {i}"
+        );
     }
     assert_eq!(html.matches("href=\"tel:+493077").count(), 50);
 }
@@ -701,7 +691,10 @@ fn invisible_and_bidi_characters_are_removed_from_names() {
         assert!(!body.contains(c), "{c:?} in the text part");
         assert!(!html.contains(c), "{c:?} in the HTML");
     }
-    assert!(body.contains("Max MustermannnnamtsuM Bcc: x@example.org"), "{body}");
+    assert!(
+        body.contains("Max MustermannnnamtsuM Bcc: x@example.org"),
+        "{body}"
+    );
 }
 
 #[test]
@@ -740,20 +733,10 @@ fn a_contact_card_is_one_record() {
 #[test]
 fn caller_as_sender_reply_to_keeps_the_system_as_sender() {
     let (_, msgs) = hostile("[notify]\ncaller_as_sender = \"reply-to\"\n");
-    let carl = msgs
-        .iter()
-        .find(|m| m.contains("carl@example.com"))
-        .unwrap();
-    let m = MessageParser::default().parse(carl.as_bytes()).unwrap();
-    assert_eq!(
-        m.from().unwrap().first().unwrap().address(),
-        Some("pbx@example.com")
-    );
+    let m = mail_to(&msgs, "carl@example.com");
+    assert_eq!(address(m.from()), Some("pbx@example.com"));
     assert!(m.sender().is_none());
-    assert_eq!(
-        m.reply_to().unwrap().first().unwrap().address(),
-        Some("evil@example.org")
-    );
+    assert_eq!(address(m.reply_to()), Some("evil@example.org"));
     let html = m.body_html(0).unwrap();
     assert!(html.contains("A reply to this e-mail goes to the caller."));
 }
@@ -764,9 +747,14 @@ fn check_warns_that_a_foreign_from_fails_dmarc() {
     let out = p.run(&["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("warning: key `notify.caller_as_sender`"), "{err}");
+    assert!(
+        err.contains("warning: key `notify.caller_as_sender`"),
+        "{err}"
+    );
     assert!(err.contains("DMARC") && err.contains("reply-to"), "{err}");
-    let p = Project::new("[directory]\nusers = \"users.csv\"\n[notify]\ncaller_as_sender = \"reply-to\"\n");
+    let p = Project::new(
+        "[directory]\nusers = \"users.csv\"\n[notify]\ncaller_as_sender = \"reply-to\"\n",
+    );
     let out = p.run(&["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("DMARC"));

@@ -55,7 +55,13 @@ fn invisible(c: char) -> bool {
 pub fn clean_name(s: &str) -> String {
     let s: String = sanitize(s)
         .chars()
-        .map(|c| if matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
         .filter(|&c| !invisible(c))
         .collect();
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -193,7 +199,10 @@ pub fn build(input: &Input<'_>) -> String {
             ("mode", if input.per_call { "per-call" } else { "digest" }),
             ("generated", &generated),
             ("product", "unanswered"),
-            ("system-time-zone", input.system_time_zone.iana_name().unwrap_or("")),
+            (
+                "system-time-zone",
+                input.system_time_zone.iana_name().unwrap_or(""),
+            ),
             ("version", env!("CARGO_PKG_VERSION")),
             (
                 "sender",
@@ -224,8 +233,8 @@ pub fn build(input: &Input<'_>) -> String {
             ("time-zone", input.time_zone_name),
         ],
     );
-    let other_zone = tz != input.system_time_zone
-        && tz.iana_name() != input.system_time_zone.iana_name();
+    let other_zone =
+        tz != input.system_time_zone && tz.iana_name() != input.system_time_zone.iana_name();
     x.text("link-prefix", &[], input.link_prefix);
     x.open("strings", &[("language", &input.language.code)]);
     for (k, v) in &input.language.strings {
@@ -261,7 +270,10 @@ pub fn build(input: &Input<'_>) -> String {
                 ("chain", &f.id),
                 ("index", &index),
                 ("answered", if f.answered { "true" } else { "false" }),
-                ("redirected", if redirect.is_some() { "true" } else { "false" }),
+                (
+                    "redirected",
+                    if redirect.is_some() { "true" } else { "false" },
+                ),
                 ("voicemail", if f.voicemail { "true" } else { "false" }),
             ],
         );

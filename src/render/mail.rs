@@ -274,7 +274,9 @@ pub fn caller_vcard(v: &Verdict, lookup: &Lookup) -> Option<(String, String)> {
     let company = c.company.as_deref().map(clean_name);
     let card = vcard::write_v30(&vcard::CardOut {
         name: &name,
-        company: company.as_deref().filter(|co| *co != name && !co.is_empty()),
+        company: company
+            .as_deref()
+            .filter(|co| *co != name && !co.is_empty()),
         emails: &emails,
         phones: &phones,
     });

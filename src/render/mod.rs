@@ -377,8 +377,9 @@ impl Renderer {
         use crate::config::CallerAsSender;
         let caller_role = match settings.caller_as_sender {
             CallerAsSender::Off => mail::CallerRole::None,
-            CallerAsSender::From => mail::caller_sender(&calls)
-                .map_or(mail::CallerRole::None, mail::CallerRole::From),
+            CallerAsSender::From => {
+                mail::caller_sender(&calls).map_or(mail::CallerRole::None, mail::CallerRole::From)
+            }
             CallerAsSender::ReplyTo => mail::caller_sender(&calls)
                 .map_or(mail::CallerRole::None, mail::CallerRole::ReplyTo),
         };
@@ -533,7 +534,11 @@ mod tests {
         assert!(m.html.contains("08:05–11:40"), "{}", m.html);
         // one ring-time format for every call
         assert!(m.html.contains("0:20 min") && m.html.contains("1:00 min"));
-        assert_eq!(m.html.matches("href=\"tel:").count(), 2, "one call-back link per caller");
+        assert_eq!(
+            m.html.matches("href=\"tel:").count(),
+            2,
+            "one call-back link per caller"
+        );
         // the line that rang
         assert!(m.html.contains("Line 201"), "{}", m.html);
     }
