@@ -123,7 +123,7 @@
             .ua-btn { background-color: #1570ef !important; color: #ffffff !important; }
             .ua-ok { background-color: #053321 !important; color: #75e0a7 !important; }
             .ua-okt { color: #75e0a7 !important; }
-            .ua-note { background-color: #1f242f !important; color: #cecfd2 !important; }
+            .ua-note { background-color: #1f242f !important; color: #cecfd2 !important; border-color: #333741 !important; }
           }
         </style>
         <!-- Outlook for Windows: use a font it has instead of falling back to a serif one -->
@@ -304,7 +304,20 @@
                 </xsl:choose>
                 <xsl:if test="lines/line[@recipient = 'true']">
                   <xsl:value-of select="$sep"/>
-                  <span style="white-space:nowrap;"><xsl:call-template name="line-text"/></span>
+                  <!-- each line unbroken, the list free to wrap between them -->
+                  <xsl:for-each select="lines/line[@recipient = 'true' and normalize-space(@number) != '']">
+                    <xsl:if test="position() &gt; 1">
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'list-separator'"/>
+                      </xsl:call-template>
+                    </xsl:if>
+                    <span style="white-space:nowrap;">
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'line'"/>
+                        <xsl:with-param name="number" select="normalize-space(@number)"/>
+                      </xsl:call-template>
+                    </span>
+                  </xsl:for-each>
                 </xsl:if>
                 <xsl:if test="not($many)">
                   <xsl:call-template name="others-count">
@@ -559,7 +572,7 @@
                   <xsl:with-param name="height" select="14"/>
                 </xsl:call-template>
                 <div class="ua-muted" style="font-size:13px;line-height:20px;color:{$note-ink};">
-                  <span style="display:inline-block;padding:2px 10px;border:1px solid {$border};border-radius:10px;background-color:{$note-bg};">
+                  <span class="ua-note" style="display:inline-block;padding:2px 10px;border:1px solid {$border};border-radius:10px;background-color:{$note-bg};">
                     <xsl:call-template name="text">
                       <xsl:with-param name="key" select="'vcard-attached'"/>
                     </xsl:call-template>
