@@ -5,6 +5,7 @@ pub mod document;
 pub mod headers;
 pub mod language;
 pub mod mail;
+pub mod vcard;
 pub mod xslt;
 
 use std::collections::BTreeMap;
@@ -14,9 +15,6 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use language::Language;
 use xslt::Stylesheet;
-
-/// The template files, built in or in `templates = "DIR"`.
-pub const TEMPLATE_FILES: [&str; 3] = ["mail.html.xsl", "mail.txt.xsl", "subject.xsl"];
 
 const BUILT_IN_TEMPLATES: [(&str, &str); 3] = [
     ("mail.html.xsl", include_str!("../../xsl/mail.html.xsl")),
@@ -191,7 +189,7 @@ impl Renderer {
 }
 
 /// Checks templates and languages; returns the number of problems written to `err`.
-pub fn check(config: &Config, lookup: &crate::lookup::Lookup, err: &mut dyn Write) -> u64 {
+pub fn check(config: &Config, lookup: &crate::decide::lookup::Lookup, err: &mut dyn Write) -> u64 {
     if config.caller_as_sender == crate::config::CallerAsSender::From {
         // a warning, not a problem: the setting works where the server allows it
         let _ = writeln!(
@@ -286,8 +284,8 @@ impl Renderer {
     pub fn compose_plans(
         &self,
         plans: Vec<mail::Plan>,
-        verdicts: &[crate::policy::Verdict],
-        lookup: &crate::lookup::Lookup,
+        verdicts: &[crate::decide::policy::Verdict],
+        lookup: &crate::decide::lookup::Lookup,
         settings: &MailSettings<'_>,
         now: jiff::Timestamp,
     ) -> Vec<(mail::Plan, Result<Outgoing, String>)> {
@@ -315,23 +313,23 @@ impl Renderer {
     pub fn compose(
         &self,
         plan: &mail::Plan,
-        verdicts: &[crate::policy::Verdict],
-        lookup: &crate::lookup::Lookup,
+        verdicts: &[crate::decide::policy::Verdict],
+        lookup: &crate::decide::lookup::Lookup,
         settings: &MailSettings<'_>,
         now: jiff::Timestamp,
     ) -> Result<Outgoing, String> {
-        let calls: Vec<&crate::policy::Verdict> =
+        let calls: Vec<&crate::decide::policy::Verdict> =
             plan.calls.iter().map(|&i| &verdicts[i]).collect();
         let fallback;
         let user = match lookup.user(&plan.user) {
             Some(u) => u,
             None => {
-                fallback = crate::lookup::UserInfo::new(&plan.user, Some(&plan.email), &[]);
+                fallback = crate::directory::User::new(&plan.user, Some(&plan.email), &[]);
                 &fallback
             }
         };
         let language = self.language_for(user.language.as_deref(), settings.language);
-        let (tz, tz_name) = match &user.time_zone {
+        let (tz, tz_name) = match &user.zone {
             Some(tz) => (
                 tz.clone(),
                 tz.iana_name()
@@ -433,7 +431,7 @@ impl Renderer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
+    use crate::decide::testkit::*;
 
     fn renderer() -> Renderer {
         Renderer {
@@ -443,12 +441,12 @@ mod tests {
     }
 
     /// The mails of these entries (digest), composed with the built-in templates in `lang`.
-    fn mails(entries: Vec<crate::journal::Entry>, lang: &str) -> Vec<Outgoing> {
+    fn mails(entries: Vec<crate::ingest::Entry>, lang: &str) -> Vec<Outgoing> {
         mails_with(entries, lang, &rules())
     }
 
     fn mails_with(
-        entries: Vec<crate::journal::Entry>,
+        entries: Vec<crate::ingest::Entry>,
         lang: &str,
         rules: &crate::config::Rules,
     ) -> Vec<Outgoing> {
