@@ -517,20 +517,22 @@ fn named_calls(n: usize) -> String {
     j
 }
 
+/// `run ARGS --now 2026-11-26T12:00:00Z JOURNAL` in the project; it must succeed.
+fn run_at_noon(p: &Project, args: &[&str], journal: &Path) -> std::process::Output {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend(["--now", "2026-11-26T12:00:00Z", journal.to_str().unwrap()]);
+    let out = p.run(&all);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    out
+}
+
 #[test]
 fn a_digest_of_50_calls_is_shown_whole_by_gmail() {
     let p = Project::new("[directory]\nusers = \"users.csv\"\n");
     let j = p.write("j.csv", &named_calls(50));
     let dir = p.path("preview");
-    let out = p.run(&[
-        "run",
-        "--preview",
-        dir.to_str().unwrap(),
-        "--now",
-        "2026-11-26T12:00:00Z",
-        j.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    run_at_noon(&p, &["--preview", dir.to_str().unwrap()], &j);
     let html = std::fs::read_to_string(dir.join("anna.html")).unwrap();
     // Gmail clips a mail whose HTML passes about 102 KB (SPEC §7: 50 calls < 100 KB)
     assert!(html.len() < 100_000, "{} bytes", html.len());
@@ -563,15 +565,7 @@ fn a_digest_too_large_for_gmail_is_split_by_size() {
     ));
     let j = p.write("j.csv", &many_calls(5, "s"));
     let out_dir = p.path("out");
-    let out = p.run(&[
-        "run",
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--now",
-        "2026-11-26T12:00:00Z",
-        j.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    run_at_noon(&p, &["--out", out_dir.to_str().unwrap()], &j);
     let mut calls = 0;
     let mut mails = 0;
     for e in std::fs::read_dir(&out_dir).unwrap() {
@@ -598,14 +592,7 @@ fn one_call_mail(p: &Project, name: &str, number: &str, extra: &str) -> String {
             serde_json_string(name)
         ),
     );
-    let out = p.run(&[
-        "run",
-        "--dry-run",
-        "--now",
-        "2026-11-26T12:00:00Z",
-        j.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run_at_noon(p, &["--dry-run"], &j);
     let msgs = mbox_messages(&text(&out.stdout));
     assert_eq!(msgs.len(), 1);
     msgs.into_iter().next().unwrap()
