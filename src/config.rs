@@ -143,6 +143,7 @@ struct RawSmtp {
     username: Option<String>,
     password_env: Option<String>,
     password_file: Option<String>,
+    password_credential: Option<String>,
     timeout_seconds: Option<i64>,
     ca_file: Option<String>,
 }
@@ -246,6 +247,9 @@ pub struct Smtp {
     pub username: Option<String>,
     pub password_env: Option<String>,
     pub password_file: Option<PathBuf>,
+    /// The name of a systemd credential (`LoadCredential=NAME:…`): the password is read from
+    /// `$CREDENTIALS_DIRECTORY/NAME`.
+    pub password_credential: Option<String>,
     pub timeout_seconds: u64,
     /// An extra CA certificate (PEM) to trust, e.g. a company CA.
     pub ca_file: Option<PathBuf>,
@@ -590,6 +594,27 @@ impl Config {
                     default_port as u16
                 }
             };
+            if let Some(name) = &s.password_credential {
+                if name.is_empty() || name.contains(['/', '\0']) || name == "." || name == ".." {
+                    err(
+                        "smtp",
+                        "password_credential",
+                        format!("{name:?}: expected a credential name like \"smtp-password\" (as in LoadCredential=smtp-password:/etc/unanswered/smtp-password)"),
+                    );
+                }
+            }
+            let password_keys = [
+                s.password_env.is_some(),
+                s.password_file.is_some(),
+                s.password_credential.is_some(),
+            ];
+            if password_keys.iter().filter(|k| **k).count() > 1 {
+                err(
+                    "smtp",
+                    "password_credential",
+                    "give only one of password_env, password_file, password_credential".into(),
+                );
+            }
             let host = s.host.clone().unwrap_or_default();
             if host.trim().is_empty() {
                 err(
@@ -605,6 +630,7 @@ impl Config {
                 username: s.username.clone(),
                 password_env: s.password_env.clone(),
                 password_file: s.password_file.as_deref().map(rel),
+                password_credential: s.password_credential.clone(),
                 timeout_seconds: s.timeout_seconds.unwrap_or(30).max(1) as u64,
                 ca_file: s.ca_file.as_deref().map(rel),
             }

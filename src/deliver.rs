@@ -108,6 +108,10 @@ pub enum SendError {
 /// Where mails go. Modelled on lettre's `Transport`: one mail at a time, raw bytes.
 pub trait Deliver {
     fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError>;
+    /// What the server answered to the last mail it accepted (`250 …`), where there is one.
+    fn last_reply(&self) -> Option<String> {
+        None
+    }
 }
 
 /// SMTP on one connection kept open for the whole run (reconnected when it breaks), built on
@@ -126,6 +130,7 @@ pub struct SmtpDeliver {
     hello: ClientId,
     from: lettre::Address,
     conn: Option<SmtpConnection>,
+    last_reply: Option<String>,
 }
 
 fn read_password(s: &Smtp) -> Result<Option<String>, String> {
@@ -141,6 +146,18 @@ fn read_password(s: &Smtp) -> Result<Option<String>, String> {
         return std::fs::read_to_string(file)
             .map(|p| Some(p.trim_end_matches(['\r', '\n']).to_string()))
             .map_err(|e| format!("key `smtp.password_file`: {}: {e}", file.display()));
+    }
+    if let Some(name) = &s.password_credential {
+        // systemd's LoadCredential=: the service sees the file in $CREDENTIALS_DIRECTORY
+        let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()) else {
+            return Err(format!(
+                "key `smtp.password_credential`: $CREDENTIALS_DIRECTORY is not set: systemd sets it for a unit with LoadCredential={name}:/path/to/password-file (outside systemd use password_file)"
+            ));
+        };
+        let file = Path::new(&dir).join(name);
+        return std::fs::read_to_string(&file)
+            .map(|p| Some(p.trim_end_matches(['\r', '\n']).to_string()))
+            .map_err(|e| format!("key `smtp.password_credential`: {}: {e}", file.display()));
     }
     Ok(None)
 }
@@ -208,7 +225,7 @@ impl SmtpDeliver {
             Some(user) => read_password(s).and_then(|p| {
                 p.map(|p| Some(Credentials::new(user.clone(), p)))
                     .ok_or_else(|| {
-                        "key `smtp.username` is set, but neither `password_env` nor `password_file`"
+                        "key `smtp.username` is set, but none of `password_env`, `password_file`, `password_credential`"
                             .to_string()
                     })
             }),
@@ -231,6 +248,7 @@ impl SmtpDeliver {
             hello: ClientId::default(),
             from,
             conn: None,
+            last_reply: None,
         })
     }
 
@@ -260,7 +278,7 @@ impl SmtpDeliver {
         from: &lettre::Address,
         to: lettre::Address,
         body: &[u8],
-    ) -> Result<(), lettre::transport::smtp::Error> {
+    ) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
         let mut options = Vec::new();
         if !body.is_ascii() {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
@@ -269,12 +287,15 @@ impl SmtpDeliver {
         conn.command(Rcpt::new(to, vec![]))?;
         conn.command(Data)?;
         let data = String::from_utf8_lossy(&data_phase(body)).into_owned();
-        conn.command(RawData(data))?;
-        Ok(())
+        conn.command(RawData(data))
     }
 }
 
 impl Deliver for SmtpDeliver {
+    fn last_reply(&self) -> Option<String> {
+        self.last_reply.clone()
+    }
+
     fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError> {
         let to: lettre::Address = mail.email.parse().map_err(|e| {
             SendError::Permanent(format!("{:?} is not a mail address: {e}", mail.email))
@@ -287,7 +308,11 @@ impl Deliver for SmtpDeliver {
         }
         let conn = self.conn.as_mut().expect("connected");
         match Self::transaction(conn, &self.from, to, &mail.bytes) {
-            Ok(()) => Ok(()),
+            Ok(reply) => {
+                let words: Vec<&str> = reply.message().collect();
+                self.last_reply = Some(format!("{} {}", reply.code(), words.join(" ")));
+                Ok(())
+            }
             Err(e) => {
                 let answered = e.is_permanent() || e.is_transient();
                 let err = classify(e);
@@ -303,6 +328,18 @@ impl Deliver for SmtpDeliver {
                 Err(err)
             }
         }
+    }
+}
+
+impl SmtpDeliver {
+    /// Where this transport connects, for messages: `host:port (tls)`.
+    pub fn describe(s: &Smtp) -> String {
+        let tls = match s.tls {
+            Tls::StartTls => "starttls",
+            Tls::Tls => "tls",
+            Tls::None => "none",
+        };
+        format!("{}:{} (tls = \"{tls}\")", s.host, s.port)
     }
 }
 

@@ -20,6 +20,8 @@ pub mod deliver;
 pub mod directory;
 pub mod exit_codes;
 pub mod explain;
+pub mod generate;
+pub mod init;
 pub mod journal;
 pub mod lookup;
 pub mod numbers;
@@ -27,6 +29,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod render;
 pub mod run;
+pub mod send_test;
 pub mod state;
 #[cfg(test)]
 mod testkit;

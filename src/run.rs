@@ -37,6 +37,14 @@ pub fn execute(cli: Cli, env: Env<'_>) -> ExitCode {
         Command::Check(args) => check_cmd(args, env),
         Command::Run(args) => run_cmd(args, env),
         Command::Outbox(args) => outbox_cmd(args, env),
+        Command::Init(args) => match crate::init::init(&args.dir, env.stdout) {
+            Ok(()) => ExitCode::Success,
+            Err(e) => fatal(&mut { env }, e),
+        },
+        Command::Generate(args) => match crate::generate::generate(&args.what, env.stdout) {
+            Ok(()) => ExitCode::Success,
+            Err(e) => fatal(&mut { env }, e),
+        },
     }
 }
 
@@ -429,27 +437,14 @@ fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
     };
     let mut problems = loaded.problems;
     problems += crate::render::check(&config, &loaded.lookup, env.stderr);
-    // the mail side: the sender address, and the transport as `run` would set it up (CA
-    // file, password from its variable or file) — without connecting
-    let path = config.path.display().to_string();
-    match crate::render::mail::parse_from(&config.from) {
-        Err(e) => {
-            problems += 1;
-            let _ = writeln!(env.stderr, "{path}: key `mail.from`: {e}");
-        }
-        Ok(from) => {
-            let wants_transport = config.smtp.is_some()
-                || matches!(config.transport, crate::config::Transport::Sendmail(_));
-            if wants_transport {
-                if let Err(e) = crate::deliver::transport_for(&config, from.email) {
-                    for line in e.lines() {
-                        problems += 1;
-                        let _ = writeln!(env.stderr, "{path}: {line}");
-                    }
-                }
-            }
-        }
-    }
+    // the mail side: the sender, the transport as `run` sets it up, and --send-test
+    problems += crate::send_test::check_mail(
+        &config,
+        args.send_test.as_deref(),
+        env.clock,
+        env.stdout,
+        env.stderr,
+    );
     if problems > 0 {
         let _ = writeln!(env.stderr, "unanswered: {problems} problem(s) found");
         return ExitCode::Partial;
