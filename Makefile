@@ -2,7 +2,10 @@
 CARGO ?= cargo
 NOW ?= 2026-11-26 12:47:00
 
-.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean install deb
 
 build: prereqs
 	$(CARGO) build --release
@@ -56,6 +59,18 @@ demo: prereqs
 # Who gets mail for each call of the samples, and why (or why not).
 explain: prereqs
 	$(CARGO) run --quiet -- explain --config samples/unanswered.toml --now "$(NOW)" samples/journal.csv
+
+# The release binary (stripped), its man pages and bash/zsh/fish completions (made from the
+# clap definitions by the hidden `unanswered generate`), the systemd units (ExecStart in
+# $(PREFIX)/bin) and the example configuration, under $(DESTDIR)$(PREFIX).
+install: build
+	scripts/install.sh target/release/unanswered "$(DESTDIR)" "$(PREFIX)"
+
+# A Debian package (needs `cargo install cargo-deb`): the files of `make install` for /usr.
+deb: build
+	rm -rf target/deb-root
+	scripts/install.sh target/release/unanswered target/deb-root /usr
+	$(CARGO) deb --no-build
 
 clean:
 	$(CARGO) clean
