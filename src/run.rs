@@ -407,7 +407,7 @@ fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
                         write_failed = true;
                     }
                 } else {
-                    table.push(&v, &tz);
+                    table.push(&v, &tz, &lookup);
                 }
             },
         )
