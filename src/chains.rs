@@ -291,6 +291,8 @@ pub struct Facts {
     pub redirected_from: Option<String>,
     /// Users with an entry in this chain that says they were logged on.
     pub online_users: Vec<String>,
+    /// The call went to voicemail (SPEC §1.2, §3.7): an entry of it was taken by voicemail.
+    pub voicemail: bool,
 }
 
 /// The owner of an entry: the line user name, else the user of the line number.
@@ -420,6 +422,7 @@ pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp
         ring_seconds,
         complete,
         internal_flag: es.iter().any(|e| e.internal),
+        voicemail: es.iter().any(|e| e.voicemail),
         unowned_lines,
         redirected_from: pick(|e| e.redirecting_number.as_ref()),
         online_users: es

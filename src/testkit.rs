@@ -44,6 +44,7 @@ pub fn entry(id: &str) -> Entry {
         acceptor: None,
         tracker_last: false,
         call_type: 0,
+        voicemail: false,
     }
 }
 

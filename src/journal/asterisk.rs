@@ -588,6 +588,7 @@ fn row(
         acceptor: None,
         tracker_last: false,
         call_type: 0,
+        voicemail: false,
     })))
 }
 

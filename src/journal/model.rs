@@ -51,6 +51,11 @@ pub struct Entry {
     pub tracker_last: bool,
     /// 0 PBX call, 7 SIP call via PBX; everything else is not a phone call.
     pub call_type: u32,
+    /// The call reached voicemail (or an IVR / another application) on this entry, and no
+    /// person answered it here: the system took the call, not the line (SPEC §1.2, §3.7). Such an
+    /// entry has no connect time. Set by the Asterisk reader; the native journal has no column for it.
+    #[serde(default)]
+    pub voicemail: bool,
 }
 
 impl Entry {

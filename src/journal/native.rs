@@ -96,6 +96,7 @@ pub fn entry_from<'a>(
         acceptor: text("u8sAcceptorCtiServerUserName"),
         tracker_last: flag("TrackerLastCall")?.unwrap_or(false),
         call_type,
+        voicemail: false,
     })
 }
 
