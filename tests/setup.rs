@@ -369,3 +369,27 @@ fn the_debian_package_takes_what_install_lays_out() {
         assert!(targets.iter().any(|t| t == want), "{want}: {targets:?}");
     }
 }
+
+#[test]
+fn one_password_key_at_a_time_and_credential_names_are_checked() {
+    let p = Project::new(
+        "[smtp]\nhost = \"mail.example.com\"\nusername = \"pbx\"\npassword_env = \"X\"\npassword_credential = \"smtp-password\"\n",
+    );
+    let out = p.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(":6: key `smtp.password_credential`: give only one of password_env, password_file, password_credential"),
+        "{err}"
+    );
+    p.config("[smtp]\nhost = \"mail.example.com\"\nusername = \"pbx\"\npassword_credential = \"../etc/shadow\"\n");
+    let out = p.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            ":5: key `smtp.password_credential`: \"../etc/shadow\": expected a credential name"
+        ),
+        "{err}"
+    );
+}
