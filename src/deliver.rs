@@ -142,10 +142,14 @@ fn read_password(s: &Smtp) -> Result<Option<String>, String> {
             )),
         };
     }
-    if let Some(file) = &s.password_file {
-        return std::fs::read_to_string(file)
+    // a password file: the line end after it does not count
+    let read = |key: &str, file: &Path| {
+        std::fs::read_to_string(file)
             .map(|p| Some(p.trim_end_matches(['\r', '\n']).to_string()))
-            .map_err(|e| format!("key `smtp.password_file`: {}: {e}", file.display()));
+            .map_err(|e| format!("key `smtp.{key}`: {}: {e}", file.display()))
+    };
+    if let Some(file) = &s.password_file {
+        return read("password_file", file);
     }
     if let Some(name) = &s.password_credential {
         // systemd's LoadCredential=: the service sees the file in $CREDENTIALS_DIRECTORY
@@ -154,10 +158,7 @@ fn read_password(s: &Smtp) -> Result<Option<String>, String> {
                 "key `smtp.password_credential`: $CREDENTIALS_DIRECTORY is not set: systemd sets it for a unit with LoadCredential={name}:/path/to/password-file (outside systemd use password_file)"
             ));
         };
-        let file = Path::new(&dir).join(name);
-        return std::fs::read_to_string(&file)
-            .map(|p| Some(p.trim_end_matches(['\r', '\n']).to_string()))
-            .map_err(|e| format!("key `smtp.password_credential`: {}: {e}", file.display()));
+        return read("password_credential", &Path::new(&dir).join(name));
     }
     Ok(None)
 }
