@@ -22,7 +22,7 @@ pub enum Command {
     Run(RunArgs),
     /// Show for every call who was rung, who answered, and who is notified or why not. Changes nothing.
     Explain(ExplainArgs),
-    /// Validate the configuration, the directory files, the templates and the languages.
+    /// Validate the configuration, the directory files, the templates, the languages and the mail transport (--send-test: send a test mail).
     Check(CheckArgs),
     /// Show the mails not yet accepted by the server (queued or failed, with the reasons); retry or drop them.
     Outbox(OutboxArgs),
