@@ -6,9 +6,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const CONFIG: &str = include_str!("../contrib/unanswered.toml");
-const SERVICE: &str = include_str!("../contrib/systemd/unanswered.service");
-const TIMER: &str = include_str!("../contrib/systemd/unanswered.timer");
+const CONFIG: &str = include_str!("../../contrib/unanswered.toml");
+const SERVICE: &str = include_str!("../../contrib/systemd/unanswered.service");
+const TIMER: &str = include_str!("../../contrib/systemd/unanswered.timer");
 const USERS: &str = "user,name,email,lines,language,notify,time_zone\n";
 const CONTACTS: &str = "name,company,email,phones\n";
 

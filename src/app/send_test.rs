@@ -8,7 +8,6 @@ use std::io::Write;
 use crate::config::{Config, Smtp, Tls, Transport};
 use crate::deliver::{self, SendError};
 use crate::render::{mail, Rendered};
-use crate::state::OutboxMail;
 
 /// Checks the mail side and sends the test mail when asked; returns the problems found
 /// (each reported on `err`, with the file and the key).
@@ -48,8 +47,7 @@ pub fn check_mail(
     let mut transport = match deliver::transport_for(config, from.email.clone()) {
         Ok(t) => t,
         Err(e) => {
-            let lines: Vec<&str> = e.lines().collect();
-            for line in &lines {
+            for line in &e {
                 let _ = writeln!(err, "{path}: {line}");
             }
             if send_test.is_some() {
@@ -58,7 +56,7 @@ pub fn check_mail(
                     "unanswered: no test mail sent: fix the key(s) above first"
                 );
             }
-            return lines.len() as u64;
+            return e.len() as u64;
         }
     };
     let Some(address) = send_test else {
@@ -111,18 +109,12 @@ pub fn check_mail(
             return 1;
         }
     };
-    let m = OutboxMail {
-        message_id,
-        user: "test".into(),
-        email: to.email.to_string(),
-        subject: rendered.subject.clone(),
-        chains: Vec::new(),
-        bytes,
-        status: "queued".into(),
-        attempts: 0,
-        next_try: now,
-        last_error: None,
-        created: now,
+    let email = to.email.to_string();
+    let m = deliver::Message {
+        user: "test",
+        message_id: &message_id,
+        email: &email,
+        bytes: &bytes,
     };
     match transport.deliver(&m) {
         Ok(()) => {
