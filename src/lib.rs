@@ -25,6 +25,7 @@
 //! | `error` | the errors that end a command, each with its exit code | §8 |
 //! | `app::run`, `app::explain`, `app::check`, `app::outbox` | one file per command; only `app` orchestrates the stages | §6 |
 //! | `app::session`, `app::report` | what the commands open once; summary and outbox listing | §6 |
+//! | `app::send_test`, `app::init`, `app::generate` | `check`'s mail side and `--send-test`; `init`; man pages and completions | §6 |
 //!
 //! `main` only parses the arguments, reads the clock once and maps the outcome to an exit
 //! code. Only what `main` and the tests outside the crate need is `pub`.

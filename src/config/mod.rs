@@ -144,6 +144,9 @@ pub struct Smtp {
     pub username: Option<String>,
     pub password_env: Option<String>,
     pub password_file: Option<PathBuf>,
+    /// The name of a systemd credential (`LoadCredential=NAME:…`): the password is read from
+    /// `$CREDENTIALS_DIRECTORY/NAME`.
+    pub password_credential: Option<String>,
     pub timeout_seconds: u64,
     /// An extra CA certificate (PEM) to trust, e.g. a company CA.
     pub ca_file: Option<PathBuf>,

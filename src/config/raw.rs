@@ -105,6 +105,7 @@ pub(crate) struct RawSmtp {
     pub username: Value<String>,
     pub password_env: Value<String>,
     pub password_file: Value<String>,
+    pub password_credential: Value<String>,
     pub timeout_seconds: Value<i64>,
     pub ca_file: Value<String>,
 }

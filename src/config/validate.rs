@@ -430,6 +430,29 @@ pub(super) fn smtp(v: &mut Validator<'_>, s: &RawSmtp) -> Smtp {
         );
     }
     let text = |x: &Value<String>| x.as_ref().map(|s| s.get_ref().clone());
+    let credential = text(&s.password_credential);
+    let credential_at = s.password_credential.as_ref().map(Spanned::span);
+    if let Some(name) = &credential {
+        if name.is_empty() || name.contains(['/', '\0']) || name == "." || name == ".." {
+            v.err(
+                "smtp.password_credential",
+                credential_at.clone(),
+                format!("{name:?}: expected a credential name like \"smtp-password\" (as in LoadCredential=smtp-password:/etc/unanswered/smtp-password)"),
+            );
+        }
+    }
+    let password_keys = [&s.password_env, &s.password_file, &s.password_credential];
+    if password_keys.iter().filter(|k| k.is_some()).count() > 1 {
+        let at = password_keys
+            .iter()
+            .rev()
+            .find_map(|k| k.as_ref().map(Spanned::span));
+        v.err(
+            "smtp.password_credential",
+            at,
+            "give only one of password_env, password_file, password_credential".into(),
+        );
+    }
     let timeout = s.timeout_seconds.as_ref().map(|t| *t.get_ref());
     Smtp {
         host,
@@ -438,6 +461,7 @@ pub(super) fn smtp(v: &mut Validator<'_>, s: &RawSmtp) -> Smtp {
         username: text(&s.username),
         password_env: text(&s.password_env),
         password_file: v.rel_opt(&s.password_file),
+        password_credential: credential,
         timeout_seconds: timeout.unwrap_or(defaults::SMTP_TIMEOUT_SECONDS).max(1) as u64,
         ca_file: v.rel_opt(&s.ca_file),
     }
