@@ -111,6 +111,7 @@ struct RawNotify {
     attach_vcard: Option<bool>,
     link_prefix: Option<String>,
     settle_seconds: Option<i64>,
+    max_age_hours: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -124,6 +125,8 @@ struct RawExceptions {
     repeated_same_day: Option<bool>,
     repeated_until_logon: Option<bool>,
     excluded_numbers: Option<Vec<String>>,
+    voicemail: Option<bool>,
+    called_back: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -190,6 +193,10 @@ pub struct Exceptions {
     pub repeated_same_day: bool,
     pub repeated_until_logon: bool,
     pub excluded_numbers: Vec<NumberPattern>,
+    /// §3.7: a call that went to voicemail notifies nobody.
+    pub voicemail: bool,
+    /// §3.8: a call already returned notifies nobody.
+    pub called_back: bool,
 }
 
 impl Default for Exceptions {
@@ -203,6 +210,8 @@ impl Default for Exceptions {
             repeated_same_day: false,
             repeated_until_logon: false,
             excluded_numbers: Vec::new(),
+            voicemail: false,
+            called_back: true,
         }
     }
 }
@@ -216,6 +225,8 @@ pub struct Rules {
     pub recipients: RecipientPolicy,
     pub even_if_answered_elsewhere: bool,
     pub settle_seconds: u64,
+    /// §3.9: calls that arrived more than this many hours before now are not mailed; 0 = off.
+    pub max_age_hours: u64,
 }
 
 impl Default for Rules {
@@ -227,6 +238,7 @@ impl Default for Rules {
             recipients: RecipientPolicy::All,
             even_if_answered_elsewhere: false,
             settle_seconds: 120,
+            max_age_hours: 24,
         }
     }
 }
@@ -505,6 +517,17 @@ impl Config {
                 120
             }
         };
+        let max_age_hours = match nt.max_age_hours.unwrap_or(24) {
+            h @ 0..=876_000 => h as u64,
+            h => {
+                err(
+                    "notify",
+                    "max_age_hours",
+                    format!("{h}: expected 0 (no limit) to 876000 hours"),
+                );
+                24
+            }
+        };
 
         // [exceptions]
         let x = &raw.exceptions;
@@ -535,6 +558,8 @@ impl Config {
             repeated_same_day: x.repeated_same_day.unwrap_or(false),
             repeated_until_logon: x.repeated_until_logon.unwrap_or(false),
             excluded_numbers,
+            voicemail: x.voicemail.unwrap_or(false),
+            called_back: x.called_back.unwrap_or(true),
         };
 
         // [directory]
@@ -656,6 +681,7 @@ impl Config {
                 recipients,
                 even_if_answered_elsewhere: nt.even_if_answered_elsewhere.unwrap_or(false),
                 settle_seconds,
+                max_age_hours,
             },
             language,
             mode,
@@ -692,6 +718,7 @@ mod tests {
         assert_eq!(c.rules.recipients, RecipientPolicy::All);
         assert!(!c.rules.even_if_answered_elsewhere);
         assert_eq!(c.rules.settle_seconds, 120);
+        assert_eq!(c.rules.max_age_hours, 24);
         assert_eq!(c.rules.exceptions, Exceptions::default());
         assert_eq!(c.rules.numbers.internal_max_digits, 5);
         assert_eq!(c.link_prefix, "tel:");

@@ -27,6 +27,10 @@ struct JsonChain<'a> {
     // more than SPEC §6 asks, for people and scripts; the SPEC's keys come first
     caller_name: Option<&'a str>,
     ring_seconds: i64,
+    /// The line that answered when no user did (`answered_by` is null then, SPEC §4).
+    answered_line: Option<&'a str>,
+    /// The call went to voicemail (SPEC §1.2, §3.7).
+    voicemail: bool,
 }
 
 /// One chain as a JSON line (no newline).
@@ -49,6 +53,8 @@ pub fn json_line(v: &Verdict, tz: &TimeZone) -> String {
             .collect(),
         caller_name: v.caller.name.as_deref(),
         ring_seconds: v.facts.ring_seconds,
+        answered_line: v.facts.answered_line.as_deref(),
+        voicemail: v.facts.voicemail,
     };
     serde_json::to_string(&rec).expect("plain data serialises")
 }
@@ -93,7 +99,12 @@ impl Table {
                 v.facts.unowned_lines.join(", ")
             ));
         }
-        let outcome = match &v.facts.answered_by {
+        let outcome = match v
+            .facts
+            .answered_by
+            .as_ref()
+            .or(v.facts.answered_line.as_ref())
+        {
             Some(u) => format!("answered by {u} after {} s", v.facts.ring_seconds),
             None => format!("missed, rang {} s", v.facts.ring_seconds),
         };

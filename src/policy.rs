@@ -1,8 +1,12 @@
 //! Exceptions and recipients: the verdict for every chain (SPEC §3, §4).
 //!
-//! Pure: facts and history in, verdict out. Chains must be decided in the order of their
-//! start, so that "an earlier call" in the repeated rules means what it says; [`History`]
-//! carries what earlier chains (of this run, or of earlier runs through the state) did.
+//! Pure: facts and history in, verdict out, in two steps. [`screen`] applies what the chain
+//! alone decides (`incomplete`, `too_old`, §3.1–3.7); [`decide`] is told whether the call was
+//! returned (§3.8, which needs the rest of the run's input, see [`Callbacks`]) and applies
+//! §3.8, §4 and the per-recipient rules §3.10–3.11. Chains must be decided in the order of
+//! their start, so that "an earlier call" in the repeated rules means what it says;
+//! [`History`] carries what earlier chains (of this run, or of earlier runs through the state)
+//! did.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -21,26 +25,34 @@ use crate::numbers::Number;
 #[serde(rename_all = "snake_case")]
 pub enum Suppression {
     Incomplete,
+    TooOld,
     Internal,
     HiddenNumber,
     NoContact,
     ShortRing,
     ExcludedNumber,
     Answered,
+    Voicemail,
+    CalledBack,
     PolicyNone,
+    NoRecipient,
 }
 
 impl Suppression {
     pub fn as_str(self) -> &'static str {
         match self {
             Suppression::Incomplete => "incomplete",
+            Suppression::TooOld => "too_old",
             Suppression::Internal => "internal",
             Suppression::HiddenNumber => "hidden_number",
             Suppression::NoContact => "no_contact",
             Suppression::ShortRing => "short_ring",
             Suppression::ExcludedNumber => "excluded_number",
             Suppression::Answered => "answered",
+            Suppression::Voicemail => "voicemail",
+            Suppression::CalledBack => "called_back",
             Suppression::PolicyNone => "policy_none",
+            Suppression::NoRecipient => "no_recipient",
         }
     }
 }
@@ -189,24 +201,75 @@ fn day_in(ts: Timestamp, tz: &TimeZone) -> Date {
     ts.to_zoned_datetime(tz.clone()).date()
 }
 
-/// Decides one chain and records its notifications in `history`.
-pub fn decide(facts: Facts, rules: &Rules, lookup: &Lookup, history: &mut History) -> Verdict {
+/// When the caller and the company last spoke (SPEC §3.8), per caller number: the latest
+/// arrival of an answered incoming call, and the latest start of an outgoing entry to that
+/// number with a connect time. Only the latest time matters: a chain was returned when one of
+/// them lies after its arrival.
+#[derive(Debug, Clone, Default)]
+pub struct Callbacks {
+    latest: HashMap<Number, Timestamp>,
+}
+
+impl Callbacks {
+    /// The caller and the company spoke at `at` (a hidden number never matches: pass None).
+    pub fn record(&mut self, number: Option<&Number>, at: Timestamp) {
+        if let Some(n) = number {
+            let t = self.latest.entry(n.clone()).or_insert(at);
+            *t = (*t).max(at);
+        }
+    }
+
+    /// They spoke strictly after `arrival`.
+    pub fn after(&self, number: &Number, arrival: Timestamp) -> bool {
+        self.latest.get(number).is_some_and(|t| *t > arrival)
+    }
+}
+
+/// A chain after the exceptions that need nothing but the chain itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screened {
+    pub facts: Facts,
+    pub caller: Caller,
+    /// `incomplete`, `too_old` or one of §3.1–3.7; None: §3.8 and §4 decide.
+    pub suppressed_by: Option<Suppression>,
+}
+
+impl Screened {
+    /// The number whose callbacks decide this chain (§3.8): Some when the rule is on, nothing
+    /// earlier suppressed the chain, and the caller's number is known.
+    pub fn awaits_callback(&self, rules: &Rules) -> Option<&Number> {
+        match (self.suppressed_by, rules.exceptions.called_back) {
+            (None, true) => self.caller.number.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The call arrived more than `max_age_hours` before `now` (§3.9; 0 = no limit).
+fn too_old(start: Timestamp, max_age_hours: u64, now: Timestamp) -> bool {
+    max_age_hours > 0
+        && now.duration_since(start)
+            > jiff::SignedDuration::from_hours(max_age_hours.min(i64::MAX as u64 / 3600) as i64)
+}
+
+/// The first exception that applies of `incomplete` (§2.6), `too_old` (§3.9) and §3.1–3.7.
+pub fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestamp) -> Screened {
     let x = &rules.exceptions;
     let caller = caller_of(&facts, lookup);
-    let number = caller.number.clone();
+    let number = caller.number.as_ref();
     let hidden = number.is_none();
 
-    let internal = facts.internal_flag || number.as_ref().is_some_and(|n| lookup.is_user_line(n));
+    let internal = facts.internal_flag || number.is_some_and(|n| lookup.is_user_line(n));
     let has_contact = caller.name.is_some() || caller.company.is_some();
     let short =
         x.short_ring && x.min_ring_seconds > 0 && facts.ring_seconds < x.min_ring_seconds as i64;
-    let excluded = number
-        .as_ref()
-        .is_some_and(|n| x.excluded_numbers.iter().any(|p| p.matches(n)));
+    let excluded = number.is_some_and(|n| x.excluded_numbers.iter().any(|p| p.matches(n)));
     let answered_stop = facts.answered && !rules.even_if_answered_elsewhere;
 
     let suppressed_by = if !facts.complete {
         Some(Suppression::Incomplete)
+    } else if too_old(facts.start, rules.max_age_hours, now) {
+        Some(Suppression::TooOld)
     } else if x.internal && internal {
         Some(Suppression::Internal)
     } else if x.hidden_number && hidden {
@@ -219,18 +282,51 @@ pub fn decide(facts: Facts, rules: &Rules, lookup: &Lookup, history: &mut Histor
         Some(Suppression::ExcludedNumber)
     } else if answered_stop {
         Some(Suppression::Answered)
+    } else if x.voicemail && facts.voicemail {
+        Some(Suppression::Voicemail)
     } else {
-        let picked = pick(&facts.not_answered, rules.recipients);
-        if picked.is_empty() {
+        None
+    };
+    Screened {
+        facts,
+        caller,
+        suppressed_by,
+    }
+}
+
+/// Decides a screened chain and records its notifications in `history`. `called_back`: the
+/// caller and the company spoke after the call arrived (§3.8; see [`Callbacks`]); it counts
+/// only when the rule is on.
+pub fn decide(
+    screened: Screened,
+    called_back: bool,
+    rules: &Rules,
+    lookup: &Lookup,
+    history: &mut History,
+) -> Verdict {
+    let Screened {
+        facts,
+        caller,
+        suppressed_by,
+    } = screened;
+    let number = caller.number.clone();
+    let picked = pick(&facts.not_answered, rules.recipients);
+    let suppressed_by = suppressed_by.or(
+        if rules.exceptions.called_back && called_back && number.is_some() {
+            Some(Suppression::CalledBack)
+        } else if rules.recipients == RecipientPolicy::None {
             Some(Suppression::PolicyNone)
+        } else if picked.is_empty() {
+            // every line rung belongs to no user, or only the answering user rang
+            Some(Suppression::NoRecipient)
         } else {
             None
-        }
-    };
+        },
+    );
 
     let mut recipients = Vec::new();
     if suppressed_by.is_none() {
-        for user in pick(&facts.not_answered, rules.recipients) {
+        for user in picked {
             let info = lookup.user(user);
             let email = info.and_then(|u| u.email.clone());
             let tz = info
@@ -468,7 +564,7 @@ mod tests {
                 "answered by the only participant, even_if on",
                 vec![entry("a").connect("09:00:05")],
                 with(|r| r.even_if_answered_elsewhere = true),
-                suppressed("policy_none"),
+                suppressed("no_recipient"),
             ),
             (
                 "internal flag",
@@ -639,7 +735,58 @@ mod tests {
                 "line without user: nobody",
                 vec![entry("a").line("299")],
                 rules(),
+                suppressed("no_recipient"),
+            ),
+            (
+                "policy none before no_recipient",
+                vec![entry("a").line("299")],
+                with(|r| r.recipients = RecipientPolicy::None),
                 suppressed("policy_none"),
+            ),
+            (
+                "voicemail, rule off: a missed call like any other",
+                vec![entry("a").voicemail()],
+                rules(),
+                notify(&["anna"]),
+            ),
+            (
+                "voicemail, rule on",
+                vec![entry("a").voicemail()],
+                with(|r| r.exceptions.voicemail = true),
+                suppressed("voicemail"),
+            ),
+            (
+                "voicemail on, no voicemail entry",
+                vec![entry("a")],
+                with(|r| r.exceptions.voicemail = true),
+                notify(&["anna"]),
+            ),
+            (
+                "one entry of a group went to voicemail",
+                vec![
+                    entry("a").tracker("T"),
+                    entry("b").tracker("T").line("202").voicemail(),
+                ],
+                with(|r| r.exceptions.voicemail = true),
+                suppressed("voicemail"),
+            ),
+            (
+                "answered before voicemail",
+                vec![
+                    entry("a").tracker("T").connect("09:00:05"),
+                    entry("b").tracker("T").line("202").voicemail(),
+                ],
+                with(|r| r.exceptions.voicemail = true),
+                suppressed("answered"),
+            ),
+            (
+                "voicemail before policy_none",
+                vec![entry("a").voicemail()],
+                with(|r| {
+                    r.exceptions.voicemail = true;
+                    r.recipients = RecipientPolicy::None
+                }),
+                suppressed("voicemail"),
             ),
             (
                 "first picks the opted-out user",
@@ -806,7 +953,10 @@ mod tests {
             ("2026-10-24T22:30:00Z", "2026-10-24T22:30:20Z"),
             ("2026-10-25T22:30:00Z", "2026-10-25T22:30:20Z"),
         ]);
-        let mut r = with(|r| r.exceptions.repeated_same_day = true);
+        let mut r = with(|r| {
+            r.exceptions.repeated_same_day = true;
+            r.max_age_hours = 0 // the first call is 37.5 h before now
+        });
         r.time_zone = crate::time::zone("Europe/Berlin").unwrap();
         let vs = verdicts_at(
             es,
@@ -928,8 +1078,332 @@ mod tests {
     #[test]
     fn defaults_match_the_spec() {
         let x = Exceptions::default();
-        assert!(x.internal && x.hidden_number && x.short_ring);
+        assert!(x.internal && x.hidden_number && x.short_ring && x.called_back);
         assert!(!x.no_contact && !x.repeated_same_day && !x.repeated_until_logon);
+        assert!(!x.voicemail);
         assert_eq!(x.min_ring_seconds, 2);
+        assert_eq!(Rules::default().max_age_hours, 24);
+    }
+
+    /// The verdict of the chain `id` among all chains of `entries`.
+    fn verdict_of(entries: Vec<Entry>, rules: &Rules, id: &str) -> Verdict {
+        verdicts(entries, rules, &lookup())
+            .into_iter()
+            .find(|v| v.facts.id == id)
+            .unwrap_or_else(|| panic!("no chain {id}"))
+    }
+
+    #[test]
+    fn called_back() {
+        // the missed call: 030 5550100 rang anna 09:00:00–09:00:20
+        let missed = || entry("m");
+        // an outgoing entry of bert to `to`, started at `at`, connected 5 s later unless not
+        let out = |to: &str, at: &str, connected: bool| {
+            let mut e = entry(&format!("o{at}"))
+                .outgoing()
+                .line("202")
+                .caller(to)
+                .ring(at, "11:00:00");
+            if connected {
+                e.connect = Some(e.start + jiff::SignedDuration::from_secs(5));
+            }
+            e
+        };
+        // a later incoming call from `from` at `at`, answered by `line` (None: missed)
+        let later = |from: &str, at: &str, line: Option<&str>| {
+            let e = entry("later")
+                .tracker("L")
+                .caller(from)
+                .line(line.unwrap_or("203"))
+                .ring(at, "10:30:00");
+            match line {
+                Some(_) => e.connect(at),
+                None => e,
+            }
+        };
+        type Case = (&'static str, Vec<Entry>, Rules, &'static str);
+        let cases: Vec<Case> = vec![
+            ("no callback", vec![missed()], rules(), "notify"),
+            (
+                "outgoing callback 1 s after the arrival",
+                vec![missed(), out("030 5550100", "09:00:01", true)],
+                rules(),
+                "called_back",
+            ),
+            (
+                "outgoing callback in the same second as the arrival is not after it",
+                vec![missed(), out("030 5550100", "09:00:00", true)],
+                rules(),
+                "notify",
+            ),
+            (
+                "callback that did not connect",
+                vec![missed(), out("030 5550100", "09:05:00", false)],
+                rules(),
+                "notify",
+            ),
+            (
+                "callback before the arrival",
+                vec![missed(), out("030 5550100", "08:59:00", true)],
+                rules(),
+                "notify",
+            ),
+            (
+                "callback to another number",
+                vec![missed(), out("030 5550101", "09:05:00", true)],
+                rules(),
+                "notify",
+            ),
+            (
+                "callback to the number written another way",
+                vec![missed(), out("+49 (30) 555-0100", "09:05:00", true)],
+                rules(),
+                "called_back",
+            ),
+            (
+                "callback read before the missed call",
+                vec![out("0049 30 5550100", "09:05:00", true), missed()],
+                rules(),
+                "called_back",
+            ),
+            (
+                "a later incoming call of the caller, answered",
+                vec![missed(), later("+49 30 5550100", "10:00:00", Some("202"))],
+                rules(),
+                "called_back",
+            ),
+            (
+                "a later incoming call of the caller, answered on a line without user",
+                vec![missed(), later("030 5550100", "10:00:00", Some("299"))],
+                rules(),
+                "called_back",
+            ),
+            (
+                "a later incoming call of the caller, picked up",
+                vec![
+                    missed(),
+                    later("030 5550100", "10:00:00", None).acceptor("carl"),
+                ],
+                rules(),
+                "called_back",
+            ),
+            (
+                "a later incoming call of the caller, missed too",
+                vec![missed(), later("030 5550100", "10:00:00", None)],
+                rules(),
+                "notify",
+            ),
+            (
+                "another caller's answered call",
+                vec![missed(), later("030 5550199", "10:00:00", Some("202"))],
+                rules(),
+                "notify",
+            ),
+            (
+                "an answered call that arrived before the missed one but connected after",
+                vec![
+                    missed(),
+                    entry("early")
+                        .tracker("L")
+                        .line("202")
+                        .ring("08:59:00", "09:10:00")
+                        .connect("09:05:00"),
+                ],
+                rules(),
+                "notify",
+            ),
+            (
+                "a callback still ringing counts (it was answered)",
+                vec![missed(), later("030 5550100", "11:59:00", Some("202"))],
+                rules(),
+                "called_back",
+            ),
+            (
+                "rule off",
+                vec![missed(), out("030 5550100", "09:05:00", true)],
+                with(|r| r.exceptions.called_back = false),
+                "notify",
+            ),
+            (
+                "short ring comes first",
+                vec![
+                    missed().ring("09:00:00", "09:00:01"),
+                    out("030 5550100", "09:05:00", true),
+                ],
+                rules(),
+                "short_ring",
+            ),
+            (
+                "voicemail comes first",
+                vec![missed().voicemail(), out("030 5550100", "09:05:00", true)],
+                with(|r| r.exceptions.voicemail = true),
+                "voicemail",
+            ),
+            (
+                "called_back comes before policy_none",
+                vec![missed(), out("030 5550100", "09:05:00", true)],
+                with(|r| r.recipients = RecipientPolicy::None),
+                "called_back",
+            ),
+            (
+                "called_back comes before no_recipient",
+                vec![missed().line("299"), out("030 5550100", "09:05:00", true)],
+                rules(),
+                "called_back",
+            ),
+        ];
+        for (name, entries, rules, want) in cases {
+            let v = verdict_of(entries, &rules, "m");
+            let got = v
+                .suppressed_by
+                .map_or_else(|| v.recipients[0].status.as_str(), Suppression::as_str);
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_hidden_number_is_never_called_back() {
+        let r = with(|r| r.exceptions.hidden_number = false);
+        let es = vec![
+            entry("m").caller(""),
+            entry("o")
+                .outgoing()
+                .caller("")
+                .ring("09:05:00", "09:06:00")
+                .connect("09:05:05"),
+            entry("later")
+                .caller("anonymous")
+                .line("202")
+                .ring("10:00:00", "10:00:30")
+                .connect("10:00:05"),
+        ];
+        let v = verdict_of(es, &r, "m");
+        assert_eq!(summary(&v), notify(&["anna"]));
+    }
+
+    #[test]
+    fn a_returned_call_is_no_repetition() {
+        // 08:00 missed and returned at 08:30; 10:00 missed again: anna hears of the 10:00 call
+        let r = with(|r| r.exceptions.repeated_same_day = true);
+        let es = vec![
+            entry("1").ring("08:00:00", "08:00:20"),
+            entry("o")
+                .outgoing()
+                .ring("08:30:00", "08:31:00")
+                .connect("08:30:05"),
+            entry("2").ring("10:00:00", "10:00:20"),
+        ];
+        let vs = verdicts(es, &r, &lookup());
+        assert_eq!(summary(&vs[0]), suppressed("called_back"));
+        assert_eq!(summary(&vs[1]), notify(&["anna"]));
+    }
+
+    #[test]
+    fn too_old() {
+        let call = || vec![entry("a")]; // arrived 2026-11-26 09:00:00Z
+        type Case = (&'static str, Vec<Entry>, Rules, &'static str, &'static str);
+        let cases: Vec<Case> = vec![
+            (
+                "exactly max_age_hours",
+                call(),
+                rules(),
+                "2026-11-27T09:00:00Z",
+                "notify",
+            ),
+            (
+                "one second more",
+                call(),
+                rules(),
+                "2026-11-27T09:00:01Z",
+                "too_old",
+            ),
+            (
+                "measured from the arrival, not the last stop",
+                vec![entry("a").ring("09:00:00", "09:30:00")],
+                rules(),
+                "2026-11-27T09:10:00Z",
+                "too_old",
+            ),
+            (
+                "0 switches it off",
+                call(),
+                with(|r| r.max_age_hours = 0),
+                "2030-01-01T00:00:00Z",
+                "notify",
+            ),
+            (
+                "a smaller limit",
+                call(),
+                with(|r| r.max_age_hours = 1),
+                "2026-11-26T10:00:01Z",
+                "too_old",
+            ),
+            (
+                "too_old before internal",
+                vec![entry("a").internal()],
+                rules(),
+                "2026-11-28T00:00:00Z",
+                "too_old",
+            ),
+            (
+                "too_old before called_back",
+                vec![
+                    entry("a"),
+                    entry("o")
+                        .outgoing()
+                        .ring("09:05:00", "09:06:00")
+                        .connect("09:05:05"),
+                ],
+                rules(),
+                "2026-11-28T00:00:00Z",
+                "too_old",
+            ),
+            (
+                "incomplete before too_old",
+                vec![
+                    entry("a")
+                        .tracker("T")
+                        .ring("2026-11-25T09:00:00Z", "2026-11-25T09:00:20Z"),
+                    entry("b")
+                        .tracker("T")
+                        .line("202")
+                        .ring("11:59:00", "11:59:50"),
+                ],
+                rules(),
+                "2026-11-26T12:00:00Z",
+                "incomplete",
+            ),
+        ];
+        for (name, entries, rules, now, want) in cases {
+            let mut vs = verdicts_at(entries, &rules, &lookup(), &mut History::default(), t(now));
+            let v = vs.remove(0);
+            let got = v
+                .suppressed_by
+                .map_or_else(|| v.recipients[0].status.as_str(), Suppression::as_str);
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_pending_chain_that_became_too_old_while_it_waited() {
+        // still ringing at the first run; the state keeps its entries, the next run is two
+        // days later
+        let es = vec![entry("a").ring("09:00:00", "09:00:20")];
+        let first = verdicts_at(
+            es.clone(),
+            &rules(),
+            &lookup(),
+            &mut History::default(),
+            t("09:01:00"),
+        );
+        assert_eq!(summary(&first[0]), suppressed("incomplete"));
+        let next = verdicts_at(
+            es,
+            &rules(),
+            &lookup(),
+            &mut History::default(),
+            t("2026-11-28T09:00:00Z"),
+        );
+        assert_eq!(summary(&next[0]), suppressed("too_old"));
     }
 }

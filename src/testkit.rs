@@ -64,6 +64,7 @@ pub trait EntryExt {
     fn call_type(self, ct: u32) -> Self;
     fn online(self, logged_on: bool) -> Self;
     fn contact(self, name: &str) -> Self;
+    fn voicemail(self) -> Self;
 }
 
 impl EntryExt for Entry {
@@ -122,6 +123,10 @@ impl EntryExt for Entry {
     }
     fn contact(mut self, name: &str) -> Self {
         self.contact_name = Some(name.into());
+        self
+    }
+    fn voicemail(mut self) -> Self {
+        self.voicemail = true;
         self
     }
 }

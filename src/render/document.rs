@@ -307,7 +307,8 @@ pub fn build(input: &Input<'_>) -> String {
             );
         }
         x.close("rang");
-        if let Some(a) = &f.answered_by {
+        // answered on a line without a user: the line stands in for the user
+        if let Some(a) = f.answered_by.as_ref().or(f.answered_line.as_ref()) {
             x.empty("answered-by", &[("user", a), ("name", &name_of(a))]);
         }
         if let Some(from) = &f.redirected_from {
