@@ -210,15 +210,18 @@ impl Decider<'_> {
             self.waiting.push_back((screened, c));
         }
         while let Some((s, _)) = self.waiting.front() {
-            let called_back = s
-                .awaits_callback(self.rules)
-                .is_some_and(|n| self.callbacks.after(n, s.facts.start));
-            if !end && !called_back && s.awaits_callback(self.rules).is_some() {
+            let awaits = s.awaits_callback(self.rules);
+            let returned_at = awaits
+                .or(s.keeps_callbacks(self.rules))
+                .and_then(|n| self.callbacks.after(n, s.facts.start));
+            // a call still ringing waits for the end too: the state keeps its callbacks
+            let waits = awaits.is_some() || s.keeps_callbacks(self.rules).is_some();
+            if !end && waits && !(awaits.is_some() && returned_at.is_some()) {
                 break;
             }
             let (s, c) = self.waiting.pop_front().expect("a front");
             let start = s.facts.start;
-            let v = policy::decide(s, called_back, self.rules, self.lookup, history);
+            let v = policy::decide(s, returned_at, self.rules, self.lookup, history);
             match v.suppressed_by {
                 Some(Suppression::TooOld) => stats.too_old += 1,
                 Some(Suppression::CalledBack) => stats.called_back += 1,
@@ -232,6 +235,32 @@ impl Decider<'_> {
             }
         }
     }
+}
+
+/// The callback a call still ringing keeps in the state (§3.8): an outgoing entry to the caller
+/// that connected when they last spoke, so the next run counts it even when its exports no
+/// longer hold the entry it came from. None when there is nothing to keep.
+pub fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry> {
+    let at = v.returned_at?;
+    let first = chain.entries.first()?;
+    Some(Entry {
+        connection_id: format!("callback:{}", chain.id),
+        tracker_id: None,
+        start: at,
+        stop: at,
+        connect: Some(at),
+        origin: crate::journal::Origin::Outgoing,
+        internal: false,
+        user_offline: None,
+        phone_number: v.caller.raw.clone(),
+        redirecting_number: None,
+        contact_name: None,
+        contact_company: None,
+        acceptor: None,
+        tracker_last: false,
+        voicemail: false,
+        ..first.clone()
+    })
 }
 
 fn note_online(e: &Entry, lookup: &Lookup, history: &mut History) {

@@ -108,6 +108,9 @@ pub struct Verdict {
     pub caller: Caller,
     pub suppressed_by: Option<Suppression>,
     pub recipients: Vec<Recipient>,
+    /// When the caller and the company last spoke after the call arrived, as far as the run
+    /// read (§3.8); kept with a call still ringing so the next run knows it too.
+    pub returned_at: Option<Timestamp>,
 }
 
 impl Verdict {
@@ -219,9 +222,9 @@ impl Callbacks {
         }
     }
 
-    /// They spoke strictly after `arrival`.
-    pub fn after(&self, number: &Number, arrival: Timestamp) -> bool {
-        self.latest.get(number).is_some_and(|t| *t > arrival)
+    /// The latest time they spoke, when that is strictly after `arrival`.
+    pub fn after(&self, number: &Number, arrival: Timestamp) -> Option<Timestamp> {
+        self.latest.get(number).copied().filter(|t| *t > arrival)
     }
 }
 
@@ -240,6 +243,15 @@ impl Screened {
     pub fn awaits_callback(&self, rules: &Rules) -> Option<&Number> {
         match (self.suppressed_by, rules.exceptions.called_back) {
             (None, true) => self.caller.number.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The number whose callbacks the next run must know of: a call still ringing, kept in the
+    /// state, that §3.8 may decide later.
+    pub fn keeps_callbacks(&self, rules: &Rules) -> Option<&Number> {
+        match (self.suppressed_by, rules.exceptions.called_back) {
+            (Some(Suppression::Incomplete), true) => self.caller.number.as_ref(),
             _ => None,
         }
     }
@@ -294,12 +306,12 @@ pub fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestamp) -> S
     }
 }
 
-/// Decides a screened chain and records its notifications in `history`. `called_back`: the
-/// caller and the company spoke after the call arrived (§3.8; see [`Callbacks`]); it counts
-/// only when the rule is on.
+/// Decides a screened chain and records its notifications in `history`. `returned_at`: when
+/// the caller and the company last spoke after the call arrived (§3.8; see [`Callbacks`]); it
+/// counts only when the rule is on.
 pub fn decide(
     screened: Screened,
-    called_back: bool,
+    returned_at: Option<Timestamp>,
     rules: &Rules,
     lookup: &Lookup,
     history: &mut History,
@@ -312,7 +324,7 @@ pub fn decide(
     let number = caller.number.clone();
     let picked = pick(&facts.not_answered, rules.recipients);
     let suppressed_by = suppressed_by.or(
-        if rules.exceptions.called_back && called_back && number.is_some() {
+        if rules.exceptions.called_back && returned_at.is_some() && number.is_some() {
             Some(Suppression::CalledBack)
         } else if rules.recipients == RecipientPolicy::None {
             Some(Suppression::PolicyNone)
@@ -363,6 +375,7 @@ pub fn decide(
         caller,
         suppressed_by,
         recipients,
+        returned_at,
     }
 }
 

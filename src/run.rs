@@ -552,7 +552,6 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
     // entries, should the mail not be made), the chains still ringing, which of the entries
     // kept from earlier runs were decided now, and each user's latest logon.
     let mut pending: Vec<(String, crate::journal::Entry)> = Vec::new();
-    let mut decided_entries: Vec<String> = Vec::new();
     let mut chain_entries: Vec<Vec<crate::journal::Entry>> = Vec::new();
     let mut online: std::collections::HashMap<String, Timestamp> = std::collections::HashMap::new();
     let track_online = config.rules.exceptions.repeated_until_logon;
@@ -581,15 +580,12 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
             |v, chain| {
                 if v.suppressed_by == Some(crate::policy::Suppression::Incomplete) {
                     pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
+                    // a callback already read counts for it in the next run too (§3.8)
+                    if let Some(e) = pipeline::kept_callback(&v, chain) {
+                        pending.push((chain.id.clone(), e));
+                    }
                     return;
                 }
-                decided_entries.extend(
-                    chain
-                        .entries
-                        .iter()
-                        .filter(|e| pending_ids.contains(&e.connection_id))
-                        .map(|e| e.connection_id.clone()),
-                );
                 if v.to_notify().next().is_some() {
                     chain_entries.push(chain.entries.clone());
                     verdicts.push(v);
@@ -679,6 +675,17 @@ pub fn run_cmd(args: crate::cli::RunArgs, mut env: Env<'_>) -> ExitCode {
         };
     };
     let online: Vec<(String, Timestamp)> = online.into_iter().collect();
+    // every entry kept from earlier runs that is not kept again was decided now (or was a
+    // callback kept for a call decided now)
+    let kept: std::collections::HashSet<&str> = pending
+        .iter()
+        .map(|(_, e)| e.connection_id.as_str())
+        .collect();
+    let decided_entries: Vec<String> = pending_ids
+        .iter()
+        .filter(|id| !kept.contains(id.as_str()))
+        .cloned()
+        .collect();
     if let Err(e) = tx.finish(&pending, &decided_entries, &online) {
         return fatal(&mut env, format!("nothing was sent: {e}"));
     }
