@@ -753,6 +753,19 @@ mod tests {
     }
 
     #[test]
+    fn round_two_rule_keys() {
+        let c = parse(
+            "[notify]\nmax_age_hours = 0\n[exceptions]\nvoicemail = true\ncalled_back = false\n",
+        )
+        .unwrap();
+        assert_eq!(c.rules.max_age_hours, 0);
+        assert!(c.rules.exceptions.voicemail);
+        assert!(!c.rules.exceptions.called_back);
+        let e = parse("[notify]\nmax_age_hours = -1\n").unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("notify.max_age_hours"), "{e}");
+    }
+
+    #[test]
     fn link_prefixes() {
         for ok in [
             "",

@@ -323,8 +323,10 @@ pub fn decide(
     } = screened;
     let number = caller.number.clone();
     let picked = pick(&facts.not_answered, rules.recipients);
+    // a mail already sent is never taken back: a callback read after it changes nothing
+    let mailed = picked.iter().any(|u| history.was_sent(&facts.id, u));
     let suppressed_by = suppressed_by.or(
-        if rules.exceptions.called_back && returned_at.is_some() && number.is_some() {
+        if rules.exceptions.called_back && returned_at.is_some() && number.is_some() && !mailed {
             Some(Suppression::CalledBack)
         } else if rules.recipients == RecipientPolicy::None {
             Some(Suppression::PolicyNone)
@@ -1272,6 +1274,25 @@ mod tests {
                 .map_or_else(|| v.recipients[0].status.as_str(), Suppression::as_str);
             assert_eq!(got, want, "{name}");
         }
+    }
+
+    #[test]
+    fn a_call_mailed_in_an_earlier_run_stays_mailed() {
+        // run 1 mailed anna; run 2 reads the call again with a callback after it
+        let mut h = History::default();
+        h.record_sent("m", "anna");
+        let es = vec![
+            entry("m"),
+            entry("o")
+                .outgoing()
+                .ring("09:05:00", "09:06:00")
+                .connect("09:05:05"),
+        ];
+        let vs = verdicts_at(es, &rules(), &lookup(), &mut h, t("12:00:00"));
+        assert_eq!(
+            summary(&vs[0]),
+            (None, vec![("anna".into(), "already_sent")])
+        );
     }
 
     #[test]
