@@ -1,34 +1,42 @@
 //! `unanswered` turns the call journal of a telephone system into missed-call e-mails.
 //!
-//! The pipeline, in the order the data flows:
-//! - [`journal`]: ingest (native CSV / JSON Lines, Asterisk CDR) → [`journal::Entry`]
-//! - [`chains`]: entries → chains (who was rung, who answered) — pure
-//! - [`policy`]: exceptions and recipients → a [`policy::Verdict`] per chain — pure
-//! - [`render`]: verdicts → mails (XSLT)
-//! - [`deliver`]: mails → SMTP, `.eml` files, or standard output
+//! The tree is the pipeline, in the order the data flows (SPEC sections in brackets):
 //!
-//! with [`state`] beside it (what was sent, what is queued), and [`config`], [`directory`],
-//! [`numbers`] as the ground they stand on. [`run`] carries out a command; `main` only parses
-//! the arguments and maps the outcome to an exit code.
+//! | module | what | SPEC |
+//! |---|---|---|
+//! | `ingest::native` | native journal, CSV / JSON Lines | §1.1 |
+//! | `ingest::asterisk` | Asterisk `Master.csv` / `cdr_custom` | §1.2 |
+//! | `ingest::detect` | opening a journal, telling its format | §1.1, §1.2 |
+//! | `ingest::csv`, `ingest::text`, `ingest::time` | CSV records with line numbers, encodings, timestamps | §1 |
+//! | `ingest` (`model`) | [`ingest::Entry`], what every reader yields | §1 |
+//! | `directory` | users, contacts, logons | §1.3 |
+//! | `directory::vcard` | vCard contacts files, read | §1.3 |
+//! | `decide::numbers` | numbers to E.164 | §1.4 |
+//! | `decide::lookup` | the directory as the decisions see it | §1.3, §4 |
+//! | `decide::chains` | entries → chains: who was rung, who answered — pure | §2 |
+//! | `decide::policy` | exceptions and recipients → a verdict per chain — pure | §3, §4 |
+//! | `decide::stream` | ingest → chains → verdicts over the journals, streaming — pure | §2–§4 |
+//! | `render` (`document`, `language`, `xslt`, `mail`) | verdicts → mails: document, languages, XSLT, MIME | §7 |
+//! | `render::vcard` | the caller's card attached to a mail, written | §7 |
+//! | `deliver` | mails (envelope + bytes) → SMTP, sendmail, `.eml` files, standard output | §6, §8 |
+//! | `state` | SQLite beside the pipeline: sent, outbox, pending, logons | §8 |
+//! | `config` (`raw`, `validate`, `error`) | the TOML file as written → validated `Config` | §5 |
+//! | `cli`, `exit_codes` | the command line, exit codes | §6, §8 |
+//! | `error` | the errors that end a command, each with its exit code | §8 |
+//! | `app::run`, `app::explain`, `app::check`, `app::outbox` | one file per command; only `app` orchestrates the stages | §6 |
+//! | `app::session`, `app::report` | what the commands open once; summary and outbox listing | §6 |
+//!
+//! `main` only parses the arguments, reads the clock once and maps the outcome to an exit
+//! code. Only what `main` and the tests outside the crate need is `pub`.
 
-pub mod chains;
+pub mod app;
 pub mod cli;
-pub mod config;
-pub mod csvlines;
-pub mod decode;
-pub mod deliver;
-pub mod directory;
+mod config;
+mod decide;
+mod deliver;
+mod directory;
+mod error;
 pub mod exit_codes;
-pub mod explain;
-pub mod journal;
-pub mod lookup;
-pub mod numbers;
-pub mod pipeline;
-pub mod policy;
-pub mod render;
-pub mod run;
-pub mod state;
-#[cfg(test)]
-mod testkit;
-pub mod time;
-pub mod vcard;
+mod ingest;
+mod render;
+mod state;

@@ -6,12 +6,12 @@ fn main() -> std::process::ExitCode {
     let cli = unanswered::cli::Cli::parse();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let env = unanswered::run::Env {
+    let env = unanswered::app::Env {
         stdin: Box::new(std::io::stdin()),
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
         clock: jiff::Timestamp::now(),
         stdin_is_terminal: std::io::IsTerminal::is_terminal(&std::io::stdin()),
     };
-    unanswered::run::execute(cli, env).into()
+    unanswered::app::execute(cli, env).into()
 }

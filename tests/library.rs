@@ -2,9 +2,9 @@
 //! set up: a terminal on standard input, a pinned clock.
 
 use clap::Parser;
+use unanswered::app::{execute, Env};
 use unanswered::cli::Cli;
 use unanswered::exit_codes::ExitCode;
-use unanswered::run::{execute, Env};
 
 fn exec(args: &[&str], stdin: &str, terminal: bool) -> (ExitCode, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());

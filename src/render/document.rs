@@ -7,9 +7,10 @@ use std::fmt::Write as _;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::lookup::{ContactInfo, Lookup, UserInfo};
-use crate::numbers::NumberPlan;
-use crate::policy::Verdict;
+use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::numbers::NumberPlan;
+use crate::decide::policy::Verdict;
+use crate::directory::User;
 use crate::render::language::Language;
 
 /// Keeps only characters that XML 1.0 allows, turns line breaks and tabs into spaces (no
@@ -110,7 +111,7 @@ impl Xml {
 /// What the document is built from.
 pub struct Input<'a> {
     pub per_call: bool,
-    pub recipient: &'a UserInfo,
+    pub recipient: &'a User,
     pub email: &'a str,
     pub language: &'a Language,
     pub time_zone: &'a TimeZone,
@@ -128,7 +129,7 @@ pub struct Input<'a> {
 fn number_attrs(plan: &NumberPlan, raw: &str, prefix: &str) -> Vec<(&'static str, String)> {
     let dial = plan.dial_string(raw);
     let e164 = match plan.normalise(raw) {
-        Some(crate::numbers::Number::E164(s)) => s,
+        Some(crate::decide::numbers::Number::E164(s)) => s,
         _ => String::new(),
     };
     let href = match (&dial, prefix.is_empty()) {
@@ -151,7 +152,7 @@ fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
 pub fn build(input: &Input<'_>) -> String {
     let mut x = Xml::new();
     let tz = input.time_zone;
-    let generated = crate::time::rfc3339(input.now, tz);
+    let generated = crate::ingest::time::rfc3339(input.now, tz);
     x.open(
         "notification",
         &[
@@ -228,7 +229,7 @@ pub fn build(input: &Input<'_>) -> String {
         x.empty(
             "arrival",
             &[
-                ("iso", &crate::time::rfc3339(f.start, tz)),
+                ("iso", &crate::ingest::time::rfc3339(f.start, tz)),
                 ("date", &input.language.format_key("date", dt)),
                 ("time", &input.language.format_key("time", dt)),
                 ("weekday", &input.language.format("%A", dt)),

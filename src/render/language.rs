@@ -263,8 +263,10 @@ pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<St
                 let name = p.display().to_string();
                 match std::fs::read(&p) {
                     Ok(bytes) => {
-                        let text =
-                            crate::decode::decode_bytes(&bytes, crate::decode::TextEncoding::Auto);
+                        let text = crate::ingest::text::decode_bytes(
+                            &bytes,
+                            crate::ingest::text::TextEncoding::Auto,
+                        );
                         match parse(&text, &name) {
                             Ok(l) => {
                                 out.insert(code, l);

@@ -8,12 +8,12 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Address;
 
 use crate::config::Mode;
+use crate::decide::lookup::Lookup;
+use crate::decide::numbers::Number;
+use crate::decide::policy::{Status, Verdict};
 use crate::directory::PhoneKind;
-use crate::lookup::Lookup;
-use crate::numbers::Number;
-use crate::policy::{Status, Verdict};
 use crate::render::document::clean;
-use crate::vcard;
+use crate::render::vcard;
 
 /// One mail to make: a user and the chains it tells about (indexes into the verdicts).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,7 +213,7 @@ pub fn caller_sender(calls: &[&Verdict]) -> Option<Mailbox> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
+    use crate::decide::testkit::*;
 
     #[test]
     fn plans_digest_and_per_call() {

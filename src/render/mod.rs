@@ -4,6 +4,7 @@
 pub mod document;
 pub mod language;
 pub mod mail;
+pub mod vcard;
 pub mod xslt;
 
 use std::collections::BTreeMap;
@@ -13,9 +14,6 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use language::Language;
 use xslt::Stylesheet;
-
-/// The template files, built in or in `templates = "DIR"`.
-pub const TEMPLATE_FILES: [&str; 3] = ["mail.html.xsl", "mail.txt.xsl", "subject.xsl"];
 
 const BUILT_IN_TEMPLATES: [(&str, &str); 3] = [
     ("mail.html.xsl", include_str!("../../xsl/mail.html.xsl")),
@@ -190,7 +188,7 @@ impl Renderer {
 }
 
 /// Checks templates and languages; returns the number of problems written to `err`.
-pub fn check(config: &Config, lookup: &crate::lookup::Lookup, err: &mut dyn Write) -> u64 {
+pub fn check(config: &Config, lookup: &crate::decide::lookup::Lookup, err: &mut dyn Write) -> u64 {
     match Renderer::load(config) {
         Ok(r) => {
             let mut n = 0;
@@ -268,23 +266,23 @@ impl Renderer {
     pub fn compose(
         &self,
         plan: &mail::Plan,
-        verdicts: &[crate::policy::Verdict],
-        lookup: &crate::lookup::Lookup,
+        verdicts: &[crate::decide::policy::Verdict],
+        lookup: &crate::decide::lookup::Lookup,
         settings: &MailSettings<'_>,
         now: jiff::Timestamp,
     ) -> Result<Outgoing, String> {
-        let calls: Vec<&crate::policy::Verdict> =
+        let calls: Vec<&crate::decide::policy::Verdict> =
             plan.calls.iter().map(|&i| &verdicts[i]).collect();
         let fallback;
         let user = match lookup.user(&plan.user) {
             Some(u) => u,
             None => {
-                fallback = crate::lookup::UserInfo::new(&plan.user, Some(&plan.email), &[]);
+                fallback = crate::directory::User::new(&plan.user, Some(&plan.email), &[]);
                 &fallback
             }
         };
         let language = self.language_for(user.language.as_deref(), settings.language);
-        let (tz, tz_name) = match &user.time_zone {
+        let (tz, tz_name) = match &user.zone {
             Some(tz) => (
                 tz.clone(),
                 tz.iana_name()

@@ -272,11 +272,6 @@ impl Stylesheet {
         Self::compile(&xsl, name, Some(dir))
     }
 
-    /// The name given at compile time (the canonical path for [`Self::from_file`]).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Applies the stylesheet to an XML document and returns the serialised
     /// result, honouring `xsl:output` (method, encoding, indent, doctype).
     ///

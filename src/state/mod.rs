@@ -14,10 +14,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use crate::journal::Entry;
-use crate::numbers::Number;
-use crate::policy::History;
-use crate::render::Outgoing;
+use crate::decide::numbers::Number;
+use crate::ingest::Entry;
 
 /// The schema version this build writes; older states are migrated on open.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -82,6 +80,68 @@ pub enum StateError {
     Other { path: PathBuf, message: String },
 }
 
+impl StateError {
+    /// Without its state a run cannot know what was sent: nothing is done.
+    pub fn exit_code(&self) -> crate::exit_codes::ExitCode {
+        crate::exit_codes::ExitCode::Fatal
+    }
+}
+
+/// Where a mail of the outbox stands (the `status` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    /// Waiting for its next try.
+    Queued,
+    /// Accepted by the server.
+    Sent,
+    /// Refused for good; retried only when the admin asks.
+    Failed,
+    /// Dropped by the admin.
+    Dropped,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Queued => "queued",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Dropped => "dropped",
+        }
+    }
+}
+
+impl std::fmt::Display for OutboxStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for OutboxStatus {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match value.as_str()? {
+            "queued" => Ok(OutboxStatus::Queued),
+            "sent" => Ok(OutboxStatus::Sent),
+            "failed" => Ok(OutboxStatus::Failed),
+            "dropped" => Ok(OutboxStatus::Dropped),
+            other => Err(rusqlite::types::FromSqlError::Other(
+                format!("unknown outbox status {other:?}").into(),
+            )),
+        }
+    }
+}
+
+/// A mail made by this run, as the outbox keeps it.
+pub struct NewMail<'a> {
+    pub message_id: &'a str,
+    pub user: &'a str,
+    pub email: &'a str,
+    pub subject: &'a str,
+    /// The chains it tells about.
+    pub chains: &'a [String],
+    pub bytes: &'a [u8],
+}
+
 /// A queued or failed mail, for delivery and the admin view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxMail {
@@ -91,7 +151,7 @@ pub struct OutboxMail {
     pub subject: String,
     pub chains: Vec<String>,
     pub bytes: Vec<u8>,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub next_try: Timestamp,
     pub last_error: Option<String>,
@@ -248,9 +308,14 @@ impl State {
         Ok(())
     }
 
-    /// Loads what the rules need from earlier runs: sent (chain, user) pairs, the calls users
-    /// were notified about, and when users were seen logged on.
-    pub fn load_history(&self, h: &mut History) -> Result<(), StateError> {
+    /// Reads what the rules need from earlier runs, as plain rows: every notification
+    /// (chain, user, caller if known, call start) to `on_notified`, and every time a user was
+    /// seen logged on to `on_online`.
+    pub fn load_history(
+        &self,
+        mut on_notified: impl FnMut(&str, &str, Option<Number>, Timestamp),
+        mut on_online: impl FnMut(&str, Timestamp),
+    ) -> Result<(), StateError> {
         let mut stmt = self
             .conn
             .prepare("SELECT chain, user, caller, call_start FROM notifications")
@@ -267,10 +332,7 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (chain, user, caller, start) = row.map_err(|e| self.err(e))?;
-            h.record_sent(&chain, &user);
-            if let Some(c) = caller {
-                h.record_notified(&user, &parse_number(&c), ts(start));
-            }
+            on_notified(&chain, &user, caller.map(|c| parse_number(&c)), ts(start));
         }
         let mut stmt = self
             .conn
@@ -281,7 +343,7 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (user, at) = row.map_err(|e| self.err(e))?;
-            h.record_online(&user, ts(at));
+            on_online(&user, ts(at));
         }
         Ok(())
     }
@@ -514,7 +576,7 @@ impl RunTx<'_> {
     /// Queues a mail and records the notifications it makes.
     pub fn add_mail(
         &self,
-        m: &Outgoing,
+        m: &NewMail<'_>,
         notifications: &[NotificationRecord],
     ) -> Result<(), StateError> {
         let mut notif = self

@@ -4,7 +4,7 @@ use std::io::{BufRead, Cursor, Read};
 use std::sync::Arc;
 
 use super::{asterisk, native, Format, Item, ReadContext};
-use crate::decode::{utf8_reader, TextEncoding};
+use crate::ingest::text::{utf8_reader, TextEncoding};
 
 /// Guesses the format from the first non-blank line. With a configured Asterisk column map,
 /// a headerless row of that width is an Asterisk CDR too.

@@ -257,7 +257,7 @@ pub fn looks_like_cdr(record: &csv::StringRecord) -> bool {
     };
     let start = map.field(record, START);
     let disposition = map.field(record, DISPOSITION);
-    crate::time::parse_timestamp(start, &jiff::tz::TimeZone::UTC, None).is_ok()
+    crate::ingest::time::parse_timestamp(start, &jiff::tz::TimeZone::UTC, None).is_ok()
         && KNOWN_DISPOSITIONS
             .iter()
             .any(|d| d.eq_ignore_ascii_case(disposition))
@@ -524,7 +524,7 @@ fn row(
                 map.describe(k)
             ));
         }
-        crate::time::parse_timestamp(value, &ctx.time_zone, not_before)
+        crate::ingest::time::parse_timestamp(value, &ctx.time_zone, not_before)
             .map_err(|e| format!("{}: {e}", map.describe(k)))
     };
     let start = time(START, None)?;
@@ -762,7 +762,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::journal::RowError;
+    use crate::ingest::RowError;
 
     fn ctx_in(zone: &str) -> ReadContext {
         ReadContext {
@@ -1390,7 +1390,7 @@ mod tests {
         };
         let path = dir.join("asterisk").join(name);
         let file = std::fs::File::open(&path).unwrap();
-        let input = crate::decode::utf8_reader(file, crate::decode::TextEncoding::Auto);
+        let input = crate::ingest::text::utf8_reader(file, crate::ingest::text::TextEncoding::Auto);
         let ctx = ReadContext {
             file: Arc::from(name),
             time_zone: TimeZone::UTC,

@@ -5,8 +5,13 @@ use std::io::{self, Write};
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::policy::Verdict;
-use crate::time::rfc3339;
+use super::session::{load_config, Session};
+use super::{fail, outcome, report, Env};
+use crate::cli::ExplainArgs;
+use crate::decide::policy::Verdict;
+use crate::decide::stream::{self as pipeline, Merge};
+use crate::exit_codes::ExitCode;
+use crate::ingest::time::rfc3339;
 
 #[derive(Serialize)]
 struct JsonRecipient<'a> {
@@ -114,7 +119,7 @@ impl Table {
                 .recipients
                 .iter()
                 .map(|r| match r.status {
-                    crate::policy::Status::Notify => r.user.clone(),
+                    crate::decide::policy::Status::Notify => r.user.clone(),
                     s => format!("{} ({})", r.user, s.as_str()),
                 })
                 .collect::<Vec<_>>()
@@ -152,4 +157,58 @@ impl Table {
         }
         Ok(())
     }
+}
+
+/// `explain`: who gets mail for each call, and why (or why not); nothing is written.
+pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
+    let config = match load_config(&args.common.config, Some(&args.input)) {
+        Ok(c) => c,
+        Err(e) => return fail(&mut env, e),
+    };
+    let Session {
+        config,
+        now,
+        lookup,
+        mut history,
+        problems,
+        sources,
+        ..
+    } = match Session::open(config, &args.input, &mut env, None) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let tz = config.rules.time_zone.clone();
+    let mut table = Table::default();
+    let mut write_failed = false;
+    let stats = {
+        let stdout = &mut *env.stdout;
+        let stderr = &mut *env.stderr;
+        pipeline::decide(
+            Merge::new(sources),
+            &config.rules,
+            &lookup,
+            &mut history,
+            now,
+            |e| {
+                let _ = writeln!(stderr, "{e}");
+            },
+            |v, _| {
+                if args.json {
+                    if writeln!(stdout, "{}", json_line(&v, &tz)).is_err() {
+                        write_failed = true;
+                    }
+                } else {
+                    table.push(&v, &tz);
+                }
+            },
+        )
+    };
+    if !args.json && table.print(env.stdout).is_err() {
+        write_failed = true;
+    }
+    let bad = stats.rejected + stats.late + problems;
+    if args.verbose || bad > 0 {
+        report::summary(env.stderr, &stats, "");
+    }
+    outcome(write_failed || bad > 0)
 }

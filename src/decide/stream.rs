@@ -12,11 +12,11 @@ use std::iter::Peekable;
 
 use jiff::Timestamp;
 
-use crate::chains::{self, Assembler, Notice};
 use crate::config::Rules;
-use crate::journal::{Entry, Item, RowError};
-use crate::lookup::Lookup;
-use crate::policy::{self, Callbacks, History, Screened, Suppression, Verdict};
+use crate::decide::chains::{self, Assembler, Notice};
+use crate::decide::lookup::Lookup;
+use crate::decide::policy::{self, Callbacks, History, Screened, Suppression, Verdict};
+use crate::ingest::{Entry, Item, RowError};
 
 /// What the run saw, for the summary. Nothing read is left uncounted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,6 +42,9 @@ pub struct Stats {
     pub too_old: u64,
     /// Chains already returned (SPEC §3.8).
     pub called_back: u64,
+    /// With `repeated_until_logon`: each user's latest time logged on as the journal shows it
+    /// (user folded to lower case), for the state to keep for later runs.
+    pub logons: BTreeMap<String, Timestamp>,
 }
 
 /// Merges several time-ordered inputs into one stream ordered by start time; row errors and
@@ -138,11 +141,15 @@ pub fn decide_with(
             Item::Skipped { reason, .. } => *stats.skipped.entry(reason).or_default() += 1,
             Item::Entry(e) => {
                 stats.entries += 1;
-                note_online(&e, lookup, history);
+                let logons = rules
+                    .exceptions
+                    .repeated_until_logon
+                    .then_some(&mut stats.logons);
+                note_online(&e, lookup, history, logons);
                 if e.is_incoming_call() {
                     stats.incoming += 1;
                 } else {
-                    if e.origin == crate::journal::Origin::Outgoing {
+                    if e.origin == crate::ingest::Origin::Outgoing {
                         stats.outgoing += 1;
                         d.note_outgoing(&e);
                     } else {
@@ -249,7 +256,7 @@ pub fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry> {
         start: at,
         stop: at,
         connect: Some(at),
-        origin: crate::journal::Origin::Outgoing,
+        origin: crate::ingest::Origin::Outgoing,
         internal: false,
         user_offline: None,
         phone_number: v.caller.raw.clone(),
@@ -263,10 +270,21 @@ pub fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry> {
     })
 }
 
-fn note_online(e: &Entry, lookup: &Lookup, history: &mut History) {
+/// The one place an entry's "logged on" is noted: in the history (for this run's decisions)
+/// and, when asked, in `logons` (latest per user, for the state).
+fn note_online(
+    e: &Entry,
+    lookup: &Lookup,
+    history: &mut History,
+    logons: Option<&mut BTreeMap<String, Timestamp>>,
+) {
     if e.user_offline == Some(false) {
         if let Some(user) = chains::owner(e, lookup) {
             history.record_online(&user, e.start);
+            if let Some(logons) = logons {
+                let t = logons.entry(user.to_lowercase()).or_insert(e.start);
+                *t = (*t).max(e.start);
+            }
         }
     }
 }
@@ -274,10 +292,10 @@ fn note_online(e: &Entry, lookup: &Lookup, history: &mut History) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chains::Assembler;
     use crate::config::RecipientPolicy;
-    use crate::journal::Entry;
-    use crate::testkit::*;
+    use crate::decide::chains::Assembler;
+    use crate::decide::testkit::*;
+    use crate::ingest::Entry;
     use proptest::prelude::*;
 
     /// A journal of call clusters: each cluster rings one to four lines around its own time,
@@ -386,7 +404,7 @@ mod tests {
             &mut History::default(),
             t("2026-11-27T12:00:00Z"),
             |e| panic!("{e}"),
-            |v, _| out.push(crate::explain::json_line(&v, &jiff::tz::TimeZone::UTC)),
+            |v, _| out.push(crate::app::explain::json_line(&v, &jiff::tz::TimeZone::UTC)),
         );
         out
     }
@@ -440,7 +458,7 @@ mod tests {
                 for v in vs.iter().filter(|v| v.to_notify().next().is_some()) {
                     let n = v.caller.number.as_ref().expect("a notified call has a number");
                     let by_phone = es.iter().any(|e| {
-                        e.origin == crate::journal::Origin::Outgoing
+                        e.origin == crate::ingest::Origin::Outgoing
                             && e.connect.is_some()
                             && e.start > v.facts.start
                             && l.plan.normalise(&e.phone_number).as_ref() == Some(n)
@@ -487,9 +505,15 @@ mod tests {
         // now a late entry of T, and a duplicate of a
         chains.extend(a.push(entry("c").tracker("T").line("202"), &mut notices));
         chains.extend(a.push(entry("a").tracker("T"), &mut notices));
-        assert!(matches!(notices[0], crate::chains::Notice::Duplicate));
-        assert!(matches!(notices[1], crate::chains::Notice::Late(_)));
-        assert!(matches!(notices[2], crate::chains::Notice::Duplicate));
+        assert!(matches!(
+            notices[0],
+            crate::decide::chains::Notice::Duplicate
+        ));
+        assert!(matches!(notices[1], crate::decide::chains::Notice::Late(_)));
+        assert!(matches!(
+            notices[2],
+            crate::decide::chains::Notice::Duplicate
+        ));
         chains.extend(a.finish());
         assert_eq!(chains.len(), 2);
     }

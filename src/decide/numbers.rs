@@ -372,7 +372,7 @@ mod properties {
 
         #[test]
         fn timestamps_never_panic(s in "\\PC{0,40}") {
-            let _ = crate::time::parse_timestamp(&s, &jiff::tz::TimeZone::UTC, None);
+            let _ = crate::ingest::time::parse_timestamp(&s, &jiff::tz::TimeZone::UTC, None);
         }
     }
 }

@@ -13,9 +13,9 @@ use std::collections::{HashMap, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::journal::{Entry, RowError};
-use crate::lookup::Lookup;
-use crate::numbers::{is_hidden, Number};
+use crate::decide::lookup::Lookup;
+use crate::decide::numbers::{is_hidden, Number};
+use crate::ingest::{Entry, RowError};
 
 /// How far the input may run ahead of a chain before the chain is handed out.
 pub const REORDER_WINDOW_SECONDS: i64 = 3600;
@@ -68,6 +68,7 @@ impl<'a> Assembler<'a> {
     }
 
     /// Tries to hand out chains after every `n` entries (default 4096). Tests use small values.
+    #[cfg(test)]
     pub fn flush_every(mut self, n: usize) -> Self {
         self.flush_every = n.max(1);
         self
@@ -445,7 +446,7 @@ pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::*;
+    use crate::decide::testkit::*;
 
     fn chains_of(entries: Vec<Entry>) -> Vec<Chain> {
         let mut cs = group(entries, &lookup());

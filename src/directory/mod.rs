@@ -17,8 +17,10 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::decode::{read_to_string, TextEncoding};
-use crate::journal::SourcePos;
+use crate::ingest::text::{read_to_string, TextEncoding};
+use crate::ingest::SourcePos;
+
+pub mod vcard;
 
 /// A problem with a directory file: where, which column (or vCard property), what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,8 +61,9 @@ impl fmt::Display for DirError {
 
 impl std::error::Error for DirError {}
 
-/// A row of the users file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A user of the phone system: a row of the users file (SPEC §1.3), the one user type of
+/// the program.
+#[derive(Debug, Clone, PartialEq)]
 pub struct User {
     pub user: String,
     /// The display name; the user name when the file gives none.
@@ -73,7 +76,29 @@ pub struct User {
     pub notify: bool,
     /// A valid IANA zone name, as written.
     pub time_zone: Option<String>,
+    /// The same zone, resolved.
+    pub zone: Option<TimeZone>,
     pub pos: SourcePos,
+}
+
+impl User {
+    /// A user with defaults, for tests and builders (no place in a file: line 0).
+    pub fn new(user: &str, email: Option<&str>, lines: &[&str]) -> User {
+        User {
+            user: user.into(),
+            name: user.into(),
+            email: email.map(Into::into),
+            lines: lines.iter().map(|s| s.to_string()).collect(),
+            language: None,
+            notify: true,
+            time_zone: None,
+            zone: None,
+            pos: SourcePos {
+                file: Arc::from(""),
+                line: 0,
+            },
+        }
+    }
 }
 
 /// A caller's contact from a contacts file (CSV or vCard).
@@ -160,7 +185,7 @@ pub fn load_contacts(
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("vcf") || e.eq_ignore_ascii_case("vcard"));
     if is_vcard {
-        Ok(crate::vcard::parse(&text, &file))
+        Ok(crate::directory::vcard::parse(&text, &file))
     } else {
         Ok(parse_contacts_csv(&text, &file))
     }
@@ -221,6 +246,22 @@ impl Table {
 
     fn err(&self, row: &Row, key: &str, message: impl Into<String>) -> DirError {
         DirError::new(&self.file, row.line, Some(key), message)
+    }
+
+    /// The column `email`: None when empty; a bad address is reported and the row kept
+    /// without one (`who` names the row's user or contact in the message).
+    fn email(&self, row: &Row, who: &str, errors: &mut Vec<DirError>) -> Option<String> {
+        match self.get(row, "email") {
+            "" => None,
+            raw => match parse_address(raw) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    let message = format!("{e}; {who} is kept without an address");
+                    errors.push(self.err(row, "email", message));
+                    None
+                }
+            },
+        }
     }
 }
 
@@ -294,9 +335,25 @@ fn list_columns(cols: &[String]) -> String {
     }
 }
 
-/// Reads a CSV table with a header row. `required`: every one must be present; `one_of`:
-/// at least one of them must be present (empty = no such rule). Returns None (and reports
-/// why) when the header is missing or lacks a required column.
+/// The columns a table must or may have: `required`: every one must be present; `one_of`:
+/// at least one of them must be present (empty = no such rule); `known`: all it may have.
+#[derive(Clone, Copy)]
+struct Columns<'c> {
+    required: &'c [&'c str],
+    one_of: &'c [&'c str],
+    known: &'c [&'c str],
+}
+
+/// The records read with one delimiter, and where its header is.
+struct Candidate {
+    score: (usize, usize, usize),
+    records: Vec<RawRecord>,
+    header: usize,
+    columns: Vec<String>,
+}
+
+/// Reads a CSV table with a header row (see [`Columns`]). Returns None (and reports why)
+/// when the header is missing or lacks a required column.
 fn read_table(
     text: &str,
     file: &str,
@@ -305,6 +362,11 @@ fn read_table(
     known: &[&str],
     errors: &mut Vec<DirError>,
 ) -> Option<Table> {
+    let cols = Columns {
+        required,
+        one_of,
+        known,
+    };
     let file: Arc<str> = Arc::from(file);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let hint = sep_hint(text);
@@ -313,16 +375,37 @@ fn read_table(
         Some((d, _)) => vec![d],
         None => vec![b',', b';', b'\t'],
     };
-
-    // For each candidate delimiter: the records and the header; keep the best.
-    struct Candidate {
-        score: (usize, usize, usize),
-        records: Vec<RawRecord>,
-        header: usize,
-        columns: Vec<String>,
+    let Some(best) = best_candidate(text, &candidates, skip_line, cols) else {
+        errors.push(DirError::new(
+            &file,
+            1,
+            None,
+            format!(
+                "the file has no header row (expected the columns {})",
+                known.join(",")
+            ),
+        ));
+        return None;
+    };
+    let header_line = best.records[best.header].0;
+    if let Some((key, message)) = missing_columns(&best.columns, cols) {
+        errors.push(DirError::new(&file, header_line, key, message));
+        return None;
     }
+    let index = column_index(&best.columns, known, &file, header_line, errors);
+    let rows = data_rows(text, best, skip_line, &file, errors);
+    Some(Table { file, index, rows })
+}
+
+/// For each candidate delimiter: the records and the header; the best of them.
+fn best_candidate(
+    text: &str,
+    candidates: &[u8],
+    skip_line: u64,
+    cols: Columns<'_>,
+) -> Option<Candidate> {
     let mut best: Option<Candidate> = None;
-    for d in candidates {
+    for &d in candidates {
         let recs = records(text, d);
         let Some(header) = recs
             .iter()
@@ -336,9 +419,13 @@ fn read_table(
             .map(|c| c.trim().to_lowercase())
             .collect();
         let has = |c: &str| columns.iter().any(|h| h == c);
-        let req = required.iter().filter(|c| has(c)).count()
-            + usize::from(one_of.is_empty() || one_of.iter().any(|c| has(c)));
-        let score = (req, known.iter().filter(|c| has(c)).count(), columns.len());
+        let req = cols.required.iter().filter(|c| has(c)).count()
+            + usize::from(cols.one_of.is_empty() || cols.one_of.iter().any(|c| has(c)));
+        let score = (
+            req,
+            cols.known.iter().filter(|c| has(c)).count(),
+            columns.len(),
+        );
         if best.as_ref().is_none_or(|b| score > b.score) {
             best = Some(Candidate {
                 score,
@@ -348,63 +435,64 @@ fn read_table(
             });
         }
     }
-    let Some(best) = best else {
-        errors.push(DirError::new(
-            &file,
-            1,
-            None,
-            format!(
-                "the file has no header row (expected the columns {})",
-                known.join(",")
-            ),
-        ));
-        return None;
-    };
-    let header_line = best.records[best.header].0;
+    best
+}
 
+/// The key and the message when the header lacks a required column.
+fn missing_columns<'c>(columns: &[String], cols: Columns<'c>) -> Option<(Option<&'c str>, String)> {
+    let Columns {
+        required,
+        one_of,
+        known,
+    } = cols;
     let missing: Vec<&str> = required
         .iter()
         .copied()
-        .filter(|c| !best.columns.iter().any(|h| h == c))
+        .filter(|c| !columns.iter().any(|h| h == c))
         .collect();
     let missing_one_of =
-        !one_of.is_empty() && !one_of.iter().any(|c| best.columns.contains(&c.to_string()));
-    if !missing.is_empty() || missing_one_of {
-        let mut names: Vec<String> = missing.iter().map(|c| format!("`{c}`")).collect();
-        if missing_one_of {
-            names.push(
-                one_of
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-            );
-        }
-        let what = if names.len() == 1 {
-            format!("required column {} is missing", names[0])
-        } else {
-            format!("required columns {} are missing", names.join(", "))
-        };
-        let key = missing.first().copied().or(one_of.first().copied());
-        errors.push(DirError::new(
-            &file,
-            header_line,
-            key,
-            format!(
-                "{what} (the header has {}; expected the columns {})",
-                list_columns(&best.columns),
-                known.join(",")
-            ),
-        ));
+        !one_of.is_empty() && !one_of.iter().any(|c| columns.contains(&c.to_string()));
+    if missing.is_empty() && !missing_one_of {
         return None;
     }
+    let mut names: Vec<String> = missing.iter().map(|c| format!("`{c}`")).collect();
+    if missing_one_of {
+        names.push(
+            one_of
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        );
+    }
+    let what = if names.len() == 1 {
+        format!("required column {} is missing", names[0])
+    } else {
+        format!("required columns {} are missing", names.join(", "))
+    };
+    let key = missing.first().copied().or(one_of.first().copied());
+    let message = format!(
+        "{what} (the header has {}; expected the columns {})",
+        list_columns(columns),
+        known.join(",")
+    );
+    Some((key, message))
+}
 
+/// Column name → index; a known column named twice is reported, the first one is used.
+fn column_index(
+    columns: &[String],
+    known: &[&str],
+    file: &Arc<str>,
+    header_line: u64,
+    errors: &mut Vec<DirError>,
+) -> HashMap<String, usize> {
     let mut index = HashMap::new();
-    for (i, c) in best.columns.iter().enumerate() {
+    for (i, c) in columns.iter().enumerate() {
         if index.contains_key(c.as_str()) {
             if known.contains(&c.as_str()) {
                 errors.push(DirError::new(
-                    &file,
+                    file,
                     header_line,
                     Some(c),
                     "the column appears more than once; the first one is used",
@@ -414,7 +502,17 @@ fn read_table(
         }
         index.insert(c.clone(), i);
     }
+    index
+}
 
+/// The records after the header, without blank lines and the `sep=` line.
+fn data_rows(
+    text: &str,
+    best: Candidate,
+    skip_line: u64,
+    file: &Arc<str>,
+    errors: &mut Vec<DirError>,
+) -> Vec<Row> {
     let total = best.records.len();
     let mut rows = Vec::new();
     for (n, (line, byte, fields)) in best.records.into_iter().enumerate() {
@@ -428,7 +526,7 @@ fn read_table(
             if rest.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
                 let last = line + rest.iter().filter(|&&b| b == b'\n').count() as u64;
                 errors.push(DirError::new(
-                    &file,
+                    file,
                     line,
                     None,
                     format!(
@@ -441,7 +539,7 @@ fn read_table(
         }
         rows.push(Row { line, fields });
     }
-    Some(Table { file, index, rows })
+    rows
 }
 
 // ---------------------------------------------------------------------------------------
@@ -605,56 +703,11 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
         }
 
         let name = clean_text(table.get(row, "name"));
-        let email = match table.get(row, "email") {
-            "" => None,
-            raw => match parse_address(raw) {
-                Ok(a) => Some(a),
-                Err(e) => {
-                    errors.push(table.err(
-                        row,
-                        "email",
-                        format!("{e}; user `{user}` is kept without an address"),
-                    ));
-                    None
-                }
-            },
-        };
-        let time_zone = match table.get(row, "time_zone") {
-            "" => None,
-            z => match crate::time::zone(z) {
-                Ok(_) => Some(z.to_string()),
-                Err(e) => {
-                    errors.push(table.err(
-                        row,
-                        "time_zone",
-                        format!("{e}; user `{user}` is kept with the default zone"),
-                    ));
-                    None
-                }
-            },
-        };
+        let email = table.email(row, &format!("user `{user}`"), &mut errors);
+        let (time_zone, zone) = user_zone(&table, row, user, &mut errors);
         let language = Some(clean_text(table.get(row, "language"))).filter(|l| !l.is_empty());
 
-        let mut lines: Vec<String> = Vec::new();
-        for line in split_list(table.get(row, "lines")) {
-            let key = line_key(&line);
-            if key.is_empty() || lines.iter().any(|l| line_key(l) == key) {
-                continue;
-            }
-            if let Some((owner, at)) = by_line.get(&key) {
-                errors.push(table.err(
-                    row,
-                    "lines",
-                    format!(
-                        "line `{line}` of user `{user}` is already claimed by user `{owner}` \
-                         (line {at}); it stays with `{owner}`"
-                    ),
-                ));
-                continue;
-            }
-            by_line.insert(key, (user.to_string(), row.line));
-            lines.push(line);
-        }
+        let lines = user_lines(&table, row, user, &mut by_line, &mut errors);
 
         by_name.insert(user.to_lowercase(), users.len());
         users.push(User {
@@ -669,10 +722,67 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
             language,
             notify,
             time_zone,
+            zone,
             pos: table.pos(row),
         });
     }
     (users, errors)
+}
+
+/// The column `time_zone` of a user: as written and resolved; a bad zone is reported and
+/// the user kept with the default zone.
+fn user_zone(
+    table: &Table,
+    row: &Row,
+    user: &str,
+    errors: &mut Vec<DirError>,
+) -> (Option<String>, Option<TimeZone>) {
+    match table.get(row, "time_zone") {
+        "" => (None, None),
+        z => match crate::ingest::time::zone(z) {
+            Ok(tz) => (Some(z.to_string()), Some(tz)),
+            Err(e) => {
+                errors.push(table.err(
+                    row,
+                    "time_zone",
+                    format!("{e}; user `{user}` is kept with the default zone"),
+                ));
+                (None, None)
+            }
+        },
+    }
+}
+
+/// The column `lines` of a user, without repeats; a line an earlier user claimed stays with
+/// that user (`by_line`: line key → (user, where)) and is reported.
+fn user_lines(
+    table: &Table,
+    row: &Row,
+    user: &str,
+    by_line: &mut HashMap<String, (String, u64)>,
+    errors: &mut Vec<DirError>,
+) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for line in split_list(table.get(row, "lines")) {
+        let key = line_key(&line);
+        if key.is_empty() || lines.iter().any(|l| line_key(l) == key) {
+            continue;
+        }
+        if let Some((owner, at)) = by_line.get(&key) {
+            errors.push(table.err(
+                row,
+                "lines",
+                format!(
+                    "line `{line}` of user `{user}` is already claimed by user `{owner}` \
+                     (line {at}); it stays with `{owner}`"
+                ),
+            ));
+            continue;
+        }
+        by_line.insert(key, (user.to_string(), row.line));
+        lines.push(line);
+    }
+    lines
 }
 
 /// Parses a contacts file in CSV (`name,company,email,phones`).
@@ -720,20 +830,7 @@ pub fn parse_contacts_csv(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError
             ));
             continue;
         }
-        let email = match table.get(row, "email") {
-            "" => None,
-            raw => match parse_address(raw) {
-                Ok(a) => Some(a),
-                Err(e) => {
-                    errors.push(table.err(
-                        row,
-                        "email",
-                        format!("{e}; contact `{shown}` is kept without an address"),
-                    ));
-                    None
-                }
-            },
-        };
+        let email = table.email(row, &format!("contact `{shown}`"), &mut errors);
         contacts.push(Contact {
             name: shown,
             company,
@@ -769,7 +866,7 @@ pub fn parse_logons(text: &str, file: &str, tz: &TimeZone) -> (Vec<Logon>, Vec<D
         let time = if time.is_empty() {
             Err("the time is empty (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)".to_string())
         } else {
-            crate::time::parse_timestamp(time, tz, None)
+            crate::ingest::time::parse_timestamp(time, tz, None)
         };
         match time {
             Ok(time) => logons.push(Logon {
@@ -944,6 +1041,16 @@ mod tests {
             errors[0].to_string(),
             format!("users.csv:3: column `email`: {}", errors[0].message)
         );
+    }
+
+    #[test]
+    fn the_zone_is_resolved_with_its_name() {
+        let text = "user,time_zone\nann,Europe/Berlin\nbob,\n";
+        let (users, errors) = parse_users(text, "u.csv");
+        assert_eq!(errors, vec![]);
+        assert_eq!(users[0].zone, Some(berlin()));
+        assert_eq!(users[1].zone, None);
+        assert_eq!(User::new("cy", None, &[]).pos.line, 0);
     }
 
     #[test]
@@ -1163,7 +1270,7 @@ mod tests {
                 prop_assert!(errors.iter().all(|e| e.pos.line >= 1 && e.pos.line <= n));
                 let (_, errors) = parse_logons(&t, "f", &TimeZone::UTC);
                 prop_assert!(errors.iter().all(|e| e.pos.line >= 1 && e.pos.line <= n));
-                let (_, errors) = crate::vcard::parse(&t, "f");
+                let (_, errors) = crate::directory::vcard::parse(&t, "f");
                 prop_assert!(errors.iter().all(|e| e.pos.line >= 1 && e.pos.line <= n));
             }
         }

@@ -15,7 +15,6 @@ use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParame
 use lettre::{SendmailTransport, Transport as _};
 
 use crate::config::{Config, Smtp, Tls, Transport as TransportKind};
-use crate::state::OutboxMail;
 
 /// Writes a mail to an mbox stream (mboxrd quoting), which mail clients open.
 pub fn write_mbox(
@@ -105,9 +104,20 @@ pub enum SendError {
     Permanent(String),
 }
 
-/// Where mails go. Modelled on lettre's `Transport`: one mail at a time, raw bytes.
+/// One mail to deliver: the envelope (recipient, and whose and which mail it is, for file
+/// names and messages) and the message as made. Delivery knows nothing of the state.
+pub struct Message<'a> {
+    pub user: &'a str,
+    pub message_id: &'a str,
+    /// The envelope recipient.
+    pub email: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Where mails go. Modelled on lettre's `Transport::send_raw`: one mail at a time, envelope
+/// and raw bytes.
 pub trait Deliver {
-    fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError>;
+    fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError>;
 }
 
 /// SMTP on one connection kept open for the whole run (reconnected when it breaks), built on
@@ -128,19 +138,45 @@ pub struct SmtpDeliver {
     conn: Option<SmtpConnection>,
 }
 
-fn read_password(s: &Smtp) -> Result<Option<String>, String> {
+/// A transport the configuration asks for that cannot be set up. Each names the key, not the
+/// file (the caller adds the file); `check` reports every one, `run` stops at them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    #[error("key `smtp.password_env`: the environment variable {var} is not set")]
+    PasswordEnvUnset { var: String },
+    #[error("key `smtp.password_file`: {}: {reason}", file.display())]
+    PasswordFile { file: PathBuf, reason: String },
+    #[error("key `smtp.username` is set, but neither `password_env` nor `password_file`")]
+    NoPassword,
+    #[error("key `smtp.ca_file`: {}: {reason}", file.display())]
+    CaFile { file: PathBuf, reason: String },
+    #[error("TLS setup: {0}")]
+    Tls(String),
+    #[error("no [smtp] section: configure the mail server, or use --dry-run or --out DIR")]
+    NoSmtp,
+}
+
+impl SetupError {
+    /// Nothing can be sent: a usage error.
+    pub fn exit_code(&self) -> crate::exit_codes::ExitCode {
+        crate::exit_codes::ExitCode::Fatal
+    }
+}
+
+fn read_password(s: &Smtp) -> Result<Option<String>, SetupError> {
     if let Some(var) = &s.password_env {
         return match std::env::var(var) {
             Ok(p) => Ok(Some(p)),
-            Err(_) => Err(format!(
-                "key `smtp.password_env`: the environment variable {var} is not set"
-            )),
+            Err(_) => Err(SetupError::PasswordEnvUnset { var: var.clone() }),
         };
     }
     if let Some(file) = &s.password_file {
         return std::fs::read_to_string(file)
             .map(|p| Some(p.trim_end_matches(['\r', '\n']).to_string()))
-            .map_err(|e| format!("key `smtp.password_file`: {}: {e}", file.display()));
+            .map_err(|e| SetupError::PasswordFile {
+                file: file.clone(),
+                reason: e.to_string(),
+            });
     }
     Ok(None)
 }
@@ -187,17 +223,19 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
 }
 
 impl SmtpDeliver {
-    pub fn new(s: &Smtp, from: lettre::Address) -> Result<SmtpDeliver, String> {
-        let tls_params = || -> Result<TlsParameters, String> {
+    pub fn new(s: &Smtp, from: lettre::Address) -> Result<SmtpDeliver, Vec<SetupError>> {
+        let tls_params = || -> Result<TlsParameters, SetupError> {
             let mut b = TlsParameters::builder(s.host.clone());
             if let Some(ca) = &s.ca_file {
-                let pem = std::fs::read(ca)
-                    .map_err(|e| format!("key `smtp.ca_file`: {}: {e}", ca.display()))?;
-                let cert = Certificate::from_pem(&pem)
-                    .map_err(|e| format!("key `smtp.ca_file`: {}: {e}", ca.display()))?;
+                let ca_error = |reason: String| SetupError::CaFile {
+                    file: ca.clone(),
+                    reason,
+                };
+                let pem = std::fs::read(ca).map_err(|e| ca_error(e.to_string()))?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| ca_error(e.to_string()))?;
                 b = b.add_root_certificate(cert);
             }
-            b.build_rustls().map_err(|e| format!("TLS setup: {e}"))
+            b.build_rustls().map_err(|e| SetupError::Tls(e.to_string()))
         };
         let tls = match s.tls {
             Tls::None => Ok(LettreTls::None),
@@ -207,20 +245,14 @@ impl SmtpDeliver {
         let credentials = match &s.username {
             Some(user) => read_password(s).and_then(|p| {
                 p.map(|p| Some(Credentials::new(user.clone(), p)))
-                    .ok_or_else(|| {
-                        "key `smtp.username` is set, but neither `password_env` nor `password_file`"
-                            .to_string()
-                    })
+                    .ok_or(SetupError::NoPassword)
             }),
             None => Ok(None),
         };
         // both problems at once, so `check` names every one
         let (tls, credentials) = match (tls, credentials) {
             (Ok(t), Ok(c)) => (t, c),
-            (t, c) => {
-                let errors: Vec<String> = [t.err(), c.err()].into_iter().flatten().collect();
-                return Err(errors.join("\n"));
-            }
+            (t, c) => return Err([t.err(), c.err()].into_iter().flatten().collect()),
         };
         Ok(SmtpDeliver {
             host: s.host.clone(),
@@ -275,7 +307,7 @@ impl SmtpDeliver {
 }
 
 impl Deliver for SmtpDeliver {
-    fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError> {
+    fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError> {
         let to: lettre::Address = mail.email.parse().map_err(|e| {
             SendError::Permanent(format!("{:?} is not a mail address: {e}", mail.email))
         })?;
@@ -286,7 +318,7 @@ impl Deliver for SmtpDeliver {
             })?);
         }
         let conn = self.conn.as_mut().expect("connected");
-        match Self::transaction(conn, &self.from, to, &mail.bytes) {
+        match Self::transaction(conn, &self.from, to, mail.bytes) {
             Ok(()) => Ok(()),
             Err(e) => {
                 let answered = e.is_permanent() || e.is_transient();
@@ -337,11 +369,11 @@ fn envelope(from: &lettre::Address, to: &str) -> Result<Envelope, SendError> {
 }
 
 impl Deliver for SendmailDeliver {
-    fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError> {
-        let env = envelope(&self.from, &mail.email)?;
+    fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError> {
+        let env = envelope(&self.from, mail.email)?;
         // sendmail's refusals carry no SMTP code: try again next run
         self.transport
-            .send_raw(&env, &mail.bytes)
+            .send_raw(&env, mail.bytes)
             .map_err(|e| SendError::Transient(format!("sendmail: {e}")))
     }
 }
@@ -352,29 +384,29 @@ pub struct DirDeliver {
 }
 
 impl Deliver for DirDeliver {
-    fn deliver(&mut self, mail: &OutboxMail) -> Result<(), SendError> {
-        let name = eml_name_of(&mail.user, &mail.message_id);
+    fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError> {
+        let name = eml_name_of(mail.user, mail.message_id);
         std::fs::create_dir_all(&self.dir).map_err(|e| {
             SendError::Transient(format!("{}: cannot create: {e}", self.dir.display()))
         })?;
         let path = self.dir.join(&name);
         let tmp = self.dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, &mail.bytes)
+        std::fs::write(&tmp, mail.bytes)
             .and_then(|_| std::fs::rename(&tmp, &path))
             .map_err(|e| SendError::Transient(format!("{}: cannot write: {e}", path.display())))
     }
 }
 
-/// The transport the configuration asks for; errors name the key (one a line), not the file.
-pub fn transport_for(config: &Config, from: lettre::Address) -> Result<Box<dyn Deliver>, String> {
+/// The transport the configuration asks for; every problem, each naming the key.
+pub fn transport_for(
+    config: &Config,
+    from: lettre::Address,
+) -> Result<Box<dyn Deliver>, Vec<SetupError>> {
     match &config.transport {
         TransportKind::Sendmail(cmd) => Ok(Box::new(SendmailDeliver::new(cmd, from))),
         TransportKind::Smtp => match &config.smtp {
             Some(s) => Ok(Box::new(SmtpDeliver::new(s, from)?)),
-            None => Err(
-                "no [smtp] section: configure the mail server, or use --dry-run or --out DIR"
-                    .to_string(),
-            ),
+            None => Err(vec![SetupError::NoSmtp]),
         },
     }
 }

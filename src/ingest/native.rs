@@ -7,8 +7,8 @@ use std::io::BufRead;
 use jiff::Timestamp;
 
 use super::{Entry, Item, Origin, ReadContext, RowError, SourcePos};
-use crate::csvlines::CsvLines;
-use crate::time::parse_timestamp;
+use crate::ingest::csv::CsvLines;
+use crate::ingest::time::parse_timestamp;
 
 /// Required columns (SPEC §1.1).
 pub const REQUIRED: [&str; 5] = [
@@ -305,7 +305,7 @@ mod tests {
     fn ctx() -> ReadContext {
         ReadContext {
             file: Arc::from("j.csv"),
-            time_zone: crate::time::zone("Europe/Berlin").unwrap(),
+            time_zone: crate::ingest::time::zone("Europe/Berlin").unwrap(),
         }
     }
 
@@ -455,7 +455,7 @@ mod properties {
     fn ctx() -> ReadContext {
         ReadContext {
             file: Arc::from("p.csv"),
-            time_zone: crate::time::zone("Europe/Berlin").unwrap(),
+            time_zone: crate::ingest::time::zone("Europe/Berlin").unwrap(),
         }
     }
 
@@ -479,7 +479,7 @@ mod properties {
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
             let mut text = HEAD.as_bytes().to_vec();
             text.extend(bytes.iter().copied());
-            let decoded = crate::decode::decode_bytes(&text, crate::decode::TextEncoding::Auto);
+            let decoded = crate::ingest::text::decode_bytes(&text, crate::ingest::text::TextEncoding::Auto);
             let _ = read_csv(Box::new(Cursor::new(decoded.clone().into_bytes())), ctx(), b',').count();
             let _ = read_json_lines(Box::new(Cursor::new(decoded.into_bytes())), ctx()).count();
         }

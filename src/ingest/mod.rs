@@ -5,8 +5,11 @@
 //! reason, so nothing vanishes silently), or a row error with its file and line.
 
 pub mod asterisk;
+pub mod csv;
 pub mod detect;
 mod model;
 pub mod native;
+pub mod text;
+pub mod time;
 
 pub use model::*;

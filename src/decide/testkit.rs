@@ -5,10 +5,11 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::config::Rules;
-use crate::journal::{Entry, Item, Origin, SourcePos};
-use crate::lookup::{ContactInfo, Lookup, UserInfo};
-use crate::pipeline;
-use crate::policy::{History, Verdict};
+use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::policy::{History, Verdict};
+use crate::decide::stream as pipeline;
+use crate::directory::User;
+use crate::ingest::{Entry, Item, Origin, SourcePos};
 
 /// "HH:MM:SS" on 2026-11-26 UTC, or a full RFC 3339 timestamp.
 pub fn t(s: &str) -> Timestamp {
@@ -134,16 +135,16 @@ impl EntryExt for Entry {
 /// Users anna (201, twin 0171 2222222), bert (202), carl (203), dora (204, no mail),
 /// emil (205, notify=no); contact "Acme" at 030 5550100.
 pub fn lookup() -> Lookup {
-    let mut dora = UserInfo::new("dora", None, &["204"]);
+    let mut dora = User::new("dora", None, &["204"]);
     dora.name = "Dora".into();
-    let mut emil = UserInfo::new("emil", Some("emil@example.com"), &["205"]);
+    let mut emil = User::new("emil", Some("emil@example.com"), &["205"]);
     emil.notify = false;
     Lookup::new(
-        crate::numbers::NumberPlan::default(),
+        crate::decide::numbers::NumberPlan::default(),
         vec![
-            UserInfo::new("anna", Some("anna@example.com"), &["201", "0171 2222222"]),
-            UserInfo::new("bert", Some("bert@example.com"), &["202"]),
-            UserInfo::new("carl", Some("carl@example.com"), &["203"]),
+            User::new("anna", Some("anna@example.com"), &["201", "0171 2222222"]),
+            User::new("bert", Some("bert@example.com"), &["202"]),
+            User::new("carl", Some("carl@example.com"), &["203"]),
             dora,
             emil,
         ],

@@ -15,10 +15,10 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::chains::Facts;
 use crate::config::{RecipientPolicy, Rules};
-use crate::lookup::{ContactInfo, Lookup};
-use crate::numbers::Number;
+use crate::decide::chains::Facts;
+use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::numbers::Number;
 
 /// Why a chain notifies nobody (SPEC §3, in the order `explain` names them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -344,7 +344,7 @@ pub fn decide(
             let info = lookup.user(user);
             let email = info.and_then(|u| u.email.clone());
             let tz = info
-                .and_then(|u| u.time_zone.clone())
+                .and_then(|u| u.zone.clone())
                 .unwrap_or_else(|| rules.time_zone.clone());
             let status = if info.is_some_and(|u| !u.notify) {
                 Status::OptedOut
@@ -450,9 +450,9 @@ fn caller_of(facts: &Facts, lookup: &Lookup) -> Caller {
 mod tests {
     use super::*;
     use crate::config::{Exceptions, Rules};
-    use crate::journal::Entry;
-    use crate::numbers::NumberPattern;
-    use crate::testkit::*;
+    use crate::decide::numbers::NumberPattern;
+    use crate::decide::testkit::*;
+    use crate::ingest::Entry;
 
     fn one(entries: Vec<Entry>, rules: &Rules) -> Verdict {
         let mut vs = verdicts(entries, rules, &lookup());
@@ -948,14 +948,14 @@ mod tests {
         let vs = verdicts_at(es.clone(), &r, &lookup(), &mut History::default(), now);
         assert_eq!(summary(&vs[1]).1[0].1, "repeated_same_day");
         let mut r2 = r.clone();
-        r2.time_zone = crate::time::zone("Europe/Berlin").unwrap();
+        r2.time_zone = crate::ingest::time::zone("Europe/Berlin").unwrap();
         let vs = verdicts_at(es.clone(), &r2, &lookup(), &mut History::default(), now);
         assert_eq!(summary(&vs[1]).1[0].1, "notify");
         // a per-user zone overrides the configured one
         let mut l = lookup();
         let mut users: Vec<_> = l.users().to_vec();
-        users[0].time_zone = Some(crate::time::zone("Europe/Berlin").unwrap());
-        l = crate::lookup::Lookup::new(l.plan.clone(), users, vec![]);
+        users[0].zone = Some(crate::ingest::time::zone("Europe/Berlin").unwrap());
+        l = crate::decide::lookup::Lookup::new(l.plan.clone(), users, vec![]);
         let vs = verdicts_at(es, &r, &l, &mut History::default(), now);
         assert_eq!(summary(&vs[1]).1[0].1, "notify");
     }
@@ -972,7 +972,7 @@ mod tests {
             r.exceptions.repeated_same_day = true;
             r.max_age_hours = 0 // the first call is 37.5 h before now
         });
-        r.time_zone = crate::time::zone("Europe/Berlin").unwrap();
+        r.time_zone = crate::ingest::time::zone("Europe/Berlin").unwrap();
         let vs = verdicts_at(
             es,
             &r,

@@ -3,37 +3,8 @@
 
 use std::collections::HashMap;
 
-use jiff::tz::TimeZone;
-
-use crate::numbers::{Number, NumberPlan};
-
-/// A user of the phone system (SPEC §1.3).
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserInfo {
-    pub user: String,
-    pub name: String,
-    pub email: Option<String>,
-    /// The user's numbers as written in the users file.
-    pub lines: Vec<String>,
-    pub language: Option<String>,
-    pub notify: bool,
-    pub time_zone: Option<TimeZone>,
-}
-
-impl UserInfo {
-    /// A user with defaults, for tests and builders.
-    pub fn new(user: &str, email: Option<&str>, lines: &[&str]) -> UserInfo {
-        UserInfo {
-            user: user.into(),
-            name: user.into(),
-            email: email.map(Into::into),
-            lines: lines.iter().map(|s| s.to_string()).collect(),
-            language: None,
-            notify: true,
-            time_zone: None,
-        }
-    }
-}
+use crate::decide::numbers::{Number, NumberPlan};
+use crate::directory::User;
 
 /// A caller's contact (SPEC §1.3).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -49,7 +20,7 @@ pub struct ContactInfo {
 #[derive(Debug, Clone, Default)]
 pub struct Lookup {
     pub plan: NumberPlan,
-    users: Vec<UserInfo>,
+    users: Vec<User>,
     by_name: HashMap<String, usize>,
     by_line: HashMap<Number, usize>,
     contacts: Vec<ContactInfo>,
@@ -58,7 +29,7 @@ pub struct Lookup {
 
 impl Lookup {
     /// Indexes users and contacts. The first user (or contact) to claim a number keeps it.
-    pub fn new(plan: NumberPlan, users: Vec<UserInfo>, contacts: Vec<ContactInfo>) -> Lookup {
+    pub fn new(plan: NumberPlan, users: Vec<User>, contacts: Vec<ContactInfo>) -> Lookup {
         let mut l = Lookup {
             plan,
             ..Lookup::default()
@@ -85,13 +56,13 @@ impl Lookup {
         l
     }
 
-    pub fn user(&self, name: &str) -> Option<&UserInfo> {
+    pub fn user(&self, name: &str) -> Option<&User> {
         self.by_name
             .get(&name.to_lowercase())
             .map(|&i| &self.users[i])
     }
 
-    pub fn user_by_line(&self, line: &Number) -> Option<&UserInfo> {
+    pub fn user_by_line(&self, line: &Number) -> Option<&User> {
         self.by_line.get(line).map(|&i| &self.users[i])
     }
 
@@ -104,7 +75,7 @@ impl Lookup {
         self.contact_by_number.get(n).map(|&i| &self.contacts[i])
     }
 
-    pub fn users(&self) -> &[UserInfo] {
+    pub fn users(&self) -> &[User] {
         &self.users
     }
 }

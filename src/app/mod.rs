@@ -1,0 +1,64 @@
+//! The commands (SPEC §6), one file each: [`run`], [`explain`], [`check`], [`outbox`]. A
+//! [`session`] opens what they share (configuration with the command line's overrides,
+//! directory, state, journals) once; [`report`] writes the summary and the outbox listing.
+//! Nothing outside `app` orchestrates the stages.
+//!
+//! Everything the process touches (standard streams, the clock) comes in through [`Env`], so
+//! every command runs in tests without a process.
+
+use std::io::{Read, Write};
+
+use jiff::Timestamp;
+
+use crate::cli::{Cli, Command};
+use crate::exit_codes::ExitCode;
+
+mod check;
+pub(crate) mod explain;
+mod outbox;
+mod report;
+mod run;
+mod session;
+
+/// The process around a command.
+pub struct Env<'a> {
+    pub stdin: Box<dyn Read>,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    /// The clock, read once by main.
+    pub clock: Timestamp,
+    /// Standard input is a terminal (a person, not a pipe): not read without `-`.
+    pub stdin_is_terminal: bool,
+}
+
+/// Runs one command and says how it ended.
+pub fn execute(cli: Cli, env: Env<'_>) -> ExitCode {
+    match cli.command {
+        Command::Explain(args) => explain::explain_cmd(args, env),
+        Command::Check(args) => check::check_cmd(args, env),
+        Command::Run(args) => run::run_cmd(args, env),
+        Command::Outbox(args) => outbox::outbox_cmd(args, env),
+    }
+}
+
+/// Reports a fatal problem and returns exit code 2.
+fn fatal(env: &mut Env<'_>, msg: impl std::fmt::Display) -> ExitCode {
+    let _ = writeln!(env.stderr, "unanswered: {msg}");
+    ExitCode::Fatal
+}
+
+/// Reports an error that ends the command and returns the exit code its layer gives it.
+fn fail(env: &mut Env<'_>, e: impl Into<crate::error::Error>) -> ExitCode {
+    let e = e.into();
+    let _ = writeln!(env.stderr, "unanswered: {e}");
+    e.exit_code()
+}
+
+/// Partial when anything went wrong, else success.
+fn outcome(bad: bool) -> ExitCode {
+    if bad {
+        ExitCode::Partial
+    } else {
+        ExitCode::Success
+    }
+}

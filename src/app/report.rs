@@ -1,0 +1,93 @@
+//! What a person reads at the end of a command: the summary line, the outbox listing.
+
+use std::io::Write;
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::decide::stream::Stats;
+use crate::render::document::clean;
+use crate::state::{OutboxMail, OutboxStatus};
+
+/// Writes the run summary line(s) to stderr.
+pub(crate) fn summary(err: &mut dyn Write, stats: &Stats, extra: &str) {
+    let mut parts = vec![
+        format!("{} entries", stats.entries),
+        format!("{} calls", stats.chains),
+    ];
+    if stats.too_old > 0 {
+        parts.push(format!(
+            "{} calls too old to mail (max_age_hours)",
+            stats.too_old
+        ));
+    }
+    if stats.called_back > 0 {
+        parts.push(format!("{} calls already returned", stats.called_back));
+    }
+    if stats.rejected > 0 {
+        parts.push(format!("{} rows rejected", stats.rejected));
+    }
+    if stats.late > 0 {
+        parts.push(format!(
+            "{} entries after their call was decided",
+            stats.late
+        ));
+    }
+    if stats.duplicates > 0 {
+        parts.push(format!("{} duplicate entries ignored", stats.duplicates));
+    }
+    if stats.outgoing > 0 {
+        parts.push(format!("{} outgoing", stats.outgoing));
+    }
+    if stats.other_types > 0 {
+        parts.push(format!("{} not phone calls", stats.other_types));
+    }
+    for (reason, n) in &stats.skipped {
+        parts.push(format!("{n} rows skipped: {reason}"));
+    }
+    if !extra.is_empty() {
+        parts.push(extra.to_string());
+    }
+    let _ = writeln!(err, "unanswered: {}", parts.join("; "));
+}
+
+/// The outbox of a state: the counts per status, then every mail not yet sent.
+pub(crate) fn outbox(
+    out: &mut dyn Write,
+    state_path: &std::path::Path,
+    mails: &[OutboxMail],
+    counts: &[(String, i64)],
+    tz: &TimeZone,
+) {
+    let fmt = |t: Timestamp| {
+        t.to_zoned_datetime(tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let _ = writeln!(
+        out,
+        "outbox of {}: {}",
+        state_path.display(),
+        if counts.is_empty() {
+            "empty".to_string()
+        } else {
+            counts.join(", ")
+        }
+    );
+    for m in mails {
+        let _ = writeln!(
+            out,
+            "\n{} {}\n  to:       {} <{}>\n  subject:  {}\n  made:     {}\n  attempts: {}{}\n  reason:   {}",
+            m.status,
+            m.message_id,
+            m.user,
+            m.email,
+            clean(&m.subject),
+            fmt(m.created),
+            m.attempts,
+            if m.status == OutboxStatus::Queued { format!(", next try {}", fmt(m.next_try)) } else { String::new() },
+            m.last_error.as_deref().map(clean).unwrap_or_else(|| "-".into())
+        );
+    }
+}

@@ -1,0 +1,414 @@
+//! `run`: decide, render, record, deliver (SPEC §6, §8).
+//!
+//! Order of work, so that nothing is lost or doubled: set up (configuration, templates,
+//! transport, lock, state) → decide → render → one transaction (notifications, outbox,
+//! pending entries, logons) → deliver everything due, marking each mail at once.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use lettre::message::Mailbox;
+
+use super::session::{load_config, Session, Sources};
+use super::{fail, fatal, outcome, report, Env};
+use crate::cli::RunArgs;
+use crate::config::Config;
+use crate::decide::lookup::Lookup;
+use crate::decide::policy::{History, Suppression, Verdict};
+use crate::decide::stream::{self as pipeline, Merge, Stats};
+use crate::deliver::{self, Deliver, SendError};
+use crate::error::Error;
+use crate::exit_codes::ExitCode;
+use crate::ingest::Entry;
+use crate::render::{mail, MailSettings, Outgoing, Renderer};
+use crate::state::{NewMail, NotificationRecord, RunLock, RunTx, State, StateError};
+
+/// What a run sets up before anything is decided.
+struct Setup {
+    config: Config,
+    renderer: Renderer,
+    from: Mailbox,
+    /// None: a dry run (`--dry-run`, `--show`, `--preview`).
+    transport: Option<Box<dyn Deliver>>,
+    /// A run that writes the state holds its lock from before reading it until the end.
+    _lock: Option<RunLock>,
+    state: Option<State>,
+}
+
+/// Configuration, templates, sender, transport, lock and state; a problem is fatal (a bad
+/// `[smtp]` is a usage error before anything is decided).
+fn setup(args: &RunArgs, env: &mut Env<'_>) -> Result<Setup, ExitCode> {
+    let config = load_config(&args.common.config, Some(&args.input)).map_err(|e| fail(env, e))?;
+    let renderer = Renderer::load(&config).map_err(|errors| fatal(env, errors.join("\n")))?;
+    let from = mail::parse_from(&config.from).map_err(|e| {
+        fatal(
+            env,
+            format!("{}: key `mail.from`: {e}", config.path.display()),
+        )
+    })?;
+    let dry_run = args.dry_run || args.show || args.preview.is_some();
+    let transport: Option<Box<dyn Deliver>> = if dry_run {
+        None
+    } else if let Some(dir) = &args.out {
+        Some(Box::new(deliver::DirDeliver { dir: dir.clone() }))
+    } else {
+        match deliver::transport_for(&config, from.email.clone()) {
+            Ok(t) => Some(t),
+            Err(errors) => {
+                let file = config.path.display().to_string();
+                return Err(fail(env, Error::Transport { file, errors }));
+            }
+        }
+    };
+    let (lock, state) = if dry_run {
+        (None, None)
+    } else {
+        let wait = Duration::from_secs(config.lock_wait_seconds);
+        let lock = State::lock(&config.state_path, wait).map_err(|e| fail(env, e))?;
+        let state = State::open(&config.state_path).map_err(|e| fail(env, e))?;
+        (Some(lock), Some(state))
+    };
+    Ok(Setup {
+        config,
+        renderer,
+        from,
+        transport,
+        _lock: lock,
+        state,
+    })
+}
+
+/// What the decisions leave for the rest of the run: the verdicts that mail someone (with
+/// their entries, should the mail not be made), the chains still ringing, which of the
+/// entries kept from earlier runs were decided now, and each user's latest logon.
+struct Decided {
+    verdicts: Vec<Verdict>,
+    chain_entries: Vec<Vec<Entry>>,
+    pending: Vec<(String, Entry)>,
+    decided_entries: Vec<String>,
+    stats: Stats,
+}
+
+/// Decides every chain; remembers which chains are still ringing (the stream notes who was
+/// seen logged on).
+fn decide_all(session: &mut Session, sources: Vec<Sources>, err: &mut dyn Write) -> Decided {
+    let mut d = Decided {
+        verdicts: Vec::new(),
+        chain_entries: Vec::new(),
+        pending: Vec::new(),
+        decided_entries: Vec::new(),
+        stats: Stats::default(),
+    };
+    let lookup: &Lookup = &session.lookup;
+    let history: &mut History = &mut session.history;
+    let (verdicts, chain_entries, pending) =
+        (&mut d.verdicts, &mut d.chain_entries, &mut d.pending);
+    d.stats = pipeline::decide(
+        Merge::new(sources),
+        &session.config.rules,
+        lookup,
+        history,
+        session.now,
+        |e| {
+            let _ = writeln!(err, "{e}");
+        },
+        |v, chain| {
+            if v.suppressed_by == Some(Suppression::Incomplete) {
+                pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
+                // a callback already read counts for it in the next run too (§3.8)
+                if let Some(e) = pipeline::kept_callback(&v, chain) {
+                    pending.push((chain.id.clone(), e));
+                }
+                return;
+            }
+            if v.to_notify().next().is_some() {
+                chain_entries.push(chain.entries.clone());
+                verdicts.push(v);
+            }
+        },
+    );
+    d
+}
+
+/// What rendering left: mails made, mails that could not be made, and whether showing them
+/// (dry run) failed.
+#[derive(Default)]
+struct Rendered {
+    made: u64,
+    failed: u64,
+    show_failed: bool,
+}
+
+/// Queues one mail and the notifications it carries in the run's transaction.
+fn queue_mail(
+    tx: &mut RunTx<'_>,
+    p: &mail::Plan,
+    m: &Outgoing,
+    verdicts: &[Verdict],
+) -> Result<(), StateError> {
+    let notifications: Vec<NotificationRecord> = p
+        .calls
+        .iter()
+        .map(|&i| NotificationRecord {
+            chain: verdicts[i].facts.id.clone(),
+            user: m.user.clone(),
+            caller: verdicts[i].caller.number.clone(),
+            call_start: verdicts[i].facts.start,
+            message_id: m.message_id.clone(),
+        })
+        .collect();
+    let mail = NewMail {
+        message_id: &m.message_id,
+        user: &m.user,
+        email: &m.email,
+        subject: &m.subject,
+        chains: &m.chains,
+        bytes: &m.bytes,
+    };
+    tx.add_mail(&mail, &notifications)
+}
+
+/// `--dry-run` / `--show` / `--preview`: shows one mail, changes nothing.
+fn show_mail(
+    args: &RunArgs,
+    m: &Outgoing,
+    now: Timestamp,
+    previews: &mut HashMap<String, usize>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    match &args.preview {
+        Some(dir) => deliver::write_preview(dir, m, previews),
+        None if args.show => {
+            deliver::write_readable(out, m).map_err(|e| format!("standard output: {e}"))
+        }
+        None => deliver::write_mbox(out, m, now).map_err(|e| format!("standard output: {e}")),
+    }
+}
+
+/// Renders one mail at a time: shown (dry run), or queued in the run's transaction. A mail
+/// that cannot be made keeps its chains for the next run.
+fn render_all(
+    args: &RunArgs,
+    session: &Session,
+    renderer: &Renderer,
+    settings: &MailSettings<'_>,
+    d: &mut Decided,
+    run_tx: &mut Option<RunTx<'_>>,
+    env: &mut Env<'_>,
+) -> Result<Rendered, ExitCode> {
+    let mut r = Rendered::default();
+    let mut unmade: HashSet<usize> = HashSet::new();
+    let mut previews: HashMap<String, usize> = HashMap::new();
+    let now = session.now;
+    for p in mail::plan(&d.verdicts, session.config.mode) {
+        let m = match renderer.compose(&p, &d.verdicts, &session.lookup, settings, now) {
+            Ok(m) => m,
+            Err(e) => {
+                r.failed += 1;
+                unmade.extend(p.calls.iter().copied());
+                let _ = writeln!(env.stderr, "mail to {} <{}>: {e}", p.user, p.email);
+                continue;
+            }
+        };
+        r.made += 1;
+        match run_tx {
+            Some(tx) => queue_mail(tx, &p, &m, &d.verdicts)
+                .map_err(|e| fatal(env, format!("nothing was sent: {e}")))?,
+            None => {
+                if let Err(e) = show_mail(args, &m, now, &mut previews, env.stdout) {
+                    r.show_failed = true;
+                    let _ = writeln!(env.stderr, "unanswered: {e}");
+                    break;
+                }
+            }
+        }
+    }
+    for (i, entries) in std::mem::take(&mut d.chain_entries).into_iter().enumerate() {
+        if unmade.contains(&i) {
+            // keep the entries so the next run decides this chain again
+            let id = d.verdicts[i].facts.id.clone();
+            d.pending
+                .extend(entries.into_iter().map(|e| (id.clone(), e)));
+        }
+    }
+    Ok(r)
+}
+
+/// What delivery did.
+#[derive(Default)]
+struct Delivered {
+    sent: u64,
+    queued: u64,
+    refused: u64,
+}
+
+/// A progress bar for a person at a terminal; nothing under cron.
+fn progress_bar(due: usize) -> indicatif::ProgressBar {
+    if due >= 20 && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        indicatif::ProgressBar::new(due as u64).with_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} mails {eta}")
+                .expect("a valid template"),
+        )
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
+/// Sends one mail and marks it in the state at once. Returns the line to report (if the
+/// mail was not accepted) and how marking went.
+fn deliver_one(
+    state: &State,
+    transport: &mut dyn Deliver,
+    m: &crate::state::OutboxMail,
+    now: Timestamp,
+    d: &mut Delivered,
+) -> (Option<String>, Result<(), StateError>) {
+    let result = transport.deliver(&deliver::Message {
+        user: &m.user,
+        message_id: &m.message_id,
+        email: &m.email,
+        bytes: &m.bytes,
+    });
+    let mark = match &result {
+        Ok(()) => state.mark_sent(&m.message_id, now),
+        Err(SendError::Transient(why)) => state.mark_retry(&m.message_id, now, why).map(|_| ()),
+        Err(SendError::Permanent(why)) => state.mark_failed(&m.message_id, why),
+    };
+    let problem = match result {
+        Ok(()) => {
+            d.sent += 1;
+            None
+        }
+        Err(SendError::Transient(why)) => {
+            d.queued += 1;
+            Some(format!(
+                "mail to {} <{}> stays queued: {why}",
+                m.user, m.email
+            ))
+        }
+        Err(SendError::Permanent(why)) => {
+            d.refused += 1;
+            Some(format!("mail to {} <{}> failed: {why}", m.user, m.email))
+        }
+    };
+    (problem, mark)
+}
+
+/// Delivers everything due: this run's mails and what earlier runs left queued.
+fn deliver_due(
+    state: &State,
+    transport: &mut dyn Deliver,
+    now: Timestamp,
+    env: &mut Env<'_>,
+) -> Result<Delivered, ExitCode> {
+    let due = state.due(now).map_err(|e| fail(env, e))?;
+    let mut d = Delivered::default();
+    let progress = progress_bar(due.len());
+    for id in &due {
+        progress.inc(1);
+        let m = match state.outbox_mail(id) {
+            Ok(Some(m)) => m,
+            Ok(None) => continue,
+            Err(e) => return Err(fail(env, e)),
+        };
+        let (problem, mark) = deliver_one(state, transport, &m, now, &mut d);
+        if let Some(line) = problem {
+            progress.suspend(|| {
+                let _ = writeln!(env.stderr, "{}", crate::render::document::clean(&line));
+            });
+        }
+        if let Err(e) = mark {
+            progress.abandon();
+            return Err(fatal(
+                env,
+                format!("the state could not record a delivery: {e}"),
+            ));
+        }
+    }
+    progress.finish_and_clear();
+    Ok(d)
+}
+
+/// `run`: decide, render, record, deliver.
+pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
+    let Setup {
+        config,
+        renderer,
+        from,
+        mut transport,
+        _lock,
+        mut state,
+    } = match setup(&args, &mut env) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut session = match Session::open(config, &args.input, &mut env, state.as_ref()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let sources = std::mem::take(&mut session.sources);
+    let mut d = decide_all(&mut session, sources, env.stderr);
+    let settings = MailSettings::of(&session.config, &from);
+    let mut run_tx = match (&transport, state.as_mut()) {
+        (Some(_), Some(s)) => match s.begin_run(session.now) {
+            Ok(tx) => Some(tx),
+            Err(e) => return fail(&mut env, e),
+        },
+        _ => None,
+    };
+    let r = match render_all(
+        &args,
+        &session,
+        &renderer,
+        &settings,
+        &mut d,
+        &mut run_tx,
+        &mut env,
+    ) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    d.verdicts = Vec::new();
+    let bad = d.stats.rejected + d.stats.late + session.problems + r.failed;
+    let (Some(transport), Some(tx)) = (transport.as_mut(), run_tx) else {
+        if args.verbose || bad > 0 {
+            let extra = format!("{} mails made (dry run)", r.made);
+            report::summary(env.stderr, &d.stats, &extra);
+        }
+        return outcome(r.show_failed || bad > 0);
+    };
+    let online: Vec<(String, Timestamp)> =
+        std::mem::take(&mut d.stats.logons).into_iter().collect();
+    // every entry kept from earlier runs that is not kept again was decided now (or was a
+    // callback kept for a call decided now)
+    let kept: HashSet<&str> = d
+        .pending
+        .iter()
+        .map(|(_, e)| e.connection_id.as_str())
+        .collect();
+    d.decided_entries = session
+        .pending_ids
+        .iter()
+        .filter(|id| !kept.contains(id.as_str()))
+        .cloned()
+        .collect();
+    if let Err(e) = tx.finish(&d.pending, &d.decided_entries, &online) {
+        return fatal(&mut env, format!("nothing was sent: {e}"));
+    }
+    let state = state.as_mut().expect("a state when not a dry run");
+    let done = match deliver_due(state, transport.as_mut(), session.now, &mut env) {
+        Ok(done) => done,
+        Err(code) => return code,
+    };
+    let bad = bad + done.queued + done.refused;
+    if args.verbose || bad > 0 {
+        let extra = format!(
+            "{} mails sent, {} queued for retry, {} failed",
+            done.sent, done.queued, done.refused
+        );
+        report::summary(env.stderr, &d.stats, &extra);
+    }
+    outcome(bad > 0)
+}

@@ -1,0 +1,440 @@
+//! The configuration file (TOML, SPEC §5): [`raw`] holds the keys as written (with their
+//! place in the file), [`validate`] turns each section into resolved values, and [`Config`]
+//! is what the rest of the program uses. Every default is written once, here or in the
+//! `Default` of the type it belongs to; every problem names the file, the line and the key
+//! ([`ConfigError`]).
+
+use std::path::{Path, PathBuf};
+
+use jiff::tz::TimeZone;
+
+use crate::decide::numbers::{NumberPattern, NumberPlan};
+use crate::ingest::text::TextEncoding;
+
+mod error;
+mod raw;
+mod validate;
+
+pub use error::{ConfigError, ConfigErrors};
+
+/// The defaults of the keys whose type carries none (SPEC §5). The rules' defaults are
+/// [`Rules::default`], [`Exceptions::default`] and [`NumberPlan::default`].
+mod defaults {
+    pub const TIME_ZONE: &str = "UTC";
+    pub const LANGUAGE: &str = "en";
+    pub const LINK_PREFIX: &str = "tel:";
+    pub const FROM: &str = "Telephone system <pbx@localhost>";
+    pub const USERS: &str = "users.csv";
+    pub const STATE: &str = "unanswered.db";
+    pub const SENDMAIL: &str = "/usr/sbin/sendmail";
+    pub const SMTP_TIMEOUT_SECONDS: i64 = 30;
+    pub const LOCK_WAIT_SECONDS: i64 = 60;
+    pub const ATTACH_VCARD: bool = true;
+    pub const CALLER_AS_SENDER: bool = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolved configuration.
+
+/// One mail per recipient per run, or one per chain and recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Digest,
+    PerCall,
+}
+
+/// Which of the participants who did not answer get mail (SPEC §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipientPolicy {
+    None,
+    First,
+    Last,
+    All,
+}
+
+/// The exception switches (SPEC §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exceptions {
+    pub internal: bool,
+    pub hidden_number: bool,
+    pub no_contact: bool,
+    pub short_ring: bool,
+    pub min_ring_seconds: u64,
+    pub repeated_same_day: bool,
+    pub repeated_until_logon: bool,
+    pub excluded_numbers: Vec<NumberPattern>,
+    /// §3.7: a call that went to voicemail notifies nobody.
+    pub voicemail: bool,
+    /// §3.8: a call already returned notifies nobody.
+    pub called_back: bool,
+}
+
+impl Default for Exceptions {
+    fn default() -> Self {
+        Exceptions {
+            internal: true,
+            hidden_number: true,
+            no_contact: false,
+            short_ring: true,
+            min_ring_seconds: 2,
+            repeated_same_day: false,
+            repeated_until_logon: false,
+            excluded_numbers: Vec::new(),
+            voicemail: false,
+            called_back: true,
+        }
+    }
+}
+
+/// The rules the pure decision stages need (no paths, no I/O).
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub time_zone: TimeZone,
+    pub numbers: NumberPlan,
+    pub exceptions: Exceptions,
+    pub recipients: RecipientPolicy,
+    pub even_if_answered_elsewhere: bool,
+    pub settle_seconds: u64,
+    /// §3.9: calls that arrived more than this many hours before now are not mailed; 0 = off.
+    pub max_age_hours: u64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            time_zone: TimeZone::UTC,
+            numbers: NumberPlan::default(),
+            exceptions: Exceptions::default(),
+            recipients: RecipientPolicy::All,
+            even_if_answered_elsewhere: false,
+            settle_seconds: 120,
+            max_age_hours: 24,
+        }
+    }
+}
+
+/// The variants are named as the key `tls` is written.
+#[allow(clippy::enum_variant_names)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    StartTls,
+    Tls,
+    None,
+}
+
+impl Tls {
+    /// The port of the key `port` when it is not given.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Tls::Tls => 465,
+            Tls::StartTls => 587,
+            Tls::None => 25,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub timeout_seconds: u64,
+    /// An extra CA certificate (PEM) to trust, e.g. a company CA.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// How mails leave: an SMTP server, or the local sendmail program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    Smtp,
+    Sendmail(PathBuf),
+}
+
+/// The whole resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub time_zone_name: String,
+    pub rules: Rules,
+    pub language: String,
+    pub mode: Mode,
+    pub encoding: TextEncoding,
+    pub templates: Option<PathBuf>,
+    pub languages: Option<PathBuf>,
+    pub users: PathBuf,
+    pub contacts: Vec<PathBuf>,
+    pub logons: Option<PathBuf>,
+    pub caller_as_sender: bool,
+    pub attach_vcard: bool,
+    pub link_prefix: String,
+    pub from: String,
+    pub smtp: Option<Smtp>,
+    pub transport: Transport,
+    pub state_path: PathBuf,
+    pub lock_wait_seconds: u64,
+    pub asterisk_columns: Option<Vec<String>>,
+}
+
+/// `link_prefix`: "" or a scheme of 1 to 9 characters plus the colon (SPEC §5).
+pub fn valid_link_prefix(p: &str) -> bool {
+    if p.is_empty() {
+        return true;
+    }
+    let Some(scheme) = p.strip_suffix(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    first_ok
+        && (1..=9).contains(&scheme.len())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+impl Config {
+    /// Reads and validates a configuration file. All problems are reported together.
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            key: None,
+            message: format!("cannot read the configuration: {e}"),
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Validates configuration text; `path` names it in messages and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let raw: raw::Raw = toml::from_str(text).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            line: e
+                .span()
+                .map(|s| validate::Validator::line_at(text, s.start)),
+            key: None,
+            message: e.message().trim().to_string(),
+        })?;
+        let mut v = validate::Validator::new(path, text);
+        let top = validate::top(&mut v, &raw);
+        let numbers = validate::numbers(&mut v, &raw.numbers);
+        let notify = validate::notify(&mut v, &raw.notify);
+        let exceptions = validate::exceptions(&mut v, &raw.exceptions, &numbers);
+        let (users, contacts, logons) = validate::directory(&mut v, &raw.directory);
+        let from = validate::mail_from(&mut v, &raw.mail);
+        let smtp = raw.smtp.as_ref().map(|s| validate::smtp(&mut v, s));
+        let transport = validate::mail_transport(&mut v, &raw.mail);
+        let (state_path, lock_wait_seconds) = validate::state(&mut v, &raw.state);
+        if !v.errors.is_empty() {
+            return Err(ConfigErrors(v.errors));
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            time_zone_name: top.time_zone_name,
+            rules: Rules {
+                time_zone: top.time_zone,
+                numbers,
+                exceptions,
+                recipients: notify.recipients,
+                even_if_answered_elsewhere: notify.even_if_answered_elsewhere,
+                settle_seconds: notify.settle_seconds,
+                max_age_hours: notify.max_age_hours,
+            },
+            language: top.language,
+            mode: top.mode,
+            encoding: top.encoding,
+            templates: top.templates,
+            languages: top.languages,
+            users,
+            contacts,
+            logons,
+            caller_as_sender: notify.caller_as_sender,
+            attach_vcard: notify.attach_vcard,
+            link_prefix: notify.link_prefix,
+            from,
+            smtp,
+            transport,
+            state_path,
+            lock_wait_seconds,
+            asterisk_columns: raw.asterisk.columns,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigErrors> {
+        Config::parse(text, Path::new("/etc/unanswered/unanswered.toml"))
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let c = parse("").unwrap();
+        assert_eq!(c.rules.recipients, RecipientPolicy::All);
+        assert!(!c.rules.even_if_answered_elsewhere);
+        assert_eq!(c.rules.settle_seconds, 120);
+        assert_eq!(c.rules.exceptions, Exceptions::default());
+        assert_eq!(c.rules.numbers.internal_max_digits, 5);
+        assert_eq!(c.link_prefix, "tel:");
+        assert!(c.attach_vcard);
+        assert!(!c.caller_as_sender);
+        assert_eq!(c.mode, Mode::Digest);
+        assert_eq!(c.users, Path::new("/etc/unanswered/users.csv"));
+        assert_eq!(c.state_path, Path::new("/etc/unanswered/unanswered.db"));
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = parse("[notify]\nrecipient = \"all\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("recipient"), "{e}");
+        assert!(e.contains(":2"), "{e}");
+        let e = parse("colour = 1\n").unwrap_err().to_string();
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_file_line_and_key() {
+        let e = parse("time_zone = \"Europe/Berlin\"\n[notify]\nlink_prefix = \"javascript\"\n")
+            .unwrap_err();
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(e.0[0].line, Some(3));
+        assert_eq!(e.0[0].key.as_deref(), Some("notify.link_prefix"));
+        let e =
+            parse("time_zone = \"Mars/Olympus\"\n[notify]\nrecipients = \"some\"\n").unwrap_err();
+        assert_eq!(e.0.len(), 2, "{e}");
+    }
+
+    #[test]
+    fn link_prefixes() {
+        for ok in [
+            "",
+            "tel:",
+            "phone:",
+            "callto:",
+            "sip:",
+            "x:",
+            "abcdefghi:",
+            "web+tel:",
+        ] {
+            assert!(valid_link_prefix(ok), "{ok}");
+        }
+        for bad in [
+            ":",
+            "tel",
+            "abcdefghij:",
+            "1tel:",
+            "te l:",
+            "tel:/",
+            "java\"script:",
+            "tel::",
+        ] {
+            assert!(!valid_link_prefix(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn contacts_take_one_or_many() {
+        let c = parse("[directory]\ncontacts = \"a.vcf\"\n").unwrap();
+        assert_eq!(c.contacts.len(), 1);
+        let c = parse("[directory]\ncontacts = [\"a.csv\", \"b.vcf\"]\n").unwrap();
+        assert_eq!(c.contacts.len(), 2);
+    }
+
+    #[test]
+    fn every_bad_value_names_its_key_and_line() {
+        let cases = [
+            ("mode = \"weekly\"", "mode"),
+            ("encoding = \"ebcdic\"", "encoding"),
+            ("language = \"e n\"", "language"),
+            ("[numbers]\ncountry_code = \"4x\"", "numbers.country_code"),
+            ("[numbers]\ncountry_code = \"\"", "numbers.country_code"),
+            (
+                "[numbers]\ninternal_max_digits = 16",
+                "numbers.internal_max_digits",
+            ),
+            ("[notify]\nsettle_seconds = -1", "notify.settle_seconds"),
+            ("[notify]\nmax_age_hours = -1", "notify.max_age_hours"),
+            (
+                "[exceptions]\nmin_ring_seconds = -2",
+                "exceptions.min_ring_seconds",
+            ),
+            ("[mail]\nfrom = \"nobody\"", "mail.from"),
+            ("[mail]\ntransport = \"pigeon\"", "mail.transport"),
+            ("[smtp]\nhost = \"mx\"\ntls = \"ssl\"", "smtp.tls"),
+            ("[smtp]\nhost = \"mx\"\nport = 0", "smtp.port"),
+            ("[smtp]\nhost = \" \"", "smtp.host"),
+            (
+                "[state]\nlock_wait_seconds = 86401",
+                "state.lock_wait_seconds",
+            ),
+        ];
+        for (text, key) in cases {
+            // two lines before it, so the line is not 1 by chance
+            let text = format!("# a comment\n\n{text}\n");
+            let e = parse(&text).unwrap_err();
+            assert_eq!(e.0.len(), 1, "{text}: {e}");
+            assert_eq!(e.0[0].key.as_deref(), Some(key), "{text}");
+            assert_eq!(e.0[0].line, Some(text.lines().count()), "{text}: {e}");
+            assert_eq!(e.exit_code(), crate::exit_codes::ExitCode::Fatal);
+        }
+        // a key that is missing has no line
+        let e = parse("[smtp]\nport = 25\n").unwrap_err();
+        assert_eq!(
+            (e.0[0].key.as_deref(), e.0[0].line),
+            (Some("smtp.host"), None)
+        );
+    }
+
+    #[test]
+    fn a_bad_element_of_a_list_names_its_own_line() {
+        let e = parse("[exceptions]\nexcluded_numbers = [\n  \"030 555\",\n  \"doorman\",\n]\n")
+            .unwrap_err();
+        assert_eq!(e.0[0].line, Some(4), "{e}");
+    }
+
+    #[test]
+    fn the_smtp_port_follows_tls() {
+        for (tls, port) in [("starttls", 587), ("tls", 465), ("none", 25)] {
+            let c = parse(&format!("[smtp]\nhost = \"mx\"\ntls = \"{tls}\"\n")).unwrap();
+            assert_eq!(c.smtp.unwrap().port, port, "{tls}");
+        }
+    }
+
+    #[test]
+    fn defaults_are_those_of_the_types() {
+        let c = parse("").unwrap();
+        assert_eq!(c.rules.numbers, NumberPlan::default());
+        assert_eq!(c.rules.exceptions, Exceptions::default());
+        let d = Rules::default();
+        assert_eq!(c.rules.recipients, d.recipients);
+        assert_eq!(c.rules.settle_seconds, d.settle_seconds);
+        assert_eq!(c.rules.max_age_hours, d.max_age_hours);
+        assert_eq!(c.rules.time_zone, d.time_zone);
+    }
+
+    #[test]
+    fn round_two_rule_keys() {
+        let c = parse(
+            "[notify]\nmax_age_hours = 0\n[exceptions]\nvoicemail = true\ncalled_back = false\n",
+        )
+        .unwrap();
+        assert_eq!(c.rules.max_age_hours, 0);
+        assert!(c.rules.exceptions.voicemail);
+        assert!(!c.rules.exceptions.called_back);
+    }
+
+    #[test]
+    fn excluded_numbers_are_validated() {
+        let c = parse("[exceptions]\nexcluded_numbers = [\"030 555\", \"0800*\"]\n").unwrap();
+        assert_eq!(c.rules.exceptions.excluded_numbers.len(), 2);
+        assert!(parse("[exceptions]\nexcluded_numbers = [\"doorman\"]\n").is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! The configuration as written (SPEC §5): every key optional, every value with its place in
+//! the file (a [`Spanned`] value), so that a validator can name the line. Unknown keys are
+//! errors (`deny_unknown_fields`) that name them. No defaults and no checks here: those are
+//! in [`super::validate`].
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A value as written, with its byte range in the file.
+pub(crate) type Value<T> = Option<Spanned<T>>;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Raw {
+    pub time_zone: Value<String>,
+    pub language: Value<String>,
+    pub mode: Value<String>,
+    pub encoding: Value<String>,
+    pub templates: Value<String>,
+    pub languages: Value<String>,
+    pub numbers: RawNumbers,
+    pub directory: RawDirectory,
+    pub notify: RawNotify,
+    pub exceptions: RawExceptions,
+    pub mail: RawMail,
+    pub smtp: Option<RawSmtp>,
+    pub state: RawState,
+    pub asterisk: RawAsterisk,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawNumbers {
+    pub country_code: Value<String>,
+    pub area_code: Value<String>,
+    pub pbx_number: Value<String>,
+    pub outside_line_prefix: Value<String>,
+    pub national_prefix: Value<String>,
+    pub international_prefix: Value<String>,
+    pub internal_max_digits: Value<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawDirectory {
+    pub users: Value<String>,
+    pub contacts: Option<StringOrList>,
+    pub logons: Value<String>,
+}
+
+/// `contacts = "a.vcf"` or `contacts = ["a.csv", "b.vcf"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum StringOrList {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawNotify {
+    pub recipients: Value<String>,
+    pub even_if_answered_elsewhere: Option<bool>,
+    pub caller_as_sender: Option<bool>,
+    pub attach_vcard: Option<bool>,
+    pub link_prefix: Value<String>,
+    pub settle_seconds: Value<i64>,
+    pub max_age_hours: Value<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawExceptions {
+    pub internal: Option<bool>,
+    pub hidden_number: Option<bool>,
+    pub no_contact: Option<bool>,
+    pub short_ring: Option<bool>,
+    pub min_ring_seconds: Value<i64>,
+    pub repeated_same_day: Option<bool>,
+    pub repeated_until_logon: Option<bool>,
+    pub excluded_numbers: Option<Vec<Spanned<String>>>,
+    pub voicemail: Option<bool>,
+    pub called_back: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawMail {
+    pub from: Value<String>,
+    pub transport: Value<String>,
+    pub sendmail_command: Value<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawSmtp {
+    pub host: Value<String>,
+    pub port: Value<i64>,
+    pub tls: Value<String>,
+    pub username: Value<String>,
+    pub password_env: Value<String>,
+    pub password_file: Value<String>,
+    pub timeout_seconds: Value<i64>,
+    pub ca_file: Value<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawState {
+    pub path: Value<String>,
+    pub lock_wait_seconds: Value<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawAsterisk {
+    pub columns: Option<Vec<String>>,
+}
