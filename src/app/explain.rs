@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::session::{load_config, Session};
 use super::{fail, outcome, report, Env};
 use crate::cli::ExplainArgs;
-use crate::decide::policy::Verdict;
+use crate::decide::recipients::Verdict;
 use crate::decide::stream::{self as pipeline, Merge};
 use crate::exit_codes::ExitCode;
 use crate::ingest::time::rfc3339;
@@ -119,7 +119,7 @@ impl Table {
                 .recipients
                 .iter()
                 .map(|r| match r.status {
-                    crate::decide::policy::Status::Notify => r.user.clone(),
+                    crate::decide::recipients::Status::Notify => r.user.clone(),
                     s => format!("{} ({})", r.user, s.as_str()),
                 })
                 .collect::<Vec<_>>()

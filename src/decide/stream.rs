@@ -14,8 +14,9 @@ use jiff::Timestamp;
 
 use crate::config::Rules;
 use crate::decide::chains::{self, Assembler, Notice};
+use crate::decide::exceptions::{self, Callbacks, Screened, Suppression};
 use crate::decide::lookup::Lookup;
-use crate::decide::policy::{self, Callbacks, History, Screened, Suppression, Verdict};
+use crate::decide::recipients::{self, History, Verdict};
 use crate::ingest::{Entry, Item, RowError};
 
 /// What the run saw, for the summary. Nothing read is left uncounted.
@@ -213,7 +214,7 @@ impl Decider<'_> {
             if facts.answered {
                 self.callbacks.record(facts.caller.as_ref(), facts.start);
             }
-            let screened = policy::screen(facts, self.rules, self.lookup, self.now);
+            let screened = exceptions::screen(facts, self.rules, self.lookup, self.now);
             self.waiting.push_back((screened, c));
         }
         while let Some((s, _)) = self.waiting.front() {
@@ -228,7 +229,7 @@ impl Decider<'_> {
             }
             let (s, c) = self.waiting.pop_front().expect("a front");
             let start = s.facts.start;
-            let v = policy::decide(s, returned_at, self.rules, self.lookup, history);
+            let v = recipients::decide(s, returned_at, self.rules, self.lookup, history);
             match v.suppressed_by {
                 Some(Suppression::TooOld) => stats.too_old += 1,
                 Some(Suppression::CalledBack) => stats.called_back += 1,

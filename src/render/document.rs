@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use crate::decide::lookup::{ContactInfo, Lookup};
 use crate::decide::numbers::NumberPlan;
-use crate::decide::policy::Verdict;
+use crate::decide::recipients::Verdict;
 use crate::directory::User;
 use crate::render::language::Language;
 
