@@ -16,22 +16,31 @@ fn eml_count(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |d| d.count())
 }
 
-/// Run 1 reads `first` while the call still rings; run 2 reads an export with nothing new.
-fn two_runs(first: &str) -> (Project, String, usize) {
-    let p = Project::new("");
+/// `run --out` at `now` over `journal`; it must succeed.
+fn run_out(p: &Project, now: &str, journal: &std::path::Path) {
     let out_dir = p.path("out");
-    let first = p.write("first.csv", &format!("{H}{first}"));
-    let empty = p.write("empty.csv", H);
     let out = p.run(&[
         "run",
         "--now",
-        "2026-11-26T12:00:30Z",
+        now,
         "--out",
         out_dir.to_str().unwrap(),
-        first.to_str().unwrap(),
+        journal.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(eml_count(&out_dir), 0, "still ringing: nothing mailed yet");
+}
+
+/// Run 1 reads `first` while the call still rings; run 2 reads an export with nothing new.
+fn two_runs(first: &str) -> (Project, String, usize) {
+    let p = Project::new("");
+    let first = p.write("first.csv", &format!("{H}{first}"));
+    let empty = p.write("empty.csv", H);
+    run_out(&p, "2026-11-26T12:00:30Z", &first);
+    assert_eq!(
+        eml_count(&p.path("out")),
+        0,
+        "still ringing: nothing mailed yet"
+    );
     let explained = p.run(&[
         "explain",
         "--json",
@@ -39,16 +48,9 @@ fn two_runs(first: &str) -> (Project, String, usize) {
         "2026-11-26T12:10:00Z",
         empty.to_str().unwrap(),
     ]);
-    let out = p.run(&[
-        "run",
-        "--now",
-        "2026-11-26T12:10:00Z",
-        "--out",
-        out_dir.to_str().unwrap(),
-        empty.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    (p, text(&explained.stdout), eml_count(&out_dir))
+    run_out(&p, "2026-11-26T12:10:00Z", &empty);
+    let mails = eml_count(&p.path("out"));
+    (p, text(&explained.stdout), mails)
 }
 
 #[test]
