@@ -14,7 +14,8 @@
 //! | `decide::numbers` | numbers to E.164 | §1.4 |
 //! | `decide::lookup` | the directory as the decisions see it | §1.3, §4 |
 //! | `decide::chains` | entries → chains: who was rung, who answered — pure | §2 |
-//! | `decide::policy` | exceptions and recipients → a verdict per chain — pure | §3, §4 |
+//! | `decide::exceptions` | the chains that notify nobody; callbacks gathered — pure | §2.6, §3.1–3.9 |
+//! | `decide::recipients` | who is told, the repeated rules → a verdict per chain — pure | §3.10–3.11, §4 |
 //! | `decide::stream` | ingest → chains → verdicts over the journals, streaming — pure | §2–§4 |
 //! | `render` (`document`, `language`, `xslt`, `mail`) | verdicts → mails: document, languages, XSLT, MIME | §7 |
 //! | `render::vcard` | the caller's card attached to a mail, written | §7 |

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::session::{load_config, Session};
 use super::{fail, outcome, report, Env};
 use crate::cli::ExplainArgs;
-use crate::decide::policy::Verdict;
+use crate::decide::recipients::Verdict;
 use crate::decide::stream::{self as pipeline, Merge};
 use crate::exit_codes::ExitCode;
 use crate::ingest::time::rfc3339;
@@ -32,6 +32,10 @@ struct JsonChain<'a> {
     // more than SPEC §6 asks, for people and scripts; the SPEC's keys come first
     caller_name: Option<&'a str>,
     ring_seconds: i64,
+    /// The line that answered when no user did (`answered_by` is null then, SPEC §4).
+    answered_line: Option<&'a str>,
+    /// The call went to voicemail (SPEC §1.2, §3.7).
+    voicemail: bool,
 }
 
 /// One chain as a JSON line (no newline).
@@ -54,6 +58,8 @@ pub fn json_line(v: &Verdict, tz: &TimeZone) -> String {
             .collect(),
         caller_name: v.caller.name.as_deref(),
         ring_seconds: v.facts.ring_seconds,
+        answered_line: v.facts.answered_line.as_deref(),
+        voicemail: v.facts.voicemail,
     };
     serde_json::to_string(&rec).expect("plain data serialises")
 }
@@ -199,9 +205,10 @@ impl Table {
                 v.facts.unowned_lines.join(", ")
             ));
         }
-        let outcome = match &v.facts.answered_by {
-            Some(u) => format!("answered by {} ({} s)", name(u), v.facts.ring_seconds),
-            None => format!("missed ({} s)", v.facts.ring_seconds),
+        let outcome = match (&v.facts.answered_by, &v.facts.answered_line) {
+            (Some(u), _) => format!("answered by {} ({} s)", name(u), v.facts.ring_seconds),
+            (None, Some(line)) => format!("answered at {line} ({} s)", v.facts.ring_seconds),
+            (None, None) => format!("missed ({} s)", v.facts.ring_seconds),
         };
         self.calls += 1;
         let notified = match v.suppressed_by {
@@ -215,7 +222,7 @@ impl Table {
                     .recipients
                     .iter()
                     .map(|r| match r.status {
-                        crate::decide::policy::Status::Notify => {
+                        crate::decide::recipients::Status::Notify => {
                             told += 1;
                             name(&r.user)
                         }

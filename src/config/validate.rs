@@ -242,6 +242,7 @@ pub(super) struct Notify {
     pub attach_vcard: bool,
     pub link_prefix: String,
     pub settle_seconds: u64,
+    pub max_age_hours: u64,
 }
 
 pub(super) fn notify(v: &mut Validator<'_>, nt: &RawNotify) -> Notify {
@@ -293,6 +294,13 @@ pub(super) fn notify(v: &mut Validator<'_>, nt: &RawNotify) -> Notify {
         0..=i64::MAX,
         "expected 0 or more seconds",
     ) as u64;
+    let max_age_hours = v.int(
+        "notify.max_age_hours",
+        &nt.max_age_hours,
+        d.max_age_hours as i64,
+        0..=876_000,
+        "expected 0 (no limit) to 876000 hours",
+    ) as u64;
     Notify {
         recipients,
         even_if_answered_elsewhere: nt
@@ -302,6 +310,7 @@ pub(super) fn notify(v: &mut Validator<'_>, nt: &RawNotify) -> Notify {
         attach_vcard: nt.attach_vcard.unwrap_or(defaults::ATTACH_VCARD),
         link_prefix,
         settle_seconds,
+        max_age_hours,
     }
 }
 
@@ -335,6 +344,8 @@ pub(super) fn exceptions(
         repeated_same_day: x.repeated_same_day.unwrap_or(d.repeated_same_day),
         repeated_until_logon: x.repeated_until_logon.unwrap_or(d.repeated_until_logon),
         excluded_numbers,
+        voicemail: x.voicemail.unwrap_or(d.voicemail),
+        called_back: x.called_back.unwrap_or(d.called_back),
     }
 }
 
