@@ -6,15 +6,17 @@ use crate::call_by_call;
 
 const USERS: &str = "u100,A100,a100@example.com,100\nu101,A101,a101@example.com,101\n\
                      u102,A102,a102@example.com,102\nu103,A103,a103@example.com,103\n";
-const CONFIG: &str = "[exceptions]\ninternal = false\n";
+const CONFIG: &str = "[exceptions]\ninternal = false\ncalled_back = false\n";
+/// The tables below are the reader's verdicts under `called_back = false` (with it on, later calls
+/// change some verdicts; see the tests that switch it on) and with no age limit.
 const NOW: &str = "2015-05-01T00:00:00Z";
 
 const EXPECTED: &str = r#"
 2015-03-24 16:22:44 100 - - nobody: short_ring
 2015-03-24 16:28:31 100 - - nobody: short_ring
 2015-03-24 16:29:58 100 - - nobody: short_ring
-2015-03-24 16:32:55 100 localhost - nobody: short_ring  # lines 18-19: answered by the SIP peer localhost:5020 (no user), 1 s
-2015-03-24 16:33:08 100 localhost - nobody: short_ring
+2015-03-24 16:32:55 100 @localhost - nobody: short_ring  # lines 18-19: answered by the SIP peer localhost:5020 (no user), 1 s
+2015-03-24 16:33:08 100 @localhost - nobody: short_ring
 2015-03-26 12:49:35 101 u100 - nobody: answered
 2015-03-26 12:50:45 101 - - u100
 2015-03-26 12:52:00 101 - - u100
@@ -38,4 +40,38 @@ fn bugadm_call_by_call() {
     assert_eq!(r.skipped(), 87);
     assert_eq!(r.count("calls"), out.chains.len());
     assert_eq!(out.chains.len(), 18);
+}
+
+#[test]
+fn bugadm_with_the_voicemail_switch_on() {
+    // [exceptions] voicemail = true: the three calls voicemail answered (lines 33, 36, 37)
+    // notify nobody; the VoiceMail rows that said NO ANSWER (75, 89, 105) are still mailed
+    let out = crate::explain_with(
+        USERS,
+        "[exceptions]\ninternal = false\ncalled_back = false\nvoicemail = true\n",
+        NOW,
+        &[crate::data("bugadm/Master.csv")],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let by = |why: &str| -> Vec<&str> {
+        out.chains
+            .iter()
+            .filter(|c| c["suppressed_by"] == why)
+            .map(|c| c["start"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        by("voicemail"),
+        vec![
+            "2015-04-07T14:10:49Z",
+            "2015-04-07T14:11:50Z",
+            "2015-04-07T14:12:11Z"
+        ]
+    );
+    let mailed = out
+        .chains
+        .iter()
+        .filter(|c| c["suppressed_by"].is_null())
+        .count();
+    assert_eq!(mailed, 11 - 3);
 }

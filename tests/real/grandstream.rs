@@ -7,7 +7,9 @@ use crate::call_by_call;
 const USERS: &str = "u173,Agent 173,a173@example.com,173\nu177,Agent 177,a177@example.com,177\n\
                      u194,Agent 194,a194@example.com,194\nu203,Agent 203,a203@example.com,203\n\
                      u207,Agent 207,a207@example.com,207\nu241,Agent 241,a241@example.com,241\n";
-const CONFIG: &str = "[exceptions]\ninternal = false\n";
+const CONFIG: &str = "[exceptions]\ninternal = false\ncalled_back = false\n";
+/// The tables below are the reader's verdicts under `called_back = false` (with it on, later calls
+/// change some verdicts; see the tests that switch it on) and with no age limit.
 const NOW: &str = "2026-07-04T00:00:00Z";
 
 const EXPECTED: &str = r#"
@@ -20,7 +22,7 @@ const EXPECTED: &str = r#"
 2026-07-03 09:04:53 +49996372923 u194 - nobody: answered
 2026-07-03 09:08:16 +49947991026 u177 - nobody: answered
 2026-07-03 09:09:06 +49909406763 u194 - nobody: answered
-2026-07-03 09:14:35 111 118 - nobody: answered
+2026-07-03 09:14:35 111 @118 - nobody: answered
 2026-07-03 09:14:04 +49886556399 u177 - nobody: answered
 2026-07-03 09:18:56 +49978369356 u194 - nobody: answered
 2026-07-03 09:21:54 +49905906606 u177 - nobody: answered
@@ -38,11 +40,11 @@ const EXPECTED: &str = r#"
 2026-07-03 09:44:36 +49942234948 u194 - nobody: answered
 2026-07-03 09:47:33 +49939318459 u177 - nobody: answered
 2026-07-03 09:50:12 +49971251494 u173 - nobody: answered
-2026-07-03 09:56:37 109 111 - nobody: answered
+2026-07-03 09:56:37 109 @111 - nobody: answered
 2026-07-03 10:00:54 +49949938238 u194 - nobody: answered  # lines 273-280: ring-all: 194 ANSWERED, 173 and 177 NO ANSWER with the winner's answer time
-2026-07-03 10:03:29 116 111 - nobody: answered
+2026-07-03 10:03:29 116 @111 - nobody: answered
 2026-07-03 10:05:57 +49883873165 u173 - nobody: answered
-2026-07-03 10:07:25 303 116 - nobody: answered
+2026-07-03 10:07:25 303 @116 - nobody: answered
 2026-07-03 10:07:10 +49506875627 u177 - nobody: answered
 2026-07-03 10:08:44 +49947952560 u194 - nobody: answered
 2026-07-03 10:13:10 +49939680846 u194 - nobody: answered

@@ -5,7 +5,9 @@
 use crate::call_by_call;
 
 const USERS: &str = "u1001,Karthik,k@example.com,1001\nu1002,Ram,r@example.com,1002\n";
-const CONFIG: &str = "[exceptions]\ninternal = false\n";
+const CONFIG: &str = "[exceptions]\ninternal = false\ncalled_back = false\n";
+/// The tables below are the reader's verdicts under `called_back = false` (with it on, later calls
+/// change some verdicts; see the tests that switch it on) and with no age limit.
 const NOW: &str = "2022-11-01T00:00:00Z";
 
 /// Written from the rows, call by call: arrival, caller, answered by, went to voicemail,
@@ -202,7 +204,7 @@ const EXPECTED: &str = r#"
 2022-07-26 11:44:08 1001 u1001 - nobody: short_ring
 2022-07-26 11:45:03 1002 u1001 - nobody: short_ring
 2022-07-27 07:12:56 1002 - - u1001
-2022-09-12 06:47:30 1000 1000 - nobody: answered
+2022-09-12 06:47:30 1000 @1000 - nobody: answered
 "#;
 
 #[test]
@@ -235,4 +237,30 @@ fn issabel_with_the_default_internal_exception() {
         .find(|c| c["start"] == "2022-06-17T06:27:09Z")
         .unwrap();
     assert_eq!(forwarded["suppressed_by"], "internal");
+}
+
+#[test]
+fn issabel_with_called_back_on() {
+    // called_back (default on): 1002's forwarded call at 06:27:09 that 1001 missed was
+    // returned when 1002 called again at 06:27:49 and 1001 answered (line 20); the last missed
+    // call of the file (07-27 07:12:56) was never returned and is still mailed.
+    let out = crate::explain_with(
+        USERS,
+        "[exceptions]\ninternal = false\n",
+        NOW,
+        &[crate::data("issabel/Master.csv")],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let at = |start: &str| {
+        out.chains
+            .iter()
+            .find(|c| c["start"] == start)
+            .unwrap_or_else(|| panic!("no chain at {start}"))
+    };
+    assert_eq!(at("2022-06-17T06:27:09Z")["suppressed_by"], "called_back");
+    assert_eq!(
+        at("2022-07-27T07:12:56Z")["suppressed_by"],
+        serde_json::Value::Null
+    );
+    assert_eq!(at("2022-07-27T07:12:56Z")["recipients"][0]["user"], "u1001");
 }

@@ -173,8 +173,17 @@ pub fn summary(stderr: &str) -> Read {
     Read { counts }
 }
 
+/// Who answered: the user, else `@line` (a line that belongs to no user), else `-`.
+pub fn answered(c: &Value) -> String {
+    match (c["answered_by"].as_str(), c["answered_line"].as_str()) {
+        (Some(u), _) => u.to_string(),
+        (None, Some(line)) => format!("@{line}"),
+        (None, None) => "-".to_string(),
+    }
+}
+
 /// One line per chain, in the order `explain` gives them:
-/// `<start> <caller> <answered_by|-> <vm|-> <notified users, or nobody: reason>`.
+/// `<start> <caller> <answered_by|@line|-> <vm|-> <notified users, or nobody: reason>`.
 pub fn table(chains: &[Value]) -> String {
     chains
         .iter()
@@ -199,7 +208,7 @@ pub fn table(chains: &[Value]) -> String {
                     .trim_end_matches('Z')
                     .replace('T', " "),
                 c["caller"].as_str().unwrap_or("-"),
-                c["answered_by"].as_str().unwrap_or("-"),
+                answered(c),
                 if c["voicemail"]
                     .as_bool()
                     .expect("explain --json has voicemail")
