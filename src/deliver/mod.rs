@@ -70,7 +70,7 @@ pub fn write_preview(
     let base = if *n > 1 { format!("{base}-{n}") } else { base };
     for (ext, body) in [(".html", &m.html), (".txt", &m.text)] {
         let path = dir.join(format!("{base}{ext}"));
-        std::fs::write(&path, body)
+        write_private(&path, body.as_bytes())
             .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
     }
     Ok(())
@@ -534,10 +534,52 @@ impl Deliver for DirDeliver {
             SendError::Transient(format!("{}: cannot create: {e}", self.dir.display()))
         })?;
         let path = self.dir.join(&name);
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, mail.bytes)
-            .and_then(|_| std::fs::rename(&tmp, &path))
+        write_private(&path, mail.bytes)
             .map_err(|e| SendError::Transient(format!("{}: cannot write: {e}", path.display())))
+    }
+}
+
+/// Writes a file that holds call data: readable by its owner only, through a temporary file
+/// created exclusively (`O_EXCL | O_NOFOLLOW`, a name no one can guess ahead), then renamed
+/// into place — a link planted at either name is never followed, only replaced.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut attempt = 0;
+    let (tmp, mut file) = loop {
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs());
+        let tmp = dir.join(format!(
+            ".{name}.{}.{}.{nonce:x}.tmp",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                attempt += 1
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file.write_all(bytes).and_then(|_| file.sync_all());
+    drop(file);
+    match written.and_then(|_| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
 }
 
