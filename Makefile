@@ -2,7 +2,7 @@
 CARGO ?= cargo
 NOW ?= 2026-11-26 12:47:00
 
-.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean
+.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean fuzz
 
 build: prereqs
 	$(CARGO) build --release
@@ -15,6 +15,14 @@ test: prereqs-tests
 # ../shared/data. Missing data fails loudly.
 test-real: prereqs
 	$(CARGO) test --test real --no-fail-fast
+
+# Every parser (native CSV / JSON Lines, Asterisk, users, contacts, vCard, logons, config) fed
+# mutated sample files and random bytes; bounded: FUZZ_INPUTS per parser, FUZZ_SECONDS at most
+# each. Prints how many inputs each ran. (`make ci` runs the same targets with 64 inputs.)
+FUZZ_INPUTS ?= 20000
+FUZZ_SECONDS ?= 60
+fuzz: prereqs-tests
+	UNANSWERED_FUZZ_INPUTS=$(FUZZ_INPUTS) UNANSWERED_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --lib ingest::fuzz -- --nocapture --test-threads 2
 
 fmt:
 	$(CARGO) fmt --all

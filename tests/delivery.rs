@@ -170,7 +170,12 @@ fn a_server_that_is_not_listening_loses_nothing() {
     assert_eq!(smtp.received().len(), 3);
     // a run over an empty export still sends what is queued, and says the export is empty
     let empty = p.write("empty.csv", "");
-    let out = p.run(&["run", "--now", "2026-11-26T12:20:00Z", empty.to_str().unwrap()]);
+    let out = p.run(&[
+        "run",
+        "--now",
+        "2026-11-26T12:20:00Z",
+        empty.to_str().unwrap(),
+    ]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("empty.csv:1: the journal is empty"), "{err}");
@@ -456,11 +461,17 @@ fn the_lock_is_on_the_state_whatever_path_names_it() {
     // (an flock, as a run takes it, on the file the alias names)
     let held = std::fs::File::open(p.path("alias.db")).unwrap();
     held.try_lock().unwrap();
-    let other = p.write("other.csv", &format!("{HEADER}{}", row("z", "09:30:00", "201", "030 5550199")));
+    let other = p.write(
+        "other.csv",
+        &format!("{HEADER}{}", row("z", "09:30:00", "201", "030 5550199")),
+    );
     let out = run_out(&p, "real.db", "second", other.to_str().unwrap());
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("another unanswered run holds the state"), "{err}");
+    assert!(
+        err.contains("another unanswered run holds the state"),
+        "{err}"
+    );
     assert!(!p.path("second").exists(), "nothing sent");
     drop(held);
     let out = run_out(&p, "alias.db", "second", other.to_str().unwrap());
@@ -474,7 +485,8 @@ fn call_data_files_are_private_and_planted_links_are_not_followed() {
     let j = three_calls(&p).display().to_string();
     let out = run_out(&p, "s1.db", "first", &j);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     for suffix in ["", "-wal", "-shm"] {
         let f = p.path(&format!("s1.db{suffix}"));
         if f.exists() {
@@ -514,7 +526,10 @@ fn an_empty_or_backwards_state_is_refused_with_what_to_do() {
     let out = run_out(&p, "zero.db", "out", &j);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("0 bytes") && err.contains("delete it to start afresh"), "{err}");
+    assert!(
+        err.contains("0 bytes") && err.contains("delete it to start afresh"),
+        "{err}"
+    );
     assert!(!p.path("out").exists(), "nothing re-mailed");
     // a state whose schema version was set back
     let out = run_out(&p, "s.db", "out", &j);
@@ -530,5 +545,9 @@ fn an_empty_or_backwards_state_is_refused_with_what_to_do() {
     assert!(!err.contains("already exists"), "{err}");
     let state = p.path("s.db").display().to_string();
     let out = p.run(&["explain", "--now", NOW, "--state", &state, &j]);
-    assert!(text(&out.stderr).contains("went backwards"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("went backwards"),
+        "{}",
+        text(&out.stderr)
+    );
 }

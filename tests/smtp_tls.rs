@@ -244,7 +244,10 @@ fn auth_without_tls_is_refused_by_check_and_run() {
         .unwrap();
     let err = text(&check.stderr);
     assert_eq!(check.status.code(), Some(1), "{err}");
-    assert!(err.contains("clear text") && err.contains("`smtp.tls`"), "{err}");
+    assert!(
+        err.contains("clear text") && err.contains("`smtp.tls`"),
+        "{err}"
+    );
     let run = p
         .command(&["run", "--now", NOW, &j])
         .env("UNANSWERED_TEST_PW", "pw")
@@ -266,7 +269,10 @@ fn starttls_not_offered_is_a_configuration_error() {
     let out = p.run(&["run", "--now", NOW, &j]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("does not offer STARTTLS") && err.contains("`smtp.port`"), "{err}");
+    assert!(
+        err.contains("does not offer STARTTLS") && err.contains("`smtp.port`"),
+        "{err}"
+    );
     assert!(!err.contains("internal client error"), "{err}");
     assert!(err.contains("3 mail(s) stay queued"), "{err}");
     assert_eq!(s.count("connect"), 1);
@@ -305,7 +311,10 @@ fn a_silent_server_costs_one_timeout_and_says_timed_out() {
         "mode = \"per-call\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_seconds = 1\n",
         s.port
     ));
-    let j = p.write("journal.csv", &many_calls(12, "s")).display().to_string();
+    let j = p
+        .write("journal.csv", &many_calls(12, "s"))
+        .display()
+        .to_string();
     let t = std::time::Instant::now();
     let out = p.run(&["run", "--now", NOW, &j]);
     let dt = t.elapsed();
@@ -326,7 +335,10 @@ fn max_run_seconds_ends_delivery_and_keeps_the_rest_queued() {
         "mode = \"per-call\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_seconds = 5\nmax_run_seconds = 3\n",
         s.port
     ));
-    let j = p.write("journal.csv", &many_calls(30, "m")).display().to_string();
+    let j = p
+        .write("journal.csv", &many_calls(30, "m"))
+        .display()
+        .to_string();
     let t = std::time::Instant::now();
     let out = p.run(&["run", "--now", NOW, &j]);
     let dt = t.elapsed();
@@ -335,7 +347,10 @@ fn max_run_seconds_ends_delivery_and_keeps_the_rest_queued() {
     assert!(err.contains("`smtp.max_run_seconds` = 3"), "{err}");
     let sent = s.received().len();
     assert!(sent < 30, "{sent}");
-    assert!(err.contains(&format!("{} mail(s) stay queued", 30 - sent)), "{err}");
+    assert!(
+        err.contains(&format!("{} mail(s) stay queued", 30 - sent)),
+        "{err}"
+    );
     assert!(dt < std::time::Duration::from_secs(30), "stops: {dt:?}");
     assert_eq!(s.count("connect"), 1, "one connection per run: {err}");
 }

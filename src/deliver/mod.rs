@@ -11,9 +11,7 @@ use lettre::transport::smtp::client::{
     Certificate, SmtpConnection, Tls as LettreTls, TlsParameters,
 };
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
-use lettre::transport::smtp::extension::{
-    ClientId, Extension, MailBodyParameter, MailParameter,
-};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::{SendmailTransport, Transport as _};
 
 use crate::config::{Config, Smtp, Tls, Transport as TransportKind};
@@ -547,7 +545,10 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut attempt = 0;
     let (tmp, mut file) = loop {
         let nonce = std::time::SystemTime::now()
@@ -566,9 +567,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             .open(&tmp)
         {
             Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
-                attempt += 1
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
             Err(e) => return Err(e),
         }
     };

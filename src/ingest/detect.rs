@@ -169,10 +169,17 @@ mod tests {
     fn open_text(text: &'static str) -> Vec<Item> {
         let zone = crate::ingest::time::zone("Europe/Berlin").unwrap();
         let raw: Box<dyn Read> = Box::new(text.as_bytes());
-        open(raw, Arc::from("j.csv"), TextEncoding::Auto, None, zone, None)
-            .unwrap()
-            .1
-            .collect()
+        open(
+            raw,
+            Arc::from("j.csv"),
+            TextEncoding::Auto,
+            None,
+            zone,
+            None,
+        )
+        .unwrap()
+        .1
+        .collect()
     }
 
     #[test]

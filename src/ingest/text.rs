@@ -55,7 +55,10 @@ impl FromStr for TextEncoding {
 
 /// Wraps a byte stream so that it yields valid UTF-8 without a BOM.
 pub fn utf8_reader<R: Read + 'static>(inner: R, enc: TextEncoding) -> Box<dyn BufRead> {
-    Box::new(BufReader::with_capacity(64 * 1024, Decoding::new(inner, enc)))
+    Box::new(BufReader::with_capacity(
+        64 * 1024,
+        Decoding::new(inner, enc),
+    ))
 }
 
 /// A byte stream decoded to UTF-8 as it is read (our own, over `encoding_rs`): the BOM, if
