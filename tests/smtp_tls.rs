@@ -302,17 +302,20 @@ fn no_usable_auth_mechanism_is_a_configuration_error() {
     assert_eq!(s.received().len(), 0);
 }
 
-#[test]
-fn a_silent_server_costs_one_timeout_and_says_timed_out() {
-    // every reply after 4 s, timeout 1 s: before, each of the 12 mails waited on its own
-    // connection (12+ s); now the first timeout ends the run's delivery
-    let s = Server::start(&["--reply-delay-ms", "4000"]);
+/// `calls` per-call mails to a server whose every reply (and greeting) comes after `delay_ms`;
+/// the run's output, its stderr and how long it took.
+fn run_against_slow_server(
+    delay_ms: &str,
+    smtp: &str,
+    calls: usize,
+) -> (Server, String, std::time::Duration) {
+    let s = Server::start(&["--reply-delay-ms", delay_ms]);
     let p = Project::new(&format!(
-        "mode = \"per-call\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_seconds = 1\n",
+        "mode = \"per-call\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n{smtp}",
         s.port
     ));
     let j = p
-        .write("journal.csv", &many_calls(12, "s"))
+        .write("journal.csv", &many_calls(calls, "s"))
         .display()
         .to_string();
     let t = std::time::Instant::now();
@@ -320,6 +323,15 @@ fn a_silent_server_costs_one_timeout_and_says_timed_out() {
     let dt = t.elapsed();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
+    println!("{calls} mails, replies after {delay_ms} ms, {smtp:?}: {dt:?}");
+    (s, err, dt)
+}
+
+#[test]
+fn a_silent_server_costs_one_timeout_and_says_timed_out() {
+    // every reply after 4 s, timeout 1 s: before, each of the 12 mails waited on its own
+    // connection (12+ s); now the first timeout ends the run's delivery
+    let (s, err, dt) = run_against_slow_server("4000", "timeout_seconds = 1", 12);
     assert!(err.contains("timed out"), "{err}");
     assert!(!err.contains("os error 11"), "{err}");
     assert!(err.contains("12 mail(s) stay queued"), "{err}");
@@ -330,20 +342,8 @@ fn a_silent_server_costs_one_timeout_and_says_timed_out() {
 #[test]
 fn max_run_seconds_ends_delivery_and_keeps_the_rest_queued() {
     // each reply after 0.4 s (2 s a mail): 30 mails would take a minute
-    let s = Server::start(&["--reply-delay-ms", "400"]);
-    let p = Project::new(&format!(
-        "mode = \"per-call\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_seconds = 5\nmax_run_seconds = 3\n",
-        s.port
-    ));
-    let j = p
-        .write("journal.csv", &many_calls(30, "m"))
-        .display()
-        .to_string();
-    let t = std::time::Instant::now();
-    let out = p.run(&["run", "--now", NOW, &j]);
-    let dt = t.elapsed();
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (s, err, dt) =
+        run_against_slow_server("400", "timeout_seconds = 5\nmax_run_seconds = 3", 30);
     assert!(err.contains("`smtp.max_run_seconds` = 3"), "{err}");
     let sent = s.received().len();
     assert!(sent < 30, "{sent}");

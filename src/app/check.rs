@@ -21,6 +21,7 @@ pub(crate) fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
     };
     let mut problems = loaded.problems;
     problems += crate::render::check(&config, &loaded.lookup, env.stderr);
+    problems += super::sample::check_sample_mail(&config, loaded.lookup.users(), env.stderr);
     problems += check_mail_side(&config, env.stderr);
     if problems > 0 {
         let _ = writeln!(env.stderr, "unanswered: {problems} problem(s) found");

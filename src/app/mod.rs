@@ -18,6 +18,7 @@ pub(crate) mod explain;
 mod outbox;
 mod report;
 mod run;
+mod sample;
 mod session;
 
 /// The process around a command.
