@@ -122,6 +122,10 @@ pub struct Message<'a> {
 /// and raw bytes.
 pub trait Deliver {
     fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError>;
+    /// What the server answered to the last mail it accepted (`250 …`), where there is one.
+    fn last_reply(&self) -> Option<String> {
+        None
+    }
 }
 
 /// SMTP on one connection kept open for the whole run (reconnected when it breaks), built on
@@ -147,6 +151,7 @@ pub struct SmtpDeliver {
     may_reconnect: bool,
     /// Why delivery stopped for this run, once it did.
     stopped: Option<String>,
+    last_reply: Option<String>,
 }
 
 /// A transport the configuration asks for that cannot be set up. Each names the key, not the
@@ -157,7 +162,11 @@ pub enum SetupError {
     PasswordEnvUnset { var: String },
     #[error("key `smtp.password_file`: {}: {reason}", file.display())]
     PasswordFile { file: PathBuf, reason: String },
-    #[error("key `smtp.username` is set, but neither `password_env` nor `password_file`")]
+    #[error("key `smtp.password_credential`: {}: {reason}", file.display())]
+    PasswordCredential { file: PathBuf, reason: String },
+    #[error("key `smtp.password_credential`: $CREDENTIALS_DIRECTORY is not set: systemd sets it for a unit with LoadCredential={name}:/path/to/password-file (outside systemd use password_file)")]
+    NoCredentialsDirectory { name: String },
+    #[error("key `smtp.username` is set, but none of `password_env`, `password_file`, `password_credential`")]
     NoPassword,
     #[error("key `smtp.ca_file`: {}: {reason}", file.display())]
     CaFile { file: PathBuf, reason: String },
@@ -183,13 +192,22 @@ fn read_password(s: &Smtp) -> Result<Option<String>, SetupError> {
             Err(_) => Err(SetupError::PasswordEnvUnset { var: var.clone() }),
         };
     }
-    if let Some(file) = &s.password_file {
-        return std::fs::read_to_string(file)
+    // a password file: the line end after it does not count
+    let read = |file: &Path| {
+        std::fs::read_to_string(file)
             .map(|p| Some(p.trim_end_matches(['\r', '\n']).to_string()))
-            .map_err(|e| SetupError::PasswordFile {
-                file: file.clone(),
-                reason: e.to_string(),
-            });
+            .map_err(|e| (file.to_path_buf(), e.to_string()))
+    };
+    if let Some(file) = &s.password_file {
+        return read(file).map_err(|(file, reason)| SetupError::PasswordFile { file, reason });
+    }
+    if let Some(name) = &s.password_credential {
+        // systemd's LoadCredential=: the service sees the file in $CREDENTIALS_DIRECTORY
+        let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()) else {
+            return Err(SetupError::NoCredentialsDirectory { name: name.clone() });
+        };
+        return read(&Path::new(&dir).join(name))
+            .map_err(|(file, reason)| SetupError::PasswordCredential { file, reason });
     }
     Ok(None)
 }
@@ -281,6 +299,7 @@ impl SmtpDeliver {
             conn: None,
             may_reconnect: true,
             stopped: None,
+            last_reply: None,
         })
     }
 
@@ -357,7 +376,7 @@ impl SmtpDeliver {
             conn.auth(&ours, c).map_err(|e| {
                 if e.is_permanent() || e.is_transient() {
                     stop(format!(
-                        "{} refused the login ({e}): check `smtp.username` and the password (`smtp.password_env` / `smtp.password_file`); no further login is tried in this run",
+                        "{} refused the login ({e}): check `smtp.username` and the password (`smtp.password_env`, `smtp.password_file` or `smtp.password_credential`); no further login is tried in this run",
                         self.server()
                     ))
                 } else {
@@ -385,8 +404,12 @@ impl SmtpDeliver {
             let budget = self.budget()?;
             let conn = self.conn.as_mut().expect("connected");
             let _ = conn.set_timeout(Some(budget));
-            if let Err(e) = conn.command(command) {
-                return Err(self.failed(e));
+            match conn.command(command) {
+                Ok(reply) => {
+                    let words: Vec<&str> = reply.message().collect();
+                    self.last_reply = Some(format!("{} {}", reply.code(), words.join(" ")));
+                }
+                Err(e) => return Err(self.failed(e)),
             }
         }
         Ok(())
@@ -440,6 +463,10 @@ fn is_timeout(e: &lettre::transport::smtp::Error) -> bool {
 }
 
 impl Deliver for SmtpDeliver {
+    fn last_reply(&self) -> Option<String> {
+        self.last_reply.clone()
+    }
+
     fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError> {
         let to: lettre::Address = mail.email.parse().map_err(|e| {
             SendError::Permanent(format!("{:?} is not a mail address: {e}", mail.email))
@@ -477,6 +504,18 @@ impl SmtpDeliver {
         self.transaction(to, body)?;
         self.may_reconnect = true;
         Ok(())
+    }
+}
+
+impl SmtpDeliver {
+    /// Where this transport connects, for messages: `host:port (tls)`.
+    pub fn describe(s: &Smtp) -> String {
+        let tls = match s.tls {
+            Tls::StartTls => "starttls",
+            Tls::Tls => "tls",
+            Tls::None => "none",
+        };
+        format!("{}:{} (tls = \"{tls}\")", s.host, s.port)
     }
 }
 
