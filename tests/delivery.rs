@@ -547,6 +547,51 @@ fn an_empty_or_backwards_state_is_refused_with_what_to_do() {
     let out = p.run(&["explain", "--now", NOW, "--state", &state, &j]);
     assert!(
         text(&out.stderr).contains("went backwards"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_renders_a_sample_mail_and_a_template_that_always_fails_fails_it() {
+    let p = Project::new("templates = \"tpl\"");
+    std::fs::create_dir(p.path("tpl")).unwrap();
+    let sheet = |body: &str| {
+        format!("<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"><xsl:template match=\"/\">{body}</xsl:template></xsl:stylesheet>")
+    };
+    p.write("tpl/mail.txt.xsl", &sheet("text"));
+    p.write("tpl/subject.xsl", &sheet("subject"));
+    p.write("tpl/mail.html.xsl", &sheet("<html><body>ok</body></html>"));
+    let out = p.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // compiles, but fails on every mail
+    p.write(
+        "tpl/mail.html.xsl",
+        &sheet("<xsl:message terminate=\"yes\">no mail today</xsl:message>"),
+    );
+    let out = p.run(&["check"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("fail on a sample mail") && err.contains("no mail today"),
+        "{err}"
+    );
+    // one that never ends is stopped by the render limits, in check as in a run
+    p.write(
+        "tpl/mail.html.xsl",
+        "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\">\
+         <xsl:template match=\"/\"><xsl:call-template name=\"t\"><xsl:with-param name=\"n\" select=\"60\"/></xsl:call-template></xsl:template>\
+         <xsl:template name=\"t\"><xsl:param name=\"n\"/><xsl:if test=\"$n &gt; 0\">x<xsl:call-template name=\"t\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template><xsl:call-template name=\"t\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template></xsl:if></xsl:template>\
+         </xsl:stylesheet>",
+    );
+    let t = std::time::Instant::now();
+    let out = p.run(&["check"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("stopped: the transformation"), "{err}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(60), "stops");
+}
+
 #[test]
 fn send_test_through_sendmail_and_a_failing_sendmail() {
     let p = Project::new("");
@@ -591,44 +636,4 @@ fn send_test_through_sendmail_and_a_failing_sendmail() {
         "{}",
         text(&out.stderr)
     );
-}
-
-#[test]
-fn check_renders_a_sample_mail_and_a_template_that_always_fails_fails_it() {
-    let p = Project::new("templates = \"tpl\"");
-    std::fs::create_dir(p.path("tpl")).unwrap();
-    let sheet = |body: &str| {
-        format!("<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"><xsl:template match=\"/\">{body}</xsl:template></xsl:stylesheet>")
-    };
-    p.write("tpl/mail.txt.xsl", &sheet("text"));
-    p.write("tpl/subject.xsl", &sheet("subject"));
-    p.write("tpl/mail.html.xsl", &sheet("<html><body>ok</body></html>"));
-    let out = p.run(&["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    // compiles, but fails on every mail
-    p.write(
-        "tpl/mail.html.xsl",
-        &sheet("<xsl:message terminate=\"yes\">no mail today</xsl:message>"),
-    );
-    let out = p.run(&["check"]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("fail on a sample mail") && err.contains("no mail today"),
-        "{err}"
-    );
-    // one that never ends is stopped by the render limits, in check as in a run
-    p.write(
-        "tpl/mail.html.xsl",
-        "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\">\
-         <xsl:template match=\"/\"><xsl:call-template name=\"t\"><xsl:with-param name=\"n\" select=\"60\"/></xsl:call-template></xsl:template>\
-         <xsl:template name=\"t\"><xsl:param name=\"n\"/><xsl:if test=\"$n &gt; 0\">x<xsl:call-template name=\"t\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template><xsl:call-template name=\"t\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template></xsl:if></xsl:template>\
-         </xsl:stylesheet>",
-    );
-    let t = std::time::Instant::now();
-    let out = p.run(&["check"]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("stopped: the transformation"), "{err}");
-    assert!(t.elapsed() < std::time::Duration::from_secs(60), "stops");
 }

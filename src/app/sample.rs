@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::decide::lookup::{ContactInfo, Lookup};
-use crate::decide::policy::History;
+use crate::decide::recipients::History;
 use crate::decide::stream as pipeline;
 use crate::directory::{PhoneKind, User};
 use crate::ingest::{Entry, Item, Origin, SourcePos};
