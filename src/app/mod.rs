@@ -15,9 +15,12 @@ use crate::exit_codes::ExitCode;
 
 mod check;
 pub(crate) mod explain;
+mod generate;
+mod init;
 mod outbox;
 mod report;
 mod run;
+mod send_test;
 mod session;
 
 /// The process around a command.
@@ -38,6 +41,14 @@ pub fn execute(cli: Cli, env: Env<'_>) -> ExitCode {
         Command::Check(args) => check::check_cmd(args, env),
         Command::Run(args) => run::run_cmd(args, env),
         Command::Outbox(args) => outbox::outbox_cmd(args, env),
+        Command::Init(args) => match init::init(&args.dir, env.stdout) {
+            Ok(()) => ExitCode::Success,
+            Err(e) => fatal(&mut { env }, e),
+        },
+        Command::Generate(args) => match generate::generate(&args.what, env.stdout) {
+            Ok(()) => ExitCode::Success,
+            Err(e) => fatal(&mut { env }, e),
+        },
     }
 }
 

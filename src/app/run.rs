@@ -15,8 +15,9 @@ use super::session::{load_config, Session, Sources};
 use super::{fail, fatal, outcome, report, Env};
 use crate::cli::RunArgs;
 use crate::config::Config;
+use crate::decide::exceptions::Suppression;
 use crate::decide::lookup::Lookup;
-use crate::decide::policy::{History, Suppression, Verdict};
+use crate::decide::recipients::{History, Verdict};
 use crate::decide::stream::{self as pipeline, Merge, Stats};
 use crate::deliver::{self, Deliver, SendError};
 use crate::error::Error;
@@ -103,13 +104,8 @@ fn decide_all(session: &mut Session, sources: Vec<Sources>, err: &mut dyn Write)
     };
     let lookup: &Lookup = &session.lookup;
     let history: &mut History = &mut session.history;
-    let pending_ids = &session.pending_ids;
-    let (verdicts, chain_entries, pending, decided_entries) = (
-        &mut d.verdicts,
-        &mut d.chain_entries,
-        &mut d.pending,
-        &mut d.decided_entries,
-    );
+    let (verdicts, chain_entries, pending) =
+        (&mut d.verdicts, &mut d.chain_entries, &mut d.pending);
     d.stats = pipeline::decide(
         Merge::new(sources),
         &session.config.rules,
@@ -122,15 +118,12 @@ fn decide_all(session: &mut Session, sources: Vec<Sources>, err: &mut dyn Write)
         |v, chain| {
             if v.suppressed_by == Some(Suppression::Incomplete) {
                 pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
+                // a callback already read counts for it in the next run too (§3.8)
+                if let Some(e) = pipeline::kept_callback(&v, chain) {
+                    pending.push((chain.id.clone(), e));
+                }
                 return;
             }
-            decided_entries.extend(
-                chain
-                    .entries
-                    .iter()
-                    .filter(|e| pending_ids.contains(&e.connection_id))
-                    .map(|e| e.connection_id.clone()),
-            );
             if v.to_notify().next().is_some() {
                 chain_entries.push(chain.entries.clone());
                 verdicts.push(v);
@@ -257,27 +250,30 @@ fn render_all(
     let (verdicts, lookup) = (&d.verdicts, &session.lookup);
     'batches: for batch in plans.chunks(RENDER_BATCH * threads) {
         let made = compose_in_parallel(batch, threads, |p| {
-            renderer.compose(p, verdicts, lookup, settings, now)
+            Ok(renderer.compose_plans(vec![p.clone()], verdicts, lookup, settings, now))
         });
-        for (p, m) in batch.iter().zip(made) {
-            let m = match m {
-                Ok(m) => m,
-                Err(e) => {
-                    r.failed += 1;
-                    unmade.extend(p.calls.iter().copied());
-                    let _ = writeln!(env.stderr, "mail to {} <{}>: {e}", p.user, p.email);
-                    continue;
-                }
-            };
-            r.made += 1;
-            match run_tx {
-                Some(tx) => queue_mail(tx, p, &m, verdicts)
-                    .map_err(|e| fatal(env, format!("nothing was sent: {e}")))?,
-                None => {
-                    if let Err(e) = show_mail(args, &m, now, &mut previews, env.stdout) {
-                        r.show_failed = true;
-                        let _ = writeln!(env.stderr, "unanswered: {e}");
-                        break 'batches;
+        for (plan, parts) in batch.iter().zip(made) {
+            let parts = parts.unwrap_or_else(|e| vec![(plan.clone(), Err(e))]);
+            for (p, m) in parts {
+                let m = match m {
+                    Ok(m) => m,
+                    Err(e) => {
+                        r.failed += 1;
+                        unmade.extend(p.calls.iter().copied());
+                        let _ = writeln!(env.stderr, "mail to {} <{}>: {e}", p.user, p.email);
+                        continue;
+                    }
+                };
+                r.made += 1;
+                match run_tx {
+                    Some(tx) => queue_mail(tx, &p, &m, verdicts)
+                        .map_err(|e| fatal(env, format!("nothing was sent: {e}")))?,
+                    None => {
+                        if let Err(e) = show_mail(args, &m, now, &mut previews, env.stdout) {
+                            r.show_failed = true;
+                            let _ = writeln!(env.stderr, "unanswered: {e}");
+                            break 'batches;
+                        }
                     }
                 }
             }
@@ -439,6 +435,19 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
     };
     let online: Vec<(String, Timestamp)> =
         std::mem::take(&mut d.stats.logons).into_iter().collect();
+    // every entry kept from earlier runs that is not kept again was decided now (or was a
+    // callback kept for a call decided now)
+    let kept: HashSet<&str> = d
+        .pending
+        .iter()
+        .map(|(_, e)| e.connection_id.as_str())
+        .collect();
+    d.decided_entries = session
+        .pending_ids
+        .iter()
+        .filter(|id| !kept.contains(id.as_str()))
+        .cloned()
+        .collect();
     if let Err(e) = tx.finish(&d.pending, &d.decided_entries, &online) {
         return fatal(&mut env, format!("nothing was sent: {e}"));
     }

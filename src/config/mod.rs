@@ -30,11 +30,22 @@ mod defaults {
     pub const SMTP_TIMEOUT_SECONDS: i64 = 30;
     pub const LOCK_WAIT_SECONDS: i64 = 60;
     pub const ATTACH_VCARD: bool = true;
-    pub const CALLER_AS_SENDER: bool = false;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Resolved configuration.
+
+/// `[notify] caller_as_sender`: who the mail says it is from (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CallerAsSender {
+    /// `false`: the system is the sender.
+    #[default]
+    Off,
+    /// `true`: the caller is `From:` (fails DMARC at the caller's domain; `check` warns).
+    From,
+    /// `"reply-to"`: the system sends, the caller is `Reply-To:` only.
+    ReplyTo,
+}
 
 /// One mail per recipient per run, or one per chain and recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,6 +75,10 @@ pub struct Exceptions {
     pub repeated_same_day: bool,
     pub repeated_until_logon: bool,
     pub excluded_numbers: Vec<NumberPattern>,
+    /// §3.7: a call that went to voicemail notifies nobody.
+    pub voicemail: bool,
+    /// §3.8: a call already returned notifies nobody.
+    pub called_back: bool,
 }
 
 impl Default for Exceptions {
@@ -77,6 +92,8 @@ impl Default for Exceptions {
             repeated_same_day: false,
             repeated_until_logon: false,
             excluded_numbers: Vec::new(),
+            voicemail: false,
+            called_back: true,
         }
     }
 }
@@ -90,6 +107,8 @@ pub struct Rules {
     pub recipients: RecipientPolicy,
     pub even_if_answered_elsewhere: bool,
     pub settle_seconds: u64,
+    /// §3.9: calls that arrived more than this many hours before now are not mailed; 0 = off.
+    pub max_age_hours: u64,
 }
 
 impl Default for Rules {
@@ -101,6 +120,7 @@ impl Default for Rules {
             recipients: RecipientPolicy::All,
             even_if_answered_elsewhere: false,
             settle_seconds: 120,
+            max_age_hours: 24,
         }
     }
 }
@@ -133,6 +153,9 @@ pub struct Smtp {
     pub username: Option<String>,
     pub password_env: Option<String>,
     pub password_file: Option<PathBuf>,
+    /// The name of a systemd credential (`LoadCredential=NAME:…`): the password is read from
+    /// `$CREDENTIALS_DIRECTORY/NAME`.
+    pub password_credential: Option<String>,
     pub timeout_seconds: u64,
     /// An extra CA certificate (PEM) to trust, e.g. a company CA.
     pub ca_file: Option<PathBuf>,
@@ -159,7 +182,7 @@ pub struct Config {
     pub users: PathBuf,
     pub contacts: Vec<PathBuf>,
     pub logons: Option<PathBuf>,
-    pub caller_as_sender: bool,
+    pub caller_as_sender: CallerAsSender,
     pub attach_vcard: bool,
     pub link_prefix: String,
     pub from: String,
@@ -233,6 +256,7 @@ impl Config {
                 recipients: notify.recipients,
                 even_if_answered_elsewhere: notify.even_if_answered_elsewhere,
                 settle_seconds: notify.settle_seconds,
+                max_age_hours: notify.max_age_hours,
             },
             language: top.language,
             mode: top.mode,
@@ -273,7 +297,7 @@ mod tests {
         assert_eq!(c.rules.numbers.internal_max_digits, 5);
         assert_eq!(c.link_prefix, "tel:");
         assert!(c.attach_vcard);
-        assert!(!c.caller_as_sender);
+        assert_eq!(c.caller_as_sender, CallerAsSender::Off);
         assert_eq!(c.mode, Mode::Digest);
         assert_eq!(c.users, Path::new("/etc/unanswered/users.csv"));
         assert_eq!(c.state_path, Path::new("/etc/unanswered/unanswered.db"));
@@ -300,6 +324,20 @@ mod tests {
         let e =
             parse("time_zone = \"Mars/Olympus\"\n[notify]\nrecipients = \"some\"\n").unwrap_err();
         assert_eq!(e.0.len(), 2, "{e}");
+    }
+
+    #[test]
+    fn caller_as_sender_values() {
+        let v = |t: &str| parse(&format!("[notify]\ncaller_as_sender = {t}\n"));
+        assert_eq!(v("false").unwrap().caller_as_sender, CallerAsSender::Off);
+        assert_eq!(v("true").unwrap().caller_as_sender, CallerAsSender::From);
+        assert_eq!(
+            v("\"reply-to\"").unwrap().caller_as_sender,
+            CallerAsSender::ReplyTo
+        );
+        let e = v("\"from\"").unwrap_err().to_string();
+        assert!(e.contains("notify.caller_as_sender"), "{e}");
+        assert!(e.contains("reply-to"), "{e}");
     }
 
     #[test]
@@ -351,6 +389,7 @@ mod tests {
                 "numbers.internal_max_digits",
             ),
             ("[notify]\nsettle_seconds = -1", "notify.settle_seconds"),
+            ("[notify]\nmax_age_hours = -1", "notify.max_age_hours"),
             (
                 "[exceptions]\nmin_ring_seconds = -2",
                 "exceptions.min_ring_seconds",
@@ -405,7 +444,19 @@ mod tests {
         let d = Rules::default();
         assert_eq!(c.rules.recipients, d.recipients);
         assert_eq!(c.rules.settle_seconds, d.settle_seconds);
+        assert_eq!(c.rules.max_age_hours, d.max_age_hours);
         assert_eq!(c.rules.time_zone, d.time_zone);
+    }
+
+    #[test]
+    fn round_two_rule_keys() {
+        let c = parse(
+            "[notify]\nmax_age_hours = 0\n[exceptions]\nvoicemail = true\ncalled_back = false\n",
+        )
+        .unwrap();
+        assert_eq!(c.rules.max_age_hours, 0);
+        assert!(c.rules.exceptions.voicemail);
+        assert!(!c.rules.exceptions.called_back);
     }
 
     #[test]

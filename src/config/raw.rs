@@ -48,6 +48,14 @@ pub(crate) struct RawDirectory {
     pub logons: Value<String>,
 }
 
+/// `caller_as_sender = true` or `caller_as_sender = "reply-to"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum BoolOrString {
+    Bool(bool),
+    String(String),
+}
+
 /// `contacts = "a.vcf"` or `contacts = ["a.csv", "b.vcf"]`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -61,10 +69,11 @@ pub(crate) enum StringOrList {
 pub(crate) struct RawNotify {
     pub recipients: Value<String>,
     pub even_if_answered_elsewhere: Option<bool>,
-    pub caller_as_sender: Option<bool>,
+    pub caller_as_sender: Value<BoolOrString>,
     pub attach_vcard: Option<bool>,
     pub link_prefix: Value<String>,
     pub settle_seconds: Value<i64>,
+    pub max_age_hours: Value<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,6 +87,8 @@ pub(crate) struct RawExceptions {
     pub repeated_same_day: Option<bool>,
     pub repeated_until_logon: Option<bool>,
     pub excluded_numbers: Option<Vec<Spanned<String>>>,
+    pub voicemail: Option<bool>,
+    pub called_back: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -97,6 +108,7 @@ pub(crate) struct RawSmtp {
     pub username: Value<String>,
     pub password_env: Value<String>,
     pub password_file: Value<String>,
+    pub password_credential: Value<String>,
     pub timeout_seconds: Value<i64>,
     pub ca_file: Value<String>,
 }

@@ -558,8 +558,10 @@ pub struct Facts {
     /// The participants who did not answer, in chain order.
     pub not_answered: Vec<String>,
     pub answered: bool,
-    /// The answering user (or, when the answering line belongs to no user, its number).
+    /// The answering user; None when nobody answered or only a line without a user did.
     pub answered_by: Option<String>,
+    /// The line that answered when no user did (SPEC §4: `answered_by` is null then).
+    pub answered_line: Option<String>,
     pub ring_seconds: i64,
     pub complete: bool,
     pub internal_flag: bool,
@@ -571,6 +573,8 @@ pub struct Facts {
     pub online_users: Vec<String>,
     /// The call went to voicemail (SPEC §1.2, §3.7): an entry of it was taken by voicemail.
     pub voicemail: bool,
+    /// Every line rung, in chain order, once each: (its owner, the line as the journal wrote it).
+    pub lines: Vec<(Option<String>, String)>,
 }
 
 /// The owner of an entry: the line user name, else the user of the line number.
@@ -640,7 +644,11 @@ pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp
     }
     answers.sort_by_key(|a| (!a.known, a.at, a.start, a.seq));
     let answered = !answers.is_empty();
-    let answered_by = answers.first().map(|a| a.user.clone());
+    let (answered_by, answered_line) = match answers.first() {
+        Some(a) if a.known => (Some(a.user.clone()), None),
+        Some(a) => (None, Some(a.user.clone())),
+        None => (None, None),
+    };
     let answered_at = answers.iter().map(|a| a.at).min();
 
     let mut participants: Vec<String> = Vec::new();
@@ -697,10 +705,21 @@ pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp
         not_answered,
         answered,
         answered_by,
+        answered_line,
         ring_seconds,
         complete,
         internal_flag: es.iter().any(|e| e.internal),
         voicemail: es.iter().any(|e| e.voicemail),
+        lines: {
+            let mut lines: Vec<(Option<String>, String)> = Vec::new();
+            for (e, o) in es.iter().zip(&owners) {
+                let line = e.line_number.trim().to_string();
+                if !line.is_empty() && !lines.iter().any(|(_, l)| *l == line) {
+                    lines.push((o.clone(), line));
+                }
+            }
+            lines
+        },
         unowned_lines,
         redirected_from: pick(|e| e.redirecting_number.as_ref()),
         online_users: es
@@ -861,6 +880,46 @@ mod tests {
                 vec![vec!["a", "b"]],
             ),
             (
+                "a redirect never joins an entry still ringing when it started",
+                vec![
+                    entry("g1")
+                        .tracker("T1")
+                        .ring("09:00:00", "09:01:00")
+                        .connect("09:00:50"),
+                    entry("r1")
+                        .line("203")
+                        .ring("09:00:20", "09:00:45")
+                        .redirected_from("201"),
+                ],
+                vec![vec!["g1"], vec!["r1"]],
+            ),
+            (
+                "a redirect joins the entry that had stopped, not the one still ringing",
+                vec![
+                    entry("g1")
+                        .tracker("T1")
+                        .ring("09:00:00", "09:01:00")
+                        .connect("09:00:50"),
+                    entry("g2").tracker("T2").ring("09:00:05", "09:00:15"),
+                    entry("r1")
+                        .line("203")
+                        .ring("09:00:20", "09:00:45")
+                        .redirected_from("201"),
+                ],
+                vec![vec!["g1"], vec!["g2", "r1"]],
+            ),
+            (
+                "a redirect starting the second its source stopped joins",
+                vec![
+                    entry("a").ring("09:00:00", "09:00:20"),
+                    entry("b")
+                        .line("202")
+                        .ring("09:00:20", "09:00:50")
+                        .redirected_from("201"),
+                ],
+                vec![vec!["a", "b"]],
+            ),
+            (
                 "redirect chains are transitive",
                 vec![
                     entry("a").ring("09:00:00", "09:00:20"),
@@ -969,6 +1028,14 @@ mod tests {
         assert_eq!(f.not_answered, vec!["bert", "anna", "carl"]);
         assert!(!f.answered);
         assert_eq!(f.ring_seconds, 20);
+        let lines: Vec<(Option<&str>, &str)> = f
+            .lines
+            .iter()
+            .map(|(o, l)| (o.as_deref(), l.as_str()))
+            .collect();
+        assert_eq!(lines.len(), f.participants.len() + 1, "{lines:?}");
+        assert!(lines.contains(&(Some("anna"), "0171 2222222")), "{lines:?}");
+        assert!(lines.contains(&(Some("carl"), "203")), "{lines:?}");
     }
 
     #[test]
@@ -992,6 +1059,35 @@ mod tests {
         assert_eq!(f.answered_by.as_deref(), Some("bert"));
         assert_eq!(f.not_answered, vec!["anna", "carl"]);
         assert_eq!(f.ring_seconds, 7);
+    }
+
+    #[test]
+    fn answered_on_a_line_without_user() {
+        // answered_by is a user or null; the line goes to answered_line
+        let f = facts_of(vec![
+            entry("a").tracker("T").line("201"),
+            entry("b").tracker("T").line("299").connect("09:00:05"),
+        ]);
+        assert!(f.answered);
+        assert_eq!(f.answered_by, None);
+        assert_eq!(f.answered_line.as_deref(), Some("299"));
+        assert_eq!(f.not_answered, vec!["anna"]);
+        // a user's answer wins over the line's
+        let f = facts_of(vec![
+            entry("a").tracker("T").line("201").connect("09:00:07"),
+            entry("b").tracker("T").line("299").connect("09:00:05"),
+        ]);
+        assert_eq!(f.answered_by.as_deref(), Some("anna"));
+        assert_eq!(f.answered_line, None);
+    }
+
+    #[test]
+    fn voicemail_is_not_an_answer() {
+        let f = facts_of(vec![entry("a").voicemail()]);
+        assert!(f.voicemail);
+        assert!(!f.answered);
+        assert_eq!(f.not_answered, vec!["anna"]);
+        assert!(!facts_of(vec![entry("a")]).voicemail);
     }
 
     #[test]
