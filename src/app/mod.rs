@@ -20,6 +20,7 @@ mod init;
 mod outbox;
 mod report;
 mod run;
+mod sample;
 mod send_test;
 mod session;
 

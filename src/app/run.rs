@@ -296,6 +296,8 @@ struct Delivered {
     sent: u64,
     queued: u64,
     refused: u64,
+    /// Why delivery stopped early (the rest stays queued), if it did.
+    stopped: Option<String>,
 }
 
 /// A progress bar for a person at a terminal; nothing under cron.
@@ -329,6 +331,8 @@ fn deliver_one(
         Ok(()) => state.mark_sent(&m.message_id, now),
         Err(SendError::Transient(why)) => state.mark_retry(&m.message_id, now, why).map(|_| ()),
         Err(SendError::Permanent(why)) => state.mark_failed(&m.message_id, why),
+        // untouched: due again at the next run
+        Err(SendError::Stop(_)) => Ok(()),
     };
     let problem = match result {
         Ok(()) => {
@@ -346,6 +350,10 @@ fn deliver_one(
             d.refused += 1;
             Some(format!("mail to {} <{}> failed: {why}", m.user, m.email))
         }
+        Err(SendError::Stop(why)) => {
+            d.stopped = Some(why);
+            None
+        }
     };
     (problem, mark)
 }
@@ -360,7 +368,14 @@ fn deliver_due(
     let due = state.due(now).map_err(|e| fail(env, e))?;
     let mut d = Delivered::default();
     let progress = progress_bar(due.len());
-    for id in &due {
+    // when delivery stops: the mail that stopped it and those after it
+    let mut left = 1;
+    for (i, id) in due.iter().enumerate() {
+        if d.stopped.is_some() {
+            // the mail before this one stopped delivery: it and the rest stay queued
+            left = (due.len() - i + 1) as u64;
+            break;
+        }
         progress.inc(1);
         let m = match state.outbox_mail(id) {
             Ok(Some(m)) => m,
@@ -380,6 +395,14 @@ fn deliver_due(
                 format!("the state could not record a delivery: {e}"),
             ));
         }
+    }
+    if let Some(why) = &d.stopped {
+        d.queued += left;
+        let _ = writeln!(
+            env.stderr,
+            "delivery stopped: {}; {left} mail(s) stay queued for the next run",
+            crate::render::document::clean(why)
+        );
     }
     progress.finish_and_clear();
     Ok(d)
