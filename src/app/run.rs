@@ -188,7 +188,49 @@ fn show_mail(
     }
 }
 
-/// Renders one mail at a time: shown (dry run), or queued in the run's transaction. A mail
+/// Mails rendered per thread and batch: the batch's mails are held until they are queued or
+/// shown, in plan order.
+const RENDER_BATCH: usize = 32;
+
+/// Renders `plans` on up to `threads` threads (the compiled stylesheets are shared; each
+/// transform has its own context) and hands the results back in the order of `plans`.
+fn compose_in_parallel<P: Sync, T: Send>(
+    plans: &[P],
+    threads: usize,
+    compose: impl Fn(&P) -> Result<T, String> + Sync,
+) -> Vec<Result<T, String>> {
+    let threads = threads.min(plans.len());
+    if threads <= 1 {
+        return plans.iter().map(&compose).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Result<T, String>>> = (0..plans.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(p) = plans.get(i) else { break };
+                        done.push((i, compose(p)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for w in workers {
+            for (i, m) in w.join().unwrap_or_default() {
+                out[i] = Some(m);
+            }
+        }
+    });
+    out.into_iter()
+        .map(|m| m.unwrap_or_else(|| Err("the mail could not be rendered".to_string())))
+        .collect()
+}
+
+/// Renders the mails (on every core, results in plan order): shown (dry run), or queued in the run's transaction. A mail
 /// that cannot be made keeps its chains for the next run.
 fn render_all(
     args: &RunArgs,
@@ -204,26 +246,35 @@ fn render_all(
     let mut previews: HashMap<String, usize> = HashMap::new();
     let now = session.now;
     let plans = mail::plan(&d.verdicts, session.config.mode);
-    let composed = renderer.compose_plans(plans, &d.verdicts, &session.lookup, settings, now);
-    for (p, m) in composed {
-        let m = match m {
-            Ok(m) => m,
-            Err(e) => {
-                r.failed += 1;
-                unmade.extend(p.calls.iter().copied());
-                let _ = writeln!(env.stderr, "mail to {} <{}>: {e}", p.user, p.email);
-                continue;
-            }
-        };
-        r.made += 1;
-        match run_tx {
-            Some(tx) => queue_mail(tx, &p, &m, &d.verdicts)
-                .map_err(|e| fatal(env, format!("nothing was sent: {e}")))?,
-            None => {
-                if let Err(e) = show_mail(args, &m, now, &mut previews, env.stdout) {
-                    r.show_failed = true;
-                    let _ = writeln!(env.stderr, "unanswered: {e}");
-                    break;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (verdicts, lookup) = (&d.verdicts, &session.lookup);
+    'batches: for batch in plans.chunks(RENDER_BATCH * threads) {
+        let made = compose_in_parallel(batch, threads, |p| {
+            Ok(renderer.compose_plans(vec![p.clone()], verdicts, lookup, settings, now))
+        });
+        for (plan, parts) in batch.iter().zip(made) {
+            let parts = parts.unwrap_or_else(|e| vec![(plan.clone(), Err(e))]);
+            for (p, m) in parts {
+                let m = match m {
+                    Ok(m) => m,
+                    Err(e) => {
+                        r.failed += 1;
+                        unmade.extend(p.calls.iter().copied());
+                        let _ = writeln!(env.stderr, "mail to {} <{}>: {e}", p.user, p.email);
+                        continue;
+                    }
+                };
+                r.made += 1;
+                match run_tx {
+                    Some(tx) => queue_mail(tx, &p, &m, verdicts)
+                        .map_err(|e| fatal(env, format!("nothing was sent: {e}")))?,
+                    None => {
+                        if let Err(e) = show_mail(args, &m, now, &mut previews, env.stdout) {
+                            r.show_failed = true;
+                            let _ = writeln!(env.stderr, "unanswered: {e}");
+                            break 'batches;
+                        }
+                    }
                 }
             }
         }

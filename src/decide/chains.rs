@@ -9,12 +9,13 @@
 //! on it. An entry that arrives after its chain was already handed out (an export out of order
 //! by more than the window) is reported, not merged silently into a wrong chain.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::decide::lookup::Lookup;
-use crate::decide::numbers::{is_hidden, Number};
+use crate::decide::numbers::{is_hidden, Number, NumberPlan};
 use crate::ingest::{Entry, RowError};
 
 /// How far the input may run ahead of a chain before the chain is handed out.
@@ -22,6 +23,9 @@ pub const REORDER_WINDOW_SECONDS: i64 = 3600;
 /// SPEC §2.2: an untracked entry joins the chain of the line that redirected it when that
 /// entry stopped no more than this before the redirected one started.
 pub const REDIRECT_GAP_SECONDS: i64 = 10;
+
+/// Maps whose keys come from the journal: a fast hasher, seeded per process.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The entries of one call, ordered by start time (ties: input order).
 #[derive(Debug, Clone, PartialEq)]
@@ -43,12 +47,15 @@ pub enum Notice {
 /// Groups entries into chains, streaming.
 pub struct Assembler<'a> {
     lookup: &'a Lookup,
-    open: Vec<Entry>,
-    open_ids: HashSet<String>,
+    grouping: Grouping,
+    /// Connection ids read: None while open, else the last stop of the chain handed out.
+    seen: Map<String, Option<Timestamp>>,
     watermark: Option<Timestamp>,
-    /// Chain ids and connection ids handed out recently, with the chain's last stop.
-    done_chains: HashMap<String, Timestamp>,
-    done_entries: HashMap<String, Timestamp>,
+    /// Chain ids handed out recently, with the chain's last stop.
+    done_chains: Map<String, Timestamp>,
+    /// When to forget what `seen` and `done_chains` know of a handed-out chain (oldest first):
+    /// the last stop, whether the key is a chain id, the key.
+    expiry: BinaryHeap<Reverse<(Timestamp, bool, String)>>,
     since_flush: usize,
     flush_every: usize,
 }
@@ -57,11 +64,11 @@ impl<'a> Assembler<'a> {
     pub fn new(lookup: &'a Lookup) -> Self {
         Assembler {
             lookup,
-            open: Vec::new(),
-            open_ids: HashSet::new(),
+            grouping: Grouping::default(),
+            seen: Map::default(),
             watermark: None,
-            done_chains: HashMap::new(),
-            done_entries: HashMap::new(),
+            done_chains: Map::default(),
+            expiry: BinaryHeap::new(),
             since_flush: 0,
             flush_every: 4096,
         }
@@ -77,9 +84,7 @@ impl<'a> Assembler<'a> {
     /// Adds an incoming phone entry. Returns chains that are now closed (in start order).
     pub fn push(&mut self, entry: Entry, notices: &mut Vec<Notice>) -> Vec<Chain> {
         debug_assert!(entry.is_incoming_call());
-        if self.open_ids.contains(&entry.connection_id)
-            || self.done_entries.contains_key(&entry.connection_id)
-        {
+        if self.seen.contains_key(&entry.connection_id) {
             notices.push(Notice::Duplicate);
             return Vec::new();
         }
@@ -96,8 +101,8 @@ impl<'a> Assembler<'a> {
             }
         }
         self.watermark = Some(self.watermark.map_or(entry.start, |w| w.max(entry.start)));
-        self.open_ids.insert(entry.connection_id.clone());
-        self.open.push(entry);
+        self.seen.insert(entry.connection_id.clone(), None);
+        self.grouping.push(entry, &self.lookup.plan);
         self.since_flush += 1;
         if self.since_flush >= self.flush_every {
             self.since_flush = 0;
@@ -117,150 +122,421 @@ impl<'a> Assembler<'a> {
     /// Hands out the chains whose last stop lies before `horizon` (all when None), as long as
     /// no chain that started earlier is still open.
     fn flush(&mut self, horizon: Option<Timestamp>) -> Vec<Chain> {
-        let entries = std::mem::take(&mut self.open);
-        let mut chains = group(entries, self.lookup);
-        chains.sort_by(chain_order);
-        let mut out = Vec::new();
-        let mut keep = Vec::new();
-        let mut blocked = false;
-        for c in chains {
+        let out = self.grouping.take_closed(horizon);
+        for c in &out {
             let last_stop = c
                 .entries
                 .iter()
                 .map(|e| e.stop)
                 .max()
                 .expect("chain has entries");
-            let closable = match horizon {
-                None => true,
-                Some(h) => last_stop + SignedDuration::from_secs(REDIRECT_GAP_SECONDS) < h,
-            };
-            if closable && !blocked {
-                self.done_chains.insert(c.id.clone(), last_stop);
-                for e in &c.entries {
-                    self.open_ids.remove(&e.connection_id);
-                    self.done_entries.insert(e.connection_id.clone(), last_stop);
-                }
-                out.push(c);
-            } else {
-                blocked = true;
-                keep.extend(c.entries);
+            self.done_chains.insert(c.id.clone(), last_stop);
+            self.expiry.push(Reverse((last_stop, true, c.id.clone())));
+            for e in &c.entries {
+                self.seen.insert(e.connection_id.clone(), Some(last_stop));
+                self.expiry
+                    .push(Reverse((last_stop, false, e.connection_id.clone())));
             }
         }
-        self.open = keep;
         if let Some(h) = horizon {
             let forget = h - SignedDuration::from_secs(REORDER_WINDOW_SECONDS);
-            self.done_chains.retain(|_, t| *t >= forget);
-            self.done_entries.retain(|_, t| *t >= forget);
+            while self
+                .expiry
+                .peek()
+                .is_some_and(|Reverse((t, _, _))| *t < forget)
+            {
+                let Some(Reverse((t, is_chain, key))) = self.expiry.pop() else {
+                    break;
+                };
+                if is_chain {
+                    if self.done_chains.get(&key) == Some(&t) {
+                        self.done_chains.remove(&key);
+                    }
+                } else if self.seen.get(&key) == Some(&Some(t)) {
+                    self.seen.remove(&key);
+                }
+            }
         }
         out
     }
 }
 
+#[cfg(test)]
 fn chain_order(a: &Chain, b: &Chain) -> std::cmp::Ordering {
     let ka = (&a.entries[0].start, &a.entries[0].seq);
     let kb = (&b.entries[0].start, &b.entries[0].seq);
     ka.cmp(&kb).then_with(|| a.id.cmp(&b.id))
 }
 
-/// Groups a set of entries into chains (SPEC §2.2). The result does not depend on the order
-/// of `entries` except for ties in start time.
+/// Groups a set of entries into chains (SPEC §2.2), in chain order (tests: the one-shot form). The result does not
+/// depend on the order of `entries` except for ties in start time.
+#[cfg(test)]
 pub fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
-    let n = entries.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], mut i: usize) -> usize {
-        while p[i] != i {
-            p[i] = p[p[i]];
-            i = p[i];
-        }
-        i
+    let mut g = Grouping::default();
+    for e in entries {
+        g.push(e, &lookup.plan);
     }
-    fn union(p: &mut [usize], a: usize, b: usize) {
-        let (ra, rb) = (find(p, a), find(p, b));
-        if ra != rb {
-            p[ra.max(rb)] = ra.min(rb);
+    g.take_closed(None)
+}
+
+/// A caller as grouping compares them: the normalised number; every hidden caller is one.
+type CallerKey = Option<Number>;
+
+/// One open entry of [`Grouping`].
+struct Node {
+    entry: Entry,
+    /// Union-find parent (a slot of the same chain; itself at the chain's root).
+    parent: usize,
+    caller: CallerKey,
+    line: Option<Number>,
+    /// An untracked entry's redirecting number, normalised: it looks for a chain to join.
+    redirect: Option<Number>,
+    /// The entry it joined by that redirect.
+    link: Option<usize>,
+    /// Arrival order (ties in start time and seq keep it, as a stable sort of the input would).
+    arrival: u64,
+}
+
+/// What the root of a chain knows of the whole chain.
+struct Root {
+    members: Vec<usize>,
+    /// The first entry's (start, seq): the chain's place in the order chains are handed out.
+    first: (Timestamp, u64),
+    last_stop: Timestamp,
+}
+
+/// SPEC §2.2, incrementally: each entry is joined to its chain once, when it arrives, through
+/// an index on tracker id and one on caller + line (for redirects). Chains are handed out in
+/// start order. Only when an entry arrives that would have been a better redirect target for
+/// an entry already joined elsewhere (input out of time order) is the open set grouped anew.
+#[derive(Default)]
+struct Grouping {
+    nodes: Vec<Option<Node>>,
+    roots: Vec<Option<Root>>,
+    free: Vec<usize>,
+    by_tracker: Map<String, usize>,
+    /// Open entries by (caller, line).
+    by_line: Map<(CallerKey, Number), Vec<usize>>,
+    /// Open untracked entries with a redirecting number, by (caller, redirecting number).
+    waiting: Map<(CallerKey, Number), Vec<usize>>,
+    /// Chain roots by their first entry.
+    order: BTreeSet<(Timestamp, u64, usize)>,
+    /// An earlier redirect decision is no longer the best one: regroup before handing out.
+    stale: bool,
+    numbers: NumberCache,
+    arrivals: u64,
+}
+
+/// Normalised numbers of recently seen raw numbers (a cache: forgotten when it grows large).
+#[derive(Default)]
+struct NumberCache {
+    map: Map<String, Option<Number>>,
+}
+
+impl NumberCache {
+    const MAX: usize = 1 << 16;
+
+    fn normalise(&mut self, plan: &NumberPlan, raw: &str) -> Option<Number> {
+        if let Some(n) = self.map.get(raw) {
+            return n.clone();
+        }
+        let n = plan.normalise(raw);
+        if self.map.len() >= Self::MAX {
+            self.map.clear();
+        }
+        self.map.insert(raw.to_string(), n.clone());
+        n
+    }
+
+    fn caller(&mut self, plan: &NumberPlan, raw: &str) -> CallerKey {
+        if is_hidden(raw) {
+            Some(Number::Other(String::new()))
+        } else {
+            self.normalise(plan, raw)
         }
     }
-    // 1. the same non-empty tracker id
-    let mut by_tracker: HashMap<&str, usize> = HashMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        if let Some(t) = e.tracker_id.as_deref().filter(|t| !t.is_empty()) {
-            match by_tracker.get(t) {
-                Some(&j) => union(&mut parent, i, j),
+}
+
+/// `x` may be the entry that redirected `e` (SPEC §2.2): it stopped no more than 10 s before
+/// `e` started.
+fn redirected_by(x: &Entry, e: &Entry) -> bool {
+    x.stop <= e.start && x.stop >= e.start - SignedDuration::from_secs(REDIRECT_GAP_SECONDS)
+}
+
+/// Among redirect candidates, the one that stopped last (then started last, then a stable id).
+fn redirect_rank(x: &Entry) -> (Timestamp, Timestamp, &str) {
+    (x.stop, x.start, x.connection_id.as_str())
+}
+
+fn tracker(e: &Entry) -> Option<&str> {
+    e.tracker_id.as_deref().filter(|t| !t.is_empty())
+}
+
+impl Grouping {
+    fn push(&mut self, entry: Entry, plan: &NumberPlan) {
+        let caller = self.numbers.caller(plan, &entry.phone_number);
+        let line = self.numbers.normalise(plan, &entry.line_number);
+        let redirect = match (tracker(&entry), entry.redirecting_number.as_deref()) {
+            (None, Some(r)) => self.numbers.normalise(plan, r),
+            _ => None,
+        };
+        let slot = self.insert(Node {
+            entry,
+            parent: 0,
+            caller,
+            line,
+            redirect,
+            link: None,
+            arrival: self.arrivals,
+        });
+        self.arrivals += 1;
+        self.join(slot, true);
+    }
+
+    fn node(&self, i: usize) -> &Node {
+        self.nodes[i].as_ref().expect("an open slot")
+    }
+
+    fn insert(&mut self, mut node: Node) -> usize {
+        let slot = self.free.pop().unwrap_or(self.nodes.len());
+        node.parent = slot;
+        let root = Root {
+            members: vec![slot],
+            first: (node.entry.start, node.entry.seq),
+            last_stop: node.entry.stop,
+        };
+        self.order.insert((root.first.0, root.first.1, slot));
+        if slot == self.nodes.len() {
+            self.nodes.push(Some(node));
+            self.roots.push(Some(root));
+        } else {
+            self.nodes[slot] = Some(node);
+            self.roots[slot] = Some(root);
+        }
+        slot
+    }
+
+    /// Indexes the entry in `slot` and joins it to its chain. With `redirects` false only the
+    /// indexes and the tracker ids (a regrouping resolves redirects afterwards).
+    fn join(&mut self, slot: usize, redirects: bool) {
+        let n = self.node(slot);
+        if let Some(t) = tracker(&n.entry) {
+            match self.by_tracker.get(t) {
+                Some(&j) => self.union(slot, j),
                 None => {
-                    by_tracker.insert(t, i);
+                    let t = t.to_string();
+                    self.by_tracker.insert(t, slot);
                 }
             }
         }
+        let n = self.node(slot);
+        if let Some(key) = n.line.clone().map(|l| (n.caller.clone(), l)) {
+            if redirects {
+                // entries already here that this one redirected (input out of time order)
+                let mut join = Vec::new();
+                for &w in self.waiting.get(&key).into_iter().flatten() {
+                    let (x, e) = (&self.node(slot).entry, &self.node(w).entry);
+                    if w == slot || !redirected_by(x, e) {
+                        continue;
+                    }
+                    match self.node(w).link {
+                        None => join.push(w),
+                        Some(y) if redirect_rank(x) > redirect_rank(&self.node(y).entry) => {
+                            self.stale = true
+                        }
+                        Some(_) => {}
+                    }
+                }
+                for w in join {
+                    self.link(w, slot);
+                }
+            }
+            self.by_line.entry(key).or_default().push(slot);
+        }
+        let n = self.node(slot);
+        if let Some(key) = n.redirect.clone().map(|r| (n.caller.clone(), r)) {
+            self.waiting.entry(key).or_default().push(slot);
+            if redirects {
+                self.resolve(slot);
+            }
+        }
     }
-    // 2. untracked redirection: the redirecting number names the line of an entry of the
-    //    same caller that stopped no more than 10 s before this one started.
-    let plan = &lookup.plan;
-    let caller_key = |e: &Entry| -> Option<Number> {
-        if is_hidden(&e.phone_number) {
-            Some(Number::Other(String::new()))
-        } else {
-            plan.normalise(&e.phone_number)
-        }
-    };
-    let mut by_caller_line: HashMap<(Option<Number>, Number), Vec<usize>> = HashMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        if let Some(line) = plan.normalise(&e.line_number) {
-            by_caller_line
-                .entry((caller_key(e), line))
-                .or_default()
-                .push(i);
-        }
-    }
-    for (i, e) in entries.iter().enumerate() {
-        if e.tracker_id.as_deref().is_some_and(|t| !t.is_empty()) {
-            continue;
-        }
-        let Some(redirect) = e
-            .redirecting_number
-            .as_deref()
-            .and_then(|r| plan.normalise(r))
-        else {
-            continue;
+
+    /// Joins an untracked redirected entry to the best open candidate, if any.
+    fn resolve(&mut self, slot: usize) {
+        let n = self.node(slot);
+        let Some(key) = n.redirect.clone().map(|r| (n.caller.clone(), r)) else {
+            return;
         };
-        let Some(candidates) = by_caller_line.get(&(caller_key(e), redirect)) else {
-            continue;
-        };
-        let gap = SignedDuration::from_secs(REDIRECT_GAP_SECONDS);
-        let best = candidates
-            .iter()
+        let e = &n.entry;
+        let best = self
+            .by_line
+            .get(&key)
+            .into_iter()
+            .flatten()
             .copied()
-            .filter(|&j| j != i)
-            .filter(|&j| {
-                // it had stopped ringing when this one started, no more than 10 s before
-                let x = &entries[j];
-                x.stop <= e.start && x.stop >= e.start - gap
-            })
-            // the closest one before it: latest stop, then latest start, then a stable id
+            .filter(|&j| j != slot && redirected_by(&self.node(j).entry, e))
             .max_by(|&a, &b| {
-                let (x, y) = (&entries[a], &entries[b]);
-                (x.stop, x.start, &x.connection_id).cmp(&(y.stop, y.start, &y.connection_id))
+                redirect_rank(&self.node(a).entry).cmp(&redirect_rank(&self.node(b).entry))
             });
         if let Some(j) = best {
-            union(&mut parent, i, j);
+            self.link(slot, j);
         }
     }
-    // collect
-    let mut groups: HashMap<usize, Vec<Entry>> = HashMap::new();
-    let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
-    for (e, r) in entries.into_iter().zip(roots) {
-        groups.entry(r).or_default().push(e);
+
+    fn link(&mut self, from: usize, to: usize) {
+        if let Some(n) = self.nodes[from].as_mut() {
+            n.link = Some(to);
+        }
+        self.union(from, to);
     }
-    groups
-        .into_values()
-        .map(|mut es| {
-            es.sort_by_key(|e| (e.start, e.seq));
-            let id = es
-                .iter()
-                .find_map(|e| e.tracker_id.clone().filter(|t| !t.is_empty()))
-                .unwrap_or_else(|| es[0].connection_id.clone());
-            Chain { id, entries: es }
-        })
-        .collect()
+
+    fn find(&mut self, mut i: usize) -> usize {
+        loop {
+            let p = self.node(i).parent;
+            if p == i {
+                return i;
+            }
+            let gp = self.node(p).parent;
+            if let Some(n) = self.nodes[i].as_mut() {
+                n.parent = gp;
+            }
+            i = gp;
+        }
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        let (Some(x), Some(y)) = (self.roots[ra].take(), self.roots[rb].take()) else {
+            unreachable!("roots of open chains")
+        };
+        let (keep, gone, mut big, small) = if x.members.len() >= y.members.len() {
+            (ra, rb, x, y)
+        } else {
+            (rb, ra, y, x)
+        };
+        self.order.remove(&(big.first.0, big.first.1, keep));
+        self.order.remove(&(small.first.0, small.first.1, gone));
+        big.members.extend(small.members);
+        big.first = big.first.min(small.first);
+        big.last_stop = big.last_stop.max(small.last_stop);
+        self.order.insert((big.first.0, big.first.1, keep));
+        self.roots[keep] = Some(big);
+        if let Some(n) = self.nodes[gone].as_mut() {
+            n.parent = keep;
+        }
+    }
+
+    /// Hands out the chains whose last stop (plus the redirect gap) lies before `horizon`
+    /// (all when None), in chain order, as long as no chain that started earlier is still open.
+    fn take_closed(&mut self, horizon: Option<Timestamp>) -> Vec<Chain> {
+        if self.stale {
+            self.regroup();
+        }
+        let mut out = Vec::new();
+        while let Some(&(start, seq, _)) = self.order.first() {
+            // the chains that start with the same (start, seq) go in the order of their ids
+            let mut run: Vec<(String, usize)> = self
+                .order
+                .range((start, seq, 0)..=(start, seq, usize::MAX))
+                .map(|&(_, _, r)| (self.chain_id(r), r))
+                .collect();
+            run.sort();
+            for (_, r) in run {
+                let closable = match (horizon, &self.roots[r]) {
+                    (None, _) => true,
+                    (Some(h), Some(root)) => {
+                        root.last_stop + SignedDuration::from_secs(REDIRECT_GAP_SECONDS) < h
+                    }
+                    (Some(_), None) => false,
+                };
+                if !closable {
+                    return out;
+                }
+                out.push(self.remove(r));
+            }
+        }
+        out
+    }
+
+    /// The id of the chain rooted at `r`: its tracker id, else its first entry's connection id.
+    fn chain_id(&self, r: usize) -> String {
+        let Some(root) = &self.roots[r] else {
+            return String::new();
+        };
+        let es = || root.members.iter().map(|&m| &self.node(m).entry);
+        if let Some(t) = es().find_map(tracker) {
+            return t.to_string();
+        }
+        root.members
+            .iter()
+            .map(|&m| self.node(m))
+            .min_by_key(|n| (n.entry.start, n.entry.seq, n.arrival))
+            .map_or_else(String::new, |n| n.entry.connection_id.clone())
+    }
+
+    /// Takes the chain rooted at `r` out of every index.
+    fn remove(&mut self, r: usize) -> Chain {
+        let root = self.roots[r].take().expect("a chain root");
+        self.order.remove(&(root.first.0, root.first.1, r));
+        let mut nodes = Vec::with_capacity(root.members.len());
+        for m in root.members {
+            let Some(n) = self.nodes[m].take() else {
+                continue;
+            };
+            let unindex = |map: &mut Map<(CallerKey, Number), Vec<usize>>, k: Option<Number>| {
+                if let Some(k) = k.map(|k| (n.caller.clone(), k)) {
+                    if let Some(v) = map.get_mut(&k) {
+                        v.retain(|&s| s != m);
+                        if v.is_empty() {
+                            map.remove(&k);
+                        }
+                    }
+                }
+            };
+            unindex(&mut self.by_line, n.line);
+            unindex(&mut self.waiting, n.redirect);
+            if let Some(t) = tracker(&n.entry) {
+                self.by_tracker.remove(t);
+            }
+            self.free.push(m);
+            nodes.push((n.arrival, n.entry));
+        }
+        nodes.sort_by_key(|(arrival, e)| (e.start, e.seq, *arrival));
+        let entries: Vec<Entry> = nodes.into_iter().map(|(_, e)| e).collect();
+        let id = entries
+            .iter()
+            .find_map(|e| tracker(e).map(str::to_string))
+            .unwrap_or_else(|| entries[0].connection_id.clone());
+        Chain { id, entries }
+    }
+
+    /// Groups the open entries anew: tracker ids and indexes first, then every redirect.
+    fn regroup(&mut self) {
+        let nodes: Vec<Node> = std::mem::take(&mut self.nodes)
+            .into_iter()
+            .flatten()
+            .collect();
+        let numbers = std::mem::take(&mut self.numbers);
+        *self = Grouping {
+            numbers,
+            arrivals: self.arrivals,
+            ..Grouping::default()
+        };
+        let mut slots = Vec::with_capacity(nodes.len());
+        for mut n in nodes {
+            n.link = None;
+            let s = self.insert(n);
+            self.join(s, false);
+            slots.push(s);
+        }
+        for s in slots {
+            self.resolve(s);
+        }
+    }
 }
 
 /// Who a chain rang, who answered, how long it rang (SPEC §2.3–2.6).
@@ -529,6 +805,29 @@ mod tests {
                         .redirected_from("201"),
                 ],
                 vec![vec!["a"], vec!["b"]],
+            ),
+            (
+                "a line still ringing when the redirected entry starts did not redirect it",
+                vec![
+                    entry("a").ring("09:00:00", "09:00:40"),
+                    entry("b")
+                        .line("202")
+                        .ring("09:00:25", "09:00:50")
+                        .redirected_from("201"),
+                ],
+                vec![vec!["a"], vec!["b"]],
+            ),
+            (
+                "among candidates the one that stopped last",
+                vec![
+                    entry("a").ring("09:00:00", "09:00:15"),
+                    entry("b").ring("09:00:05", "09:00:20"),
+                    entry("c")
+                        .line("202")
+                        .ring("09:00:25", "09:00:50")
+                        .redirected_from("201"),
+                ],
+                vec![vec!["a"], vec!["b", "c"]],
             ),
             (
                 "redirect from another caller does not join",
