@@ -170,6 +170,10 @@ pub struct Config {
     pub state_path: PathBuf,
     pub lock_wait_seconds: u64,
     pub asterisk_columns: Option<Vec<String>>,
+    /// `[report] summary_json`: what each run did, as JSON.
+    pub summary_json: Option<PathBuf>,
+    /// `[report] metrics`: a Prometheus textfile-collector file.
+    pub metrics: Option<PathBuf>,
     /// The line of each key that names a file or the language, as written.
     places: std::collections::BTreeMap<String, usize>,
 }
@@ -249,6 +253,8 @@ impl Config {
         let smtp = raw.smtp.as_ref().map(|s| validate::smtp(&mut v, s));
         let transport = validate::mail_transport(&mut v, &raw.mail);
         let (state_path, lock_wait_seconds) = validate::state(&mut v, &raw.state);
+        let summary_json = v.path_key("report.summary_json", &raw.report.summary_json);
+        let metrics = v.path_key("report.metrics", &raw.report.metrics);
         if !v.errors.is_empty() {
             return Err(ConfigErrors(v.errors));
         }
@@ -280,6 +286,8 @@ impl Config {
             state_path,
             lock_wait_seconds,
             asterisk_columns: raw.asterisk.columns,
+            summary_json,
+            metrics,
             places: v.places,
         })
     }

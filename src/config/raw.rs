@@ -26,6 +26,7 @@ pub(crate) struct Raw {
     pub smtp: Option<RawSmtp>,
     pub state: RawState,
     pub asterisk: RawAsterisk,
+    pub report: RawReport,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -133,6 +134,13 @@ pub(crate) struct RawSmtp {
 pub(crate) struct RawState {
     pub path: Value<String>,
     pub lock_wait_seconds: Value<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawReport {
+    pub summary_json: Value<String>,
+    pub metrics: Value<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

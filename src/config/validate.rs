@@ -74,6 +74,12 @@ impl<'t> Validator<'t> {
         }
     }
 
+    /// An optional path key: relative to the config file, remembered with its line.
+    pub(super) fn path_key(&mut self, key: &str, v: &Value<String>) -> Option<PathBuf> {
+        self.place(key, v.as_ref());
+        self.rel_opt(v)
+    }
+
     fn rel_opt(&self, v: &Value<String>) -> Option<PathBuf> {
         v.as_ref().map(|s| self.rel(s.get_ref()))
     }
