@@ -2,7 +2,7 @@
 CARGO ?= cargo
 NOW ?= 2026-11-26 12:47:00
 
-.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean
+.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean mail-clients
 
 build: prereqs
 	$(CARGO) build --release
@@ -56,6 +56,18 @@ demo: prereqs
 # Who gets mail for each call of the samples, and why (or why not).
 explain: prereqs
 	$(CARGO) run --quiet -- explain --config samples/unanswered.toml --now "$(NOW)" samples/journal.csv
+
+# What mail programs support of the default HTML: doiuse-email (caniemail data) over the golden
+# mails, compared with tests/mail-clients/report.txt (UPDATE_EXPECT=1 rewrites it); every
+# finding has its fallback in xsl/README.md. Needs node and npm (the package goes under
+# target/); `make ci` does not.
+DOIUSE = target/mail-clients
+mail-clients:
+	@command -v npm >/dev/null 2>&1 || { echo "make mail-clients needs node and npm" >&2; exit 1; }
+	@test -d $(DOIUSE)/node_modules/@jsx-email/doiuse-email || npm install --silent --no-audit --no-fund --prefix $(DOIUSE) @jsx-email/doiuse-email@1.0.4
+	DOIUSE_DIR="$(CURDIR)/$(DOIUSE)" node tests/mail-clients/report.mjs tests/golden/*.html tests/golden/per-call/*.html > $(DOIUSE)/report.txt
+	@if [ -n "$$UPDATE_EXPECT" ]; then cp $(DOIUSE)/report.txt tests/mail-clients/report.txt; fi
+	diff -u tests/mail-clients/report.txt $(DOIUSE)/report.txt
 
 clean:
 	$(CARGO) clean

@@ -31,7 +31,6 @@ fn golden_html_and_text_of_the_samples() {
     let out = samples_run(&["--preview", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let golden = root().join("tests/golden");
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -41,20 +40,97 @@ fn golden_html_and_text_of_the_samples() {
     let mut diffs = Vec::new();
     for n in &names {
         let got = std::fs::read_to_string(dir.path().join(n)).unwrap();
-        let path = golden.join(n);
-        if update {
-            std::fs::create_dir_all(&golden).unwrap();
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&path).unwrap_or_default();
-        if want != got {
-            diffs.push(format!(
-                "tests/golden/{n} differs (UPDATE_EXPECT=1 to accept)"
-            ));
+        golden_file(&golden.join(n), &got, &mut diffs);
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// Per-call mails of the samples (with `even_if_answered_elsewhere`): a card each. The first
+/// mail of anna (a known caller, card attached), of finn (New York: times carry EST) and an
+/// answered-elsewhere one are kept as golden files.
+#[test]
+fn golden_per_call_mails_of_the_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = root().join("samples");
+    let config = std::fs::read_to_string(samples.join("unanswered.toml"))
+        .unwrap()
+        .replace("mode = \"digest\"", "mode = \"per-call\"")
+        .replace(
+            "even_if_answered_elsewhere = false",
+            "even_if_answered_elsewhere = true",
+        );
+    let config = ["users.csv", "contacts.csv", "contacts.vcf", "logons.csv"]
+        .iter()
+        .fold(config, |c, f| {
+            c.replace(
+                &format!("\"{f}\""),
+                &format!("{:?}", samples.join(f).display().to_string()),
+            )
+        })
+        .replace("\"unanswered.db\"", "\"state.db\"");
+    std::fs::write(dir.path().join("per-call.toml"), config).unwrap();
+    let out_dir = dir.path().join("preview");
+    let out = std::process::Command::new(bin())
+        .arg("run")
+        .arg("--config")
+        .arg(dir.path().join("per-call.toml"))
+        .args(["--now", NOW, "--preview"])
+        .arg(&out_dir)
+        .arg(samples.join("journal.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let golden = root().join("tests/golden/per-call");
+    let answered = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".html"))
+        .filter(|n| {
+            std::fs::read_to_string(out_dir.join(n))
+                .unwrap()
+                .contains("angenommen von Bert Meyer")
+        })
+        .min()
+        .expect("an answered-elsewhere mail");
+    let answered = answered.trim_end_matches(".html").to_string();
+    let mut diffs = Vec::new();
+    for stem in ["anna", "finn", answered.as_str()] {
+        for ext in ["html", "txt"] {
+            let n = format!("{stem}.{ext}");
+            let got = std::fs::read_to_string(out_dir.join(&n)).unwrap();
+            let keep = if stem == answered {
+                format!("answered.{ext}")
+            } else {
+                n
+            };
+            golden_file(&golden.join(&keep), &got, &mut diffs);
         }
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// The mail of `msgs` that goes to `to`, parsed.
+fn mail_to<'a>(msgs: &'a [String], to: &str) -> mail_parser::Message<'a> {
+    let raw = msgs.iter().find(|m| m.contains(to)).unwrap();
+    MessageParser::default().parse(raw.as_bytes()).unwrap()
+}
+
+/// The first address of a From/Reply-To/Sender header.
+fn address<'a>(h: Option<&'a mail_parser::Address<'a>>) -> Option<&'a str> {
+    h?.first()?.address()
+}
+
+/// Compares (or, with UPDATE_EXPECT, writes) one golden file; a difference is pushed.
+fn golden_file(path: &Path, got: &str, diffs: &mut Vec<String>) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, got).unwrap();
+    } else if std::fs::read_to_string(path).unwrap_or_default() != got {
+        diffs.push(format!(
+            "{} differs (UPDATE_EXPECT=1 to accept)",
+            path.strip_prefix(root()).unwrap_or(path).display()
+        ));
+    }
 }
 
 fn mbox_messages(mbox: &str) -> Vec<String> {
@@ -100,8 +176,19 @@ fn mime_structure_headers_and_attachment() {
         m.header_raw("Auto-Submitted").map(str::trim),
         Some("auto-generated")
     );
+    // Exchange and Outlook ignore Auto-Submitted
+    assert_eq!(
+        m.header_raw("X-Auto-Response-Suppress").map(str::trim),
+        Some("All")
+    );
+    assert_eq!(m.header_raw("Content-Language").map(str::trim), Some("de"));
     assert!(m.message_id().unwrap().ends_with(".unanswered@example.com"));
-    assert_eq!(m.date().unwrap().to_rfc3339(), "2026-11-26T11:47:00Z");
+    assert_eq!(m.date().unwrap().to_rfc3339(), "2026-11-26T12:47:00+01:00");
+    // in the configured zone's offset
+    assert_eq!(
+        m.header_raw("Date").map(str::trim),
+        Some("Thu, 26 Nov 2026 12:47:00 +0100")
+    );
     // multipart/mixed: alternative (text, html) + one vCard per known caller
     let ct = m.content_type().unwrap();
     assert_eq!((ct.ctype(), ct.subtype()), ("multipart", Some("mixed")));
@@ -263,37 +350,17 @@ fn hostile_journal_data_stays_inert() {
 #[test]
 fn caller_as_sender_uses_the_callers_address_and_allows_absence_replies() {
     let (_, msgs) = hostile("[notify]\ncaller_as_sender = true\n");
-    let carl = msgs
-        .iter()
-        .find(|m| m.contains("carl@example.com"))
-        .unwrap();
-    let m = MessageParser::default().parse(carl.as_bytes()).unwrap();
-    assert_eq!(
-        m.from().unwrap().first().unwrap().address(),
-        Some("evil@example.org")
-    );
-    assert_eq!(
-        m.reply_to().unwrap().first().unwrap().address(),
-        Some("evil@example.org")
-    );
-    assert_eq!(
-        m.sender().unwrap().first().unwrap().address(),
-        Some("pbx@example.com")
-    );
+    let m = mail_to(&msgs, "carl@example.com");
+    assert_eq!(address(m.from()), Some("evil@example.org"));
+    assert_eq!(address(m.reply_to()), Some("evil@example.org"));
+    assert_eq!(address(m.sender()), Some("pbx@example.com"));
     assert!(
         m.header_raw("Auto-Submitted").is_none(),
         "absence replies must reach the caller"
     );
     // a caller without an address: the system is the sender, marked auto-generated
-    let anna = msgs
-        .iter()
-        .find(|m| m.contains("anna@example.com"))
-        .unwrap();
-    let m = MessageParser::default().parse(anna.as_bytes()).unwrap();
-    assert_eq!(
-        m.from().unwrap().first().unwrap().address(),
-        Some("pbx@example.com")
-    );
+    let m = mail_to(&msgs, "anna@example.com");
+    assert_eq!(address(m.from()), Some("pbx@example.com"));
     assert!(m.header_raw("Auto-Submitted").is_some());
 }
 
@@ -433,4 +500,249 @@ fn show_prints_readable_mails_for_a_person() {
         assert!(!shown.contains(mime), "{mime} in {shown}");
     }
     assert!(!root().join("samples/unanswered.db").exists());
+}
+
+/// A journal of `n` calls to anna, bert and carl at once from distinct callers the journal
+/// names (a name and a company each), one a minute from 08:00.
+fn named_calls(n: usize) -> String {
+    let mut j = String::from("u8sConnectionID,u8sTrackerID,stStartTime,stStopTime,stConnectTime,iOrigin,u8sLineNumber,u8sPhoneNumber,u8sContactName,u8sContactCompany,TrackerLastCall\n");
+    for i in 0..n {
+        let (h, m) = (8 + i / 60, i % 60);
+        for line in ["201", "202", "203"] {
+            j.push_str(&format!(
+                "c{i}-{line},T{i},2026-11-26 {h:02}:{m:02}:00,2026-11-26 {h:02}:{m:02}:35,,0,{line},+49 30 77{i:05},Maximilian Mustermann-Lüdenscheid {i},Müller & Söhne Gebäudetechnik GmbH & Co. KG,1\n"
+            ));
+        }
+    }
+    j
+}
+
+/// `run ARGS --now 2026-11-26T12:00:00Z JOURNAL` in the project; it must succeed.
+fn run_at_noon(p: &Project, args: &[&str], journal: &Path) -> std::process::Output {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend(["--now", "2026-11-26T12:00:00Z", journal.to_str().unwrap()]);
+    let out = p.run(&all);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    out
+}
+
+#[test]
+fn a_digest_of_50_calls_is_shown_whole_by_gmail() {
+    let p = Project::new("[directory]\nusers = \"users.csv\"\n");
+    let j = p.write("j.csv", &named_calls(50));
+    let dir = p.path("preview");
+    run_at_noon(&p, &["--preview", dir.to_str().unwrap()], &j);
+    let html = std::fs::read_to_string(dir.join("anna.html")).unwrap();
+    // Gmail clips a mail whose HTML passes about 102 KB (SPEC §7: 50 calls < 100 KB)
+    assert!(html.len() < 100_000, "{} bytes", html.len());
+    assert!(html.contains("Sie haben 50 Anrufe verpasst"));
+    for i in [0, 17, 49] {
+        assert!(
+            html.contains(&format!("Mustermann-Lüdenscheid {i}<")),
+            "call {i}"
+        );
+    }
+    assert_eq!(html.matches("href=\"tel:+493077").count(), 50);
+}
+
+#[test]
+fn a_digest_too_large_for_gmail_is_split_by_size() {
+    // a template that makes 30 KB of HTML per call: 5 calls are two mails, each under 100 KB
+    let p = Project::new("");
+    let pad = "x".repeat(30_000);
+    let dir = templates_dir(
+        &p,
+        &format!(
+            r#"<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:template match="/"><html><body><xsl:for-each select="/notification/calls/call"><p class="call">{pad}</p></xsl:for-each></body></html></xsl:template>
+</xsl:stylesheet>"#
+        ),
+    );
+    p.config(&format!(
+        "templates = \"{}\"\n[directory]\nusers = \"users.csv\"\n",
+        dir.display()
+    ));
+    let j = p.write("j.csv", &many_calls(5, "s"));
+    let out_dir = p.path("out");
+    run_at_noon(&p, &["--out", out_dir.to_str().unwrap()], &j);
+    let mut calls = 0;
+    let mut mails = 0;
+    for e in std::fs::read_dir(&out_dir).unwrap() {
+        let raw = std::fs::read(e.unwrap().path()).unwrap();
+        let m = MessageParser::default().parse(&raw).unwrap();
+        let html = m.body_html(0).unwrap();
+        assert!(html.len() < 100_000, "{} bytes", html.len());
+        calls += html.matches("class=\"call\"").count();
+        mails += 1;
+    }
+    assert_eq!((mails, calls), (2, 5));
+}
+
+/// One call to anna (201) from `number` whose journal contact name is `name`, as a dry run
+/// with `extra` config; the parsed mail.
+fn one_call_mail(p: &Project, name: &str, number: &str, extra: &str) -> String {
+    p.config(&format!(
+        "mode = \"per-call\"\n[directory]\nusers = \"users.csv\"\ncontacts = [\"contacts.csv\"]\n[mail]\nfrom = \"PBX <pbx@example.com>\"\n{extra}"
+    ));
+    let j = p.write(
+        "j.jsonl",
+        &format!(
+            "{{\"u8sConnectionID\":\"e1\",\"stStartTime\":\"2026-11-26T09:00:00Z\",\"stStopTime\":\"2026-11-26T09:00:30Z\",\"iOrigin\":0,\"u8sLineNumber\":\"201\",\"u8sPhoneNumber\":\"{number}\",\"u8sContactName\":{},\"TrackerLastCall\":1}}\n",
+            serde_json_string(name)
+        ),
+    );
+    let out = run_at_noon(p, &["--dry-run"], &j);
+    let msgs = mbox_messages(&text(&out.stdout));
+    assert_eq!(msgs.len(), 1);
+    msgs.into_iter().next().unwrap()
+}
+
+/// A JSON string literal (the journal line is JSON).
+fn serde_json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || !c.is_ascii() => {
+                let mut buf = [0u16; 2];
+                for u in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{:04x}", u));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[test]
+fn an_encoded_word_from_the_journal_stays_literal() {
+    // decodes to "Evil\r\nBcc: victim2@example.org" when a header carries it raw
+    let evil = "=?utf-8?B?RXZpbA0KQmNjOiB2aWN0aW0yQGV4YW1wbGUub3Jn?=";
+    let p = Project::new("");
+    p.write(
+        "contacts.csv",
+        "name,company,email,phones\n\"=?utf-8?Q?Admin_=3Cadmin@example.com=3E?=\",,caller@example.org,+49 30 6660001\n",
+    );
+    let raw = one_call_mail(&p, evil, "+49 30 6660002", "");
+    let m = MessageParser::default().parse(raw.as_bytes()).unwrap();
+    assert!(m.bcc().is_none());
+    assert_eq!(
+        m.subject(),
+        Some(format!("Verpasster Anruf von {evil}").as_str())
+    );
+    let head = raw.split("\n\n").next().unwrap();
+    assert!(!head.contains(evil), "written raw:\n{head}");
+    // with caller_as_sender, a contact name cannot make From read "Admin <admin@…>"
+    for mode in ["true", "\"reply-to\""] {
+        let raw = one_call_mail(
+            &p,
+            "",
+            "+49 30 6660001",
+            &format!("[notify]\ncaller_as_sender = {mode}\n"),
+        );
+        let m = MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let reply = m.reply_to().unwrap().first().unwrap();
+        assert_eq!(
+            reply.name(),
+            Some("=?utf-8?Q?Admin_=3Cadmin@example.com=3E?="),
+            "{mode}"
+        );
+        assert_eq!(reply.address(), Some("caller@example.org"));
+        assert_eq!(m.from().unwrap().iter().count(), 1);
+    }
+}
+
+#[test]
+fn invisible_and_bidi_characters_are_removed_from_names() {
+    let p = Project::new("");
+    p.write("contacts.csv", "name,company,email,phones\n");
+    let name = "Ma\u{200B}x\u{200D} Mu\u{FEFF}ster\u{2060}mann\u{200F}\u{061C}\u{202E}nnamtsuM\u{2028}Bcc: x@example.org";
+    let raw = one_call_mail(&p, name, "+49 30 6660002", "");
+    let m = MessageParser::default().parse(raw.as_bytes()).unwrap();
+    let bad = [
+        '\u{200B}', '\u{200D}', '\u{FEFF}', '\u{2060}', '\u{200F}', '\u{061C}', '\u{202E}',
+        '\u{2028}',
+    ];
+    let subject = m.subject().unwrap();
+    assert_eq!(
+        subject,
+        "Verpasster Anruf von Max MustermannnnamtsuM Bcc: x@example.org"
+    );
+    let body = m.body_text(0).unwrap();
+    let html = m.body_html(0).unwrap();
+    for c in bad {
+        assert!(!body.contains(c), "{c:?} in the text part");
+        assert!(!html.contains(c), "{c:?} in the HTML");
+    }
+    assert!(
+        body.contains("Max MustermannnnamtsuM Bcc: x@example.org"),
+        "{body}"
+    );
+}
+
+#[test]
+fn a_contact_card_is_one_record() {
+    // the journal names the caller 李小龙, the contacts file has Jane Doe for that number:
+    // the card is Jane Doe's, whole; a caller only the journal knows gets a card without
+    // anyone else's address, named by number
+    let p = Project::new("");
+    p.write(
+        "contacts.csv",
+        "name,company,email,phones\nJane Doe,Globex Ltd.,jane.doe@globex.example,+44 20 7946 0000\nFrau Müller,Müller & Söhne KG,info@mueller.example,+49 30 5550200\n",
+    );
+    let card_of = |raw: &str| -> (String, String) {
+        let m = MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let a = m.attachments().next().expect("a card");
+        (
+            a.attachment_name().unwrap().to_string(),
+            String::from_utf8(a.contents().to_vec()).unwrap(),
+        )
+    };
+    let (file, card) = card_of(&one_call_mail(&p, "李小龙", "+44 20 7946 0000", ""));
+    assert!(card.contains("FN:Jane Doe"), "{card}");
+    assert!(card.contains("ORG:Globex Ltd."), "{card}");
+    assert!(card.contains("EMAIL;TYPE=INTERNET:jane.doe@globex.example"));
+    assert!(!card.contains("李小龙"), "{card}");
+    assert_eq!(file, "Jane_Doe.vcf");
+    let (file, card) = card_of(&one_call_mail(&p, "李小龙", "+44 20 7946 1234", ""));
+    assert!(card.contains("FN:李小龙"), "{card}");
+    assert!(!card.contains("EMAIL"), "{card}");
+    assert_eq!(file, "contact-442079461234.vcf");
+    // an honorific is a prefix, not a given name
+    let (_, card) = card_of(&one_call_mail(&p, "", "+49 30 5550200", ""));
+    assert!(card.contains("N:Müller;;;Frau;"), "{card}");
+}
+
+#[test]
+fn caller_as_sender_reply_to_keeps_the_system_as_sender() {
+    let (_, msgs) = hostile("[notify]\ncaller_as_sender = \"reply-to\"\n");
+    let m = mail_to(&msgs, "carl@example.com");
+    assert_eq!(address(m.from()), Some("pbx@example.com"));
+    assert!(m.sender().is_none());
+    assert_eq!(address(m.reply_to()), Some("evil@example.org"));
+    let html = m.body_html(0).unwrap();
+    assert!(html.contains("A reply to this e-mail goes to the caller."));
+}
+
+#[test]
+fn check_warns_that_a_foreign_from_fails_dmarc() {
+    let p = Project::new("[directory]\nusers = \"users.csv\"\n[notify]\ncaller_as_sender = true\n");
+    let out = p.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: key `notify.caller_as_sender`"),
+        "{err}"
+    );
+    assert!(err.contains("DMARC") && err.contains("reply-to"), "{err}");
+    let p = Project::new(
+        "[directory]\nusers = \"users.csv\"\n[notify]\ncaller_as_sender = \"reply-to\"\n",
+    );
+    let out = p.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("DMARC"));
 }

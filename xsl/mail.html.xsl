@@ -74,20 +74,11 @@
   <xsl:variable name="note-ink">#344054</xsl:variable>
 
   <xsl:variable name="headline">
-    <xsl:choose>
-      <xsl:when test="$count = 1">
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'headline-one'"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:otherwise>
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'headline-many'"/>
-          <xsl:with-param name="count" select="$count"/>
-        </xsl:call-template>
-      </xsl:otherwise>
-    </xsl:choose>
+    <xsl:call-template name="headline"/>
   </xsl:variable>
+
+  <!-- the callers of a digest, one row each: calls grouped by the caller's key -->
+  <xsl:key name="by-caller" match="/notification/calls/call" use="caller/@key"/>
 
   <!-- ================================================================== -->
   <!-- page                                                               -->
@@ -98,8 +89,8 @@
       <head>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <meta name="x-apple-disable-message-reformatting" content=""/>
-        <meta name="color-scheme" content="light"/>
-        <meta name="supported-color-schemes" content="light"/>
+        <meta name="color-scheme" content="light dark"/>
+        <meta name="supported-color-schemes" content="light dark"/>
         <xsl:if test="$prefix = ''">
           <!-- numbers are meant to be plain text: ask phones not to link them -->
           <meta name="format-detection" content="telephone=no"/>
@@ -109,7 +100,6 @@
           body { margin: 0; padding: 0; }
           a[x-apple-data-detectors] { color: inherit !important; text-decoration: none !important; }
           @media only screen and (max-width: 620px) {
-            .ua-container { width: 100% !important; }
             .ua-gutter { padding-left: 12px !important; padding-right: 12px !important; }
             .ua-card { padding: 18px 16px !important; }
             .ua-label, .ua-value { display: block !important; width: auto !important; }
@@ -118,25 +108,55 @@
             .ua-button { width: 100% !important; }
             .ua-button a { display: block !important; text-align: center !important; }
             .ua-headline { font-size: 22px !important; line-height: 28px !important; }
+            .ua-row { padding: 12px !important; }
+          }
+          /* a palette of its own in dark mode (mail programs that honour it: Apple Mail,
+             Outlook for Mac and iOS, Thunderbird); the others keep the light one */
+          :root { color-scheme: light dark; supported-color-schemes: light dark; }
+          @media (prefers-color-scheme: dark) {
+            .ua-page { background-color: #0c111d !important; }
+            .ua-card, .ua-list { background-color: #161b26 !important; border-color: #333741 !important; }
+            .ua-rule { border-color: #1f242f !important; }
+            .ua-ink { color: #f5f5f6 !important; }
+            .ua-muted { color: #94969c !important; }
+            .ua-link { color: #84caff !important; }
+            .ua-btn { background-color: #1570ef !important; color: #ffffff !important; }
+            .ua-ok { background-color: #053321 !important; color: #75e0a7 !important; }
+            .ua-okt { color: #75e0a7 !important; }
+            .ua-note { background-color: #1f242f !important; color: #cecfd2 !important; border-color: #333741 !important; }
           }
         </style>
         <!-- Outlook for Windows: use a font it has instead of falling back to a serif one -->
         <xsl:comment>[if mso]&gt;&lt;style type="text/css"&gt;body, table, td, div, p, a, span, h1 { font-family: 'Segoe UI', Arial, sans-serif !important; }&lt;/style&gt;&lt;![endif]</xsl:comment>
       </head>
-      <body bgcolor="{$page-bg}" style="margin:0;padding:0;background-color:{$page-bg};-webkit-text-size-adjust:100%;-ms-text-size-adjust:100%;">
+      <body class="ua-page" bgcolor="{$page-bg}" style="margin:0;padding:0;background-color:{$page-bg};-webkit-text-size-adjust:100%;-ms-text-size-adjust:100%;">
         <xsl:call-template name="preheader"/>
-        <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"
+        <table role="presentation" class="ua-page" width="100%" cellpadding="0" cellspacing="0" border="0"
                bgcolor="{$page-bg}" style="width:100%;background-color:{$page-bg};border-collapse:collapse;">
           <tr>
             <td align="center" class="ua-gutter" style="padding:24px 16px 32px 16px;">
-              <table role="presentation" class="ua-container" width="600" cellpadding="0" cellspacing="0" border="0"
-                     style="width:600px;max-width:600px;border-collapse:separate;">
+              <!-- fluid: as wide as the screen up to 600 px; Outlook for Windows, which knows no
+                   max-width on a div, gets a fixed 600 px table around it -->
+              <xsl:comment>[if mso]&gt;&lt;table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0"&gt;&lt;tr&gt;&lt;td&gt;&lt;![endif]</xsl:comment>
+              <div class="ua-container" style="max-width:600px;margin:0 auto;">
+              <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"
+                     style="width:100%;border-collapse:separate;">
                 <xsl:call-template name="header"/>
-                <xsl:for-each select="$calls">
-                  <xsl:call-template name="card"/>
-                </xsl:for-each>
+                <xsl:choose>
+                  <!-- one call: a card with every detail; a digest: one short row per caller -->
+                  <xsl:when test="$count = 1">
+                    <xsl:for-each select="$calls">
+                      <xsl:call-template name="card"/>
+                    </xsl:for-each>
+                  </xsl:when>
+                  <xsl:otherwise>
+                    <xsl:call-template name="digest"/>
+                  </xsl:otherwise>
+                </xsl:choose>
                 <xsl:call-template name="footer"/>
               </table>
+              </div>
+              <xsl:comment>[if mso]&gt;&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;![endif]</xsl:comment>
             </td>
           </tr>
         </table>
@@ -184,16 +204,200 @@
   <xsl:template name="header">
     <tr>
       <td align="{$start}" style="padding:4px 4px 20px 4px;font-family:{$font};text-align:{$start};">
-        <div style="font-size:13px;line-height:18px;font-weight:600;letter-spacing:0.06em;text-transform:uppercase;color:{$muted};">
+        <div class="ua-muted" style="font-size:13px;line-height:18px;font-weight:600;letter-spacing:0.06em;text-transform:uppercase;color:{$muted};">
           <xsl:call-template name="text">
             <xsl:with-param name="key" select="'brand'"/>
           </xsl:call-template>
         </div>
-        <h1 class="ua-headline" style="margin:6px 0 0 0;padding:0;font-family:{$font};font-size:26px;line-height:32px;font-weight:700;color:{$ink};">
+        <h1 class="ua-ink ua-headline" style="margin:6px 0 0 0;padding:0;font-family:{$font};font-size:26px;line-height:32px;font-weight:700;color:{$ink};">
           <xsl:value-of select="$headline"/>
         </h1>
       </td>
     </tr>
+  </xsl:template>
+
+  <!-- ================================================================== -->
+  <!-- a digest: one row per caller (calls of one caller grouped)          -->
+  <!-- ================================================================== -->
+
+  <xsl:template name="digest">
+    <tr>
+      <td style="padding:0 0 16px 0;">
+        <table role="presentation" class="ua-list" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="{$card-bg}"
+               style="width:100%;border-collapse:separate;background-color:{$card-bg};border:1px solid {$border};border-radius:10px;">
+          <xsl:for-each select="$calls[generate-id() = generate-id(key('by-caller', caller/@key)[1])]">
+            <xsl:call-template name="digest-row">
+              <xsl:with-param name="group" select="key('by-caller', caller/@key)"/>
+              <xsl:with-param name="first" select="position() = 1"/>
+            </xsl:call-template>
+          </xsl:for-each>
+        </table>
+      </td>
+    </tr>
+  </xsl:template>
+
+  <!-- one caller's row (context: the caller's first call; group: all their calls) -->
+  <xsl:template name="digest-row">
+    <xsl:param name="group"/>
+    <xsl:param name="first" select="false()"/>
+    <xsl:variable name="c" select="caller"/>
+    <xsl:variable name="hidden" select="$c/@hidden = 'true'"/>
+    <xsl:variable name="has-name" select="normalize-space($c/name) != ''"/>
+    <xsl:variable name="has-company" select="normalize-space($c/company) != ''"/>
+    <xsl:variable name="has-number" select="not($hidden) and normalize-space($c/number/@display) != ''"/>
+    <xsl:variable name="many" select="count($group) &gt; 1"/>
+    <xsl:variable name="sep">
+      <xsl:call-template name="text">
+        <xsl:with-param name="key" select="'row-separator'"/>
+      </xsl:call-template>
+    </xsl:variable>
+    <tr>
+      <td class="ua-row ua-rule" style="padding:12px 16px;font-family:{$font};{substring(concat('border-top:1px solid ', $rule, ';'), 1, 1000 * not($first))}">
+        <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;border-collapse:collapse;">
+          <tr>
+            <td valign="top" align="{$start}" style="text-align:{$start};word-wrap:break-word;word-break:break-word;">
+              <div class="ua-ink" style="font-size:16px;line-height:22px;font-weight:700;color:{$ink};">
+                <xsl:choose>
+                  <xsl:when test="$has-number and not($has-name) and not($has-company)">
+                    <span dir="ltr"><xsl:value-of select="normalize-space($c/number/@display)"/></span>
+                  </xsl:when>
+                  <xsl:otherwise>
+                    <xsl:call-template name="caller-label"/>
+                  </xsl:otherwise>
+                </xsl:choose>
+              </div>
+              <div class="ua-muted" style="font-size:14px;line-height:20px;color:{$muted};">
+                <xsl:choose>
+                  <xsl:when test="$has-name and $has-company">
+                    <xsl:value-of select="normalize-space($c/company)"/>
+                    <br/>
+                  </xsl:when>
+                  <xsl:when test="$has-number and not($has-name) and not($has-company)">
+                    <xsl:call-template name="text">
+                      <xsl:with-param name="key" select="'not-in-directory'"/>
+                    </xsl:call-template>
+                    <br/>
+                  </xsl:when>
+                </xsl:choose>
+                <xsl:choose>
+                  <xsl:when test="$many">
+                    <xsl:call-template name="text">
+                      <xsl:with-param name="key" select="'group-calls'"/>
+                      <xsl:with-param name="count" select="count($group)"/>
+                    </xsl:call-template>
+                    <xsl:value-of select="$sep"/>
+                    <span style="white-space:nowrap;">
+                      <xsl:call-template name="short-when"/>
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'range-separator'"/>
+                      </xsl:call-template>
+                      <xsl:for-each select="$group[last()]">
+                        <xsl:call-template name="short-when"/>
+                      </xsl:for-each>
+                    </span>
+                  </xsl:when>
+                  <xsl:otherwise>
+                    <span style="white-space:nowrap;"><xsl:call-template name="short-when"/></span>
+                    <xsl:value-of select="$sep"/>
+                    <span style="white-space:nowrap;"><xsl:call-template name="ring-text"/></span>
+                  </xsl:otherwise>
+                </xsl:choose>
+                <xsl:if test="lines/line[@recipient = 'true']">
+                  <xsl:value-of select="$sep"/>
+                  <!-- each line unbroken, the list free to wrap between them -->
+                  <xsl:for-each select="lines/line[@recipient = 'true' and normalize-space(@number) != '']">
+                    <xsl:if test="position() &gt; 1">
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'list-separator'"/>
+                      </xsl:call-template>
+                    </xsl:if>
+                    <span style="white-space:nowrap;">
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'line'"/>
+                        <xsl:with-param name="number" select="normalize-space(@number)"/>
+                      </xsl:call-template>
+                    </span>
+                  </xsl:for-each>
+                </xsl:if>
+                <xsl:if test="not($many)">
+                  <xsl:call-template name="others-count">
+                    <xsl:with-param name="sep" select="$sep"/>
+                  </xsl:call-template>
+                </xsl:if>
+              </div>
+              <xsl:choose>
+                <xsl:when test="$many">
+                  <!-- each call: its time, ring time and what became of it -->
+                  <div class="ua-muted" style="font-size:13px;line-height:19px;color:{$muted};">
+                    <xsl:for-each select="$group">
+                      <xsl:if test="position() &gt; 1"><xsl:value-of select="$sep"/></xsl:if>
+                      <span style="white-space:nowrap;">
+                        <xsl:call-template name="short-when"/>
+                        <xsl:text> (</xsl:text>
+                        <xsl:call-template name="ring-text"/>
+                        <xsl:text>)</xsl:text>
+                      </span>
+                      <xsl:if test="@answered = 'true' or @voicemail = 'true'">
+                        <xsl:text> </xsl:text>
+                        <span class="ua-okt" style="color:{$ok-ink};font-weight:600;">
+                          <xsl:call-template name="status-text"/>
+                        </span>
+                      </xsl:if>
+                    </xsl:for-each>
+                  </div>
+                </xsl:when>
+                <xsl:when test="@answered = 'true' or @voicemail = 'true'">
+                  <div class="ua-okt" style="font-size:14px;line-height:20px;font-weight:600;color:{$ok-ink};">
+                    <xsl:call-template name="status-text"/>
+                  </div>
+                </xsl:when>
+              </xsl:choose>
+            </td>
+            <xsl:if test="$has-number and $prefix != '' and starts-with($c/number/@href, $prefix) and string-length($c/number/@href) &gt; string-length($prefix)">
+              <td valign="middle" align="{$end}" width="1" style="padding-{$start}:12px;white-space:nowrap;">
+                <a class="ua-btn" href="{$c/number/@href}" style="display:inline-block;padding:10px 14px;border-radius:8px;background-color:{$accent};font-family:{$font};font-size:15px;line-height:20px;font-weight:600;color:#ffffff;text-decoration:none;white-space:nowrap;">
+                  <xsl:call-template name="text">
+                    <xsl:with-param name="key" select="'call-back-short'"/>
+                  </xsl:call-template>
+                </a>
+              </td>
+            </xsl:if>
+          </tr>
+        </table>
+      </td>
+    </tr>
+  </xsl:template>
+
+  <!-- the time of a call, without "Today" for today's (context: call) -->
+  <xsl:template name="short-when">
+    <xsl:choose>
+      <xsl:when test="arrival/@relative-day = 'today'">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'time-short'"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="when"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- " · +2 colleagues": how many others the call rang for (context: call) -->
+  <xsl:template name="others-count">
+    <xsl:param name="sep"/>
+    <xsl:variable name="others" select="count(rang/user[not(@recipient = 'true')])"/>
+    <xsl:if test="$others &gt; 0">
+      <xsl:value-of select="$sep"/>
+      <xsl:call-template name="text">
+        <xsl:with-param name="key">
+          <xsl:choose>
+            <xsl:when test="$others = 1">rang-one-other</xsl:when>
+            <xsl:otherwise>rang-others</xsl:otherwise>
+          </xsl:choose>
+        </xsl:with-param>
+        <xsl:with-param name="count" select="$others"/>
+      </xsl:call-template>
+    </xsl:if>
   </xsl:template>
 
   <!-- ================================================================== -->
@@ -211,21 +415,27 @@
         <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"
                style="width:100%;border-collapse:separate;">
           <tr>
-            <td class="ua-card" align="{$start}" bgcolor="{$card-bg}" style="padding:22px 24px;background-color:{$card-bg};border:1px solid {$border};border-radius:10px;font-family:{$font};text-align:{$start};color:{$ink};">
+            <td class="ua-ink ua-card" align="{$start}" bgcolor="{$card-bg}" style="padding:22px 24px;background-color:{$card-bg};border:1px solid {$border};border-radius:10px;font-family:{$font};text-align:{$start};color:{$ink};">
 
               <!-- when, and the answered mark -->
-              <div style="font-size:14px;line-height:22px;color:{$muted};">
+              <div class="ua-muted" style="font-size:14px;line-height:22px;color:{$muted};">
                 <span style="white-space:nowrap;"><xsl:call-template name="when"/></span>
                 <xsl:if test="@answered = 'true'">
                   <xsl:text> &#160;</xsl:text>
-                  <span style="display:inline-block;padding:1px 8px;border-radius:10px;background-color:{$ok-bg};color:{$ok-ink};font-size:13px;line-height:20px;font-weight:600;">
+                  <span class="ua-ok" style="display:inline-block;padding:1px 8px;border-radius:10px;background-color:{$ok-bg};color:{$ok-ink};font-size:13px;line-height:20px;font-weight:600;">
                     <xsl:call-template name="answered-text"/>
+                  </span>
+                </xsl:if>
+                <xsl:if test="@voicemail = 'true' and not(@answered = 'true')">
+                  <xsl:text> &#160;</xsl:text>
+                  <span class="ua-ok" style="display:inline-block;padding:1px 8px;border-radius:10px;background-color:{$ok-bg};color:{$ok-ink};font-size:13px;line-height:20px;font-weight:600;">
+                    <xsl:call-template name="status-text"/>
                   </span>
                 </xsl:if>
               </div>
 
               <!-- who -->
-              <div style="margin-top:6px;font-size:20px;line-height:27px;font-weight:700;color:{$ink};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+              <div class="ua-ink" style="margin-top:6px;font-size:20px;line-height:27px;font-weight:700;color:{$ink};word-wrap:break-word;word-break:break-word;">
                 <xsl:choose>
                   <xsl:when test="not($hidden) and not($has-name) and not($has-company) and $has-number">
                     <span dir="ltr"><xsl:value-of select="normalize-space($c/number/@display)"/></span>
@@ -238,12 +448,12 @@
                 </xsl:choose>
               </div>
               <xsl:if test="$has-name and $has-company">
-                <div style="margin-top:2px;font-size:15px;line-height:22px;color:{$muted};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+                <div class="ua-muted" style="margin-top:2px;font-size:15px;line-height:22px;color:{$muted};word-wrap:break-word;word-break:break-word;">
                   <xsl:value-of select="normalize-space($c/company)"/>
                 </div>
               </xsl:if>
               <xsl:if test="not($hidden) and not($has-name) and not($has-company) and $has-number">
-                <div style="margin-top:2px;font-size:15px;line-height:22px;color:{$muted};">
+                <div class="ua-muted" style="margin-top:2px;font-size:15px;line-height:22px;color:{$muted};">
                   <xsl:call-template name="text">
                     <xsl:with-param name="key" select="'not-in-directory'"/>
                   </xsl:call-template>
@@ -258,7 +468,7 @@
                   </xsl:call-template>
                   <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;border-collapse:separate;">
                     <tr>
-                      <td bgcolor="{$note-bg}" style="padding:10px 12px;border-radius:6px;background-color:{$note-bg};font-family:{$font};font-size:14px;line-height:20px;color:{$note-ink};">
+                      <td class="ua-muted ua-note" bgcolor="{$note-bg}" style="padding:10px 12px;border-radius:6px;background-color:{$note-bg};font-family:{$font};font-size:14px;line-height:20px;color:{$note-ink};">
                         <xsl:call-template name="text">
                           <xsl:with-param name="key" select="'hidden-number-note'"/>
                         </xsl:call-template>
@@ -281,6 +491,18 @@
               </xsl:call-template>
               <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"
                      style="width:100%;border-collapse:collapse;">
+                <xsl:if test="lines/line[@recipient = 'true']">
+                  <xsl:call-template name="row">
+                    <xsl:with-param name="label">
+                      <xsl:call-template name="text">
+                        <xsl:with-param name="key" select="'label-line'"/>
+                      </xsl:call-template>
+                    </xsl:with-param>
+                    <xsl:with-param name="value">
+                      <xsl:call-template name="line-text"/>
+                    </xsl:with-param>
+                  </xsl:call-template>
+                </xsl:if>
                 <xsl:for-each select="$c/other-number[normalize-space(@display) != '']">
                   <xsl:call-template name="row">
                     <xsl:with-param name="label">
@@ -301,7 +523,7 @@
                       </xsl:call-template>
                     </xsl:with-param>
                     <xsl:with-param name="value">
-                      <a href="mailto:{normalize-space($c/email)}" dir="ltr" style="color:{$accent};text-decoration:underline;word-break:break-all;">
+                      <a class="ua-link" href="mailto:{normalize-space($c/email)}" dir="ltr" style="color:{$accent};text-decoration:underline;word-break:break-all;">
                         <xsl:value-of select="normalize-space($c/email)"/>
                       </a>
                     </xsl:with-param>
@@ -349,8 +571,8 @@
                 <xsl:call-template name="gap">
                   <xsl:with-param name="height" select="14"/>
                 </xsl:call-template>
-                <div style="font-size:13px;line-height:20px;color:{$note-ink};">
-                  <span style="display:inline-block;padding:2px 10px;border:1px solid {$border};border-radius:10px;background-color:{$note-bg};">
+                <div class="ua-muted" style="font-size:13px;line-height:20px;color:{$note-ink};">
+                  <span class="ua-note" style="display:inline-block;padding:2px 10px;border:1px solid {$border};border-radius:10px;background-color:{$note-bg};">
                     <xsl:call-template name="text">
                       <xsl:with-param name="key" select="'vcard-attached'"/>
                     </xsl:call-template>
@@ -376,7 +598,7 @@
         </xsl:call-template>
         <table role="presentation" class="ua-button" cellpadding="0" cellspacing="0" border="0" style="border-collapse:separate;">
           <tr>
-            <td align="center" bgcolor="{$accent}" style="border-radius:8px;background-color:{$accent};mso-padding-alt:12px 22px;">
+            <td class="ua-btn" align="center" bgcolor="{$accent}" style="border-radius:8px;background-color:{$accent};mso-padding-alt:12px 22px;">
               <a href="{@href}" style="display:inline-block;padding:12px 22px;font-family:{$font};font-size:17px;line-height:22px;font-weight:600;color:#ffffff;text-decoration:none;border-radius:8px;">
                 <xsl:choose>
                   <xsl:when test="$short">
@@ -398,12 +620,12 @@
       </xsl:when>
       <xsl:when test="$short"/>
       <xsl:otherwise>
-        <div style="margin-top:12px;font-size:14px;line-height:20px;color:{$muted};">
+        <div class="ua-muted" style="margin-top:12px;font-size:14px;line-height:20px;color:{$muted};">
           <xsl:call-template name="text">
             <xsl:with-param name="key" select="'label-number'"/>
           </xsl:call-template>
         </div>
-        <div dir="ltr" style="font-size:20px;line-height:28px;font-weight:600;color:{$ink};letter-spacing:0.01em;text-align:{$start};">
+        <div class="ua-ink" dir="ltr" style="font-size:20px;line-height:28px;font-weight:600;color:{$ink};letter-spacing:0.01em;text-align:{$start};">
           <xsl:value-of select="$display"/>
         </div>
       </xsl:otherwise>
@@ -415,7 +637,7 @@
     <xsl:param name="link" select="true()"/>
     <xsl:choose>
       <xsl:when test="$link and $prefix != '' and starts-with(@href, $prefix) and string-length(@href) &gt; string-length($prefix)">
-        <a href="{@href}" dir="ltr" style="color:{$accent};text-decoration:underline;font-weight:600;white-space:nowrap;">
+        <a class="ua-link" href="{@href}" dir="ltr" style="color:{$accent};text-decoration:underline;font-weight:600;white-space:nowrap;">
           <xsl:value-of select="normalize-space(@display)"/>
         </a>
       </xsl:when>
@@ -436,12 +658,12 @@
     <xsl:param name="label"/>
     <xsl:param name="value"/>
     <tr>
-      <td class="ua-label" width="150" valign="top" align="{$start}"
+      <td class="ua-rule ua-muted ua-label" width="150" valign="top" align="{$start}"
           style="width:150px;padding:9px 0;padding-{$end}:12px;border-top:1px solid {$rule};font-family:{$font};font-size:14px;line-height:20px;color:{$muted};text-align:{$start};">
         <xsl:copy-of select="$label"/>
       </td>
-      <td class="ua-value" valign="top" align="{$start}"
-          style="padding:9px 0;border-top:1px solid {$rule};font-family:{$font};font-size:15px;line-height:20px;color:{$ink};text-align:{$start};word-wrap:break-word;overflow-wrap:break-word;word-break:break-word;">
+      <td class="ua-rule ua-ink ua-value" valign="top" align="{$start}"
+          style="padding:9px 0;border-top:1px solid {$rule};font-family:{$font};font-size:15px;line-height:20px;color:{$ink};text-align:{$start};word-wrap:break-word;word-break:break-word;">
         <xsl:copy-of select="$value"/>
       </td>
     </tr>
@@ -449,7 +671,12 @@
 
   <xsl:template name="footer">
     <tr>
-      <td align="{$start}" style="padding:12px 4px 0 4px;font-family:{$font};font-size:13px;line-height:19px;color:{$muted};text-align:{$start};">
+      <td class="ua-muted" align="{$start}" style="padding:12px 4px 0 4px;font-family:{$font};font-size:13px;line-height:19px;color:{$muted};text-align:{$start};">
+        <xsl:if test="$count &gt; 1 and $calls[vcard]">
+          <p style="margin:0 0 8px 0;">
+            <xsl:call-template name="vcards-text"/>
+          </p>
+        </xsl:if>
         <p style="margin:0 0 8px 0;">
           <xsl:call-template name="text">
             <xsl:with-param name="key" select="'footer-reason'"/>
@@ -465,7 +692,7 @@
           <xsl:call-template name="text">
             <xsl:with-param name="key" select="'footer-automatic'"/>
           </xsl:call-template>
-          <xsl:if test="$n/@sender = 'caller'">
+          <xsl:if test="$n/@replies-to = 'caller' or $n/@sender = 'caller'">
             <xsl:text> </xsl:text>
             <xsl:call-template name="text">
               <xsl:with-param name="key" select="'footer-reply-caller'"/>
@@ -522,7 +749,9 @@
 
   <!-- Copies $rest, replacing each {placeholder}. Values are inserted as
        they are and never scanned again. Placeholders of the arrival
-       ({time}, {date}, {date-long}, {weekday}) come from the context call. -->
+       ({time}, {date}, {date-long}, {weekday}) and of the ring time ({clock})
+       come from the context call; {zone} is " EST" (the zone's name) when the
+       recipient's zone is not the system's, else empty. -->
   <xsl:template name="fill">
     <xsl:param name="rest"/>
     <xsl:param name="count"/>
@@ -549,6 +778,13 @@
           <xsl:when test="$inner = 'seconds'"><xsl:value-of select="$seconds"/></xsl:when>
           <xsl:when test="$inner = 'minutes'"><xsl:value-of select="$minutes"/></xsl:when>
           <xsl:when test="$inner = 'time'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@time)"/></xsl:when>
+          <xsl:when test="$inner = 'zone'">
+            <!-- " EST": the zone's name when the recipient's zone is not the system's -->
+            <xsl:if test="ancestor-or-self::call/arrival/@show-zone = 'true' and normalize-space(ancestor-or-self::call/arrival/@zone) != ''">
+              <xsl:value-of select="concat(' ', normalize-space(ancestor-or-self::call/arrival/@zone))"/>
+            </xsl:if>
+          </xsl:when>
+          <xsl:when test="$inner = 'clock'"><xsl:value-of select="normalize-space(ancestor-or-self::call/ring/@clock)"/></xsl:when>
           <xsl:when test="$inner = 'date'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@date)"/></xsl:when>
           <xsl:when test="$inner = 'date-long'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@date-long)"/></xsl:when>
           <xsl:when test="$inner = 'weekday'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@weekday)"/></xsl:when>
@@ -688,32 +924,11 @@
     </xsl:if>
   </xsl:template>
 
-  <!-- "22 seconds", "1 min 35 s" (context: call) -->
+  <!-- the ring time, in one format for every call: "0:22 min", "1:35 min" (context: call) -->
   <xsl:template name="ring-text">
-    <xsl:variable name="s" select="number(ring/@seconds)"/>
-    <xsl:choose>
-      <xsl:when test="string($s) = 'NaN' or $s &lt; 0">
-        <xsl:value-of select="normalize-space(ring/@text)"/>
-      </xsl:when>
-      <xsl:when test="$s = 1">
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'ring-seconds-one'"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:when test="$s &lt; 60">
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'ring-seconds'"/>
-          <xsl:with-param name="seconds" select="floor($s)"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:otherwise>
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'ring-minutes'"/>
-          <xsl:with-param name="minutes" select="floor($s div 60)"/>
-          <xsl:with-param name="seconds" select="floor($s mod 60)"/>
-        </xsl:call-template>
-      </xsl:otherwise>
-    </xsl:choose>
+    <xsl:call-template name="text">
+      <xsl:with-param name="key" select="'ring-time'"/>
+    </xsl:call-template>
   </xsl:template>
 
   <!-- the colleagues rung besides the recipient, comma-separated (context: call) -->
@@ -734,6 +949,101 @@
       <xsl:when test="normalize-space(@name) != ''"><xsl:value-of select="normalize-space(@name)"/></xsl:when>
       <xsl:otherwise><xsl:value-of select="normalize-space(@user)"/></xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <!-- who answered a call, for {name}: the user's name, else a-colleague (context: call) -->
+  <xsl:template name="answerer">
+    <xsl:choose>
+      <xsl:when test="answered-by[normalize-space(@name) != '' or normalize-space(@user) != '']">
+        <xsl:for-each select="answered-by[1]">
+          <xsl:call-template name="user-name"/>
+        </xsl:for-each>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'a-colleague'"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- the headline: "You missed a call", "A call for you, answered by Gina Roth", … -->
+  <xsl:template name="headline">
+    <xsl:choose>
+      <xsl:when test="$count = 1 and $calls[1]/@answered = 'true'">
+        <xsl:for-each select="$calls[1]">
+          <xsl:call-template name="text">
+            <xsl:with-param name="key" select="'headline-one-answered'"/>
+            <xsl:with-param name="name">
+              <xsl:call-template name="answerer"/>
+            </xsl:with-param>
+          </xsl:call-template>
+        </xsl:for-each>
+      </xsl:when>
+      <xsl:when test="$count = 1">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'headline-one'"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:when test="not($calls[not(@answered = 'true')])">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'headline-many-answered'"/>
+          <xsl:with-param name="count" select="$count"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'headline-many'"/>
+          <xsl:with-param name="count" select="$count"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- "Line 201": the recipient's lines this call rang (context: call) -->
+  <xsl:template name="line-text">
+    <xsl:for-each select="lines/line[@recipient = 'true' and normalize-space(@number) != '']">
+      <xsl:if test="position() &gt; 1">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'list-separator'"/>
+        </xsl:call-template>
+      </xsl:if>
+      <xsl:call-template name="text">
+        <xsl:with-param name="key" select="'line'"/>
+        <xsl:with-param name="number" select="normalize-space(@number)"/>
+      </xsl:call-template>
+    </xsl:for-each>
+  </xsl:template>
+
+  <!-- "Answered by Gina Roth", "Went to voicemail" (context: call) -->
+  <xsl:template name="status-text">
+    <xsl:choose>
+      <xsl:when test="@answered = 'true'">
+        <xsl:call-template name="answered-text"/>
+      </xsl:when>
+      <xsl:when test="@voicemail = 'true'">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'status-voicemail'"/>
+        </xsl:call-template>
+      </xsl:when>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- "Contact cards attached: Max Mustermann, Frau Müller": each caller with a card once -->
+  <xsl:template name="vcards-text">
+    <xsl:call-template name="text">
+      <xsl:with-param name="key" select="'vcards-attached'"/>
+      <xsl:with-param name="callers">
+        <xsl:for-each select="$calls[vcard][not(vcard/@file = preceding-sibling::call/vcard/@file)]">
+          <xsl:if test="position() &gt; 1">
+            <xsl:call-template name="text">
+              <xsl:with-param name="key" select="'list-separator'"/>
+            </xsl:call-template>
+          </xsl:if>
+          <xsl:call-template name="caller-label"/>
+        </xsl:for-each>
+      </xsl:with-param>
+    </xsl:call-template>
   </xsl:template>
 
   <!-- "Answered by Carl Weber" (context: call) -->

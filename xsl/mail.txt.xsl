@@ -47,19 +47,7 @@
 
   <xsl:template match="/">
     <xsl:variable name="headline">
-      <xsl:choose>
-        <xsl:when test="$count = 1">
-          <xsl:call-template name="text">
-            <xsl:with-param name="key" select="'headline-one'"/>
-          </xsl:call-template>
-        </xsl:when>
-        <xsl:otherwise>
-          <xsl:call-template name="text">
-            <xsl:with-param name="key" select="'headline-many'"/>
-            <xsl:with-param name="count" select="$count"/>
-          </xsl:call-template>
-        </xsl:otherwise>
-      </xsl:choose>
+      <xsl:call-template name="headline"/>
     </xsl:variable>
     <xsl:value-of select="$headline"/>
     <xsl:value-of select="$nl"/>
@@ -71,6 +59,15 @@
       <xsl:call-template name="call"/>
     </xsl:for-each>
 
+    <xsl:if test="$count &gt; 1 and $calls[vcard]">
+      <xsl:value-of select="$nl"/>
+      <xsl:call-template name="paragraph">
+        <xsl:with-param name="text">
+          <xsl:call-template name="vcards-text"/>
+        </xsl:with-param>
+        <xsl:with-param name="blank" select="false()"/>
+      </xsl:call-template>
+    </xsl:if>
     <xsl:value-of select="$nl"/>
     <!-- the signature separator: mail programs dim it and leave it out of replies -->
     <xsl:text>-- &#10;</xsl:text>
@@ -92,7 +89,7 @@
         <xsl:call-template name="text">
           <xsl:with-param name="key" select="'footer-automatic'"/>
         </xsl:call-template>
-        <xsl:if test="$n/@sender = 'caller'">
+        <xsl:if test="$n/@replies-to = 'caller' or $n/@sender = 'caller'">
           <xsl:text> </xsl:text>
           <xsl:call-template name="text">
             <xsl:with-param name="key" select="'footer-reply-caller'"/>
@@ -125,6 +122,14 @@
         <xsl:call-template name="when"/>
       </xsl:with-param>
     </xsl:call-template>
+    <xsl:if test="lines/line[@recipient = 'true']">
+      <xsl:call-template name="row">
+        <xsl:with-param name="label" select="'label-line'"/>
+        <xsl:with-param name="value">
+          <xsl:call-template name="line-text"/>
+        </xsl:with-param>
+      </xsl:call-template>
+    </xsl:if>
     <xsl:call-template name="row">
       <xsl:with-param name="label" select="'label-caller'"/>
       <xsl:with-param name="value">
@@ -219,6 +224,16 @@
         </xsl:with-param>
       </xsl:call-template>
     </xsl:if>
+    <xsl:if test="@voicemail = 'true'">
+      <xsl:call-template name="paragraph">
+        <xsl:with-param name="text">
+          <xsl:call-template name="text">
+            <xsl:with-param name="key" select="'status-voicemail'"/>
+          </xsl:call-template>
+        </xsl:with-param>
+        <xsl:with-param name="blank" select="false()"/>
+      </xsl:call-template>
+    </xsl:if>
     <xsl:if test="$hidden">
       <xsl:call-template name="paragraph">
         <xsl:with-param name="text">
@@ -229,7 +244,7 @@
         <xsl:with-param name="blank" select="false()"/>
       </xsl:call-template>
     </xsl:if>
-    <xsl:if test="vcard">
+    <xsl:if test="vcard and $count = 1">
       <xsl:call-template name="paragraph">
         <xsl:with-param name="text">
           <xsl:call-template name="text">
@@ -399,7 +414,9 @@
 
   <!-- Copies $rest, replacing each {placeholder}. Values are inserted as
        they are and never scanned again. Placeholders of the arrival
-       ({time}, {date}, {date-long}, {weekday}) come from the context call. -->
+       ({time}, {date}, {date-long}, {weekday}) and of the ring time ({clock})
+       come from the context call; {zone} is " EST" (the zone's name) when the
+       recipient's zone is not the system's, else empty. -->
   <xsl:template name="fill">
     <xsl:param name="rest"/>
     <xsl:param name="count"/>
@@ -426,6 +443,13 @@
           <xsl:when test="$inner = 'seconds'"><xsl:value-of select="$seconds"/></xsl:when>
           <xsl:when test="$inner = 'minutes'"><xsl:value-of select="$minutes"/></xsl:when>
           <xsl:when test="$inner = 'time'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@time)"/></xsl:when>
+          <xsl:when test="$inner = 'zone'">
+            <!-- " EST": the zone's name when the recipient's zone is not the system's -->
+            <xsl:if test="ancestor-or-self::call/arrival/@show-zone = 'true' and normalize-space(ancestor-or-self::call/arrival/@zone) != ''">
+              <xsl:value-of select="concat(' ', normalize-space(ancestor-or-self::call/arrival/@zone))"/>
+            </xsl:if>
+          </xsl:when>
+          <xsl:when test="$inner = 'clock'"><xsl:value-of select="normalize-space(ancestor-or-self::call/ring/@clock)"/></xsl:when>
           <xsl:when test="$inner = 'date'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@date)"/></xsl:when>
           <xsl:when test="$inner = 'date-long'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@date-long)"/></xsl:when>
           <xsl:when test="$inner = 'weekday'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@weekday)"/></xsl:when>
@@ -565,32 +589,11 @@
     </xsl:if>
   </xsl:template>
 
-  <!-- "22 seconds", "1 min 35 s" (context: call) -->
+  <!-- the ring time, in one format for every call: "0:22 min", "1:35 min" (context: call) -->
   <xsl:template name="ring-text">
-    <xsl:variable name="s" select="number(ring/@seconds)"/>
-    <xsl:choose>
-      <xsl:when test="string($s) = 'NaN' or $s &lt; 0">
-        <xsl:value-of select="normalize-space(ring/@text)"/>
-      </xsl:when>
-      <xsl:when test="$s = 1">
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'ring-seconds-one'"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:when test="$s &lt; 60">
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'ring-seconds'"/>
-          <xsl:with-param name="seconds" select="floor($s)"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:otherwise>
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'ring-minutes'"/>
-          <xsl:with-param name="minutes" select="floor($s div 60)"/>
-          <xsl:with-param name="seconds" select="floor($s mod 60)"/>
-        </xsl:call-template>
-      </xsl:otherwise>
-    </xsl:choose>
+    <xsl:call-template name="text">
+      <xsl:with-param name="key" select="'ring-time'"/>
+    </xsl:call-template>
   </xsl:template>
 
   <!-- the colleagues rung besides the recipient, comma-separated (context: call) -->
@@ -611,6 +614,101 @@
       <xsl:when test="normalize-space(@name) != ''"><xsl:value-of select="normalize-space(@name)"/></xsl:when>
       <xsl:otherwise><xsl:value-of select="normalize-space(@user)"/></xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <!-- who answered a call, for {name}: the user's name, else a-colleague (context: call) -->
+  <xsl:template name="answerer">
+    <xsl:choose>
+      <xsl:when test="answered-by[normalize-space(@name) != '' or normalize-space(@user) != '']">
+        <xsl:for-each select="answered-by[1]">
+          <xsl:call-template name="user-name"/>
+        </xsl:for-each>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'a-colleague'"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- the headline: "You missed a call", "A call for you, answered by Gina Roth", … -->
+  <xsl:template name="headline">
+    <xsl:choose>
+      <xsl:when test="$count = 1 and $calls[1]/@answered = 'true'">
+        <xsl:for-each select="$calls[1]">
+          <xsl:call-template name="text">
+            <xsl:with-param name="key" select="'headline-one-answered'"/>
+            <xsl:with-param name="name">
+              <xsl:call-template name="answerer"/>
+            </xsl:with-param>
+          </xsl:call-template>
+        </xsl:for-each>
+      </xsl:when>
+      <xsl:when test="$count = 1">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'headline-one'"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:when test="not($calls[not(@answered = 'true')])">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'headline-many-answered'"/>
+          <xsl:with-param name="count" select="$count"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'headline-many'"/>
+          <xsl:with-param name="count" select="$count"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- "Line 201": the recipient's lines this call rang (context: call) -->
+  <xsl:template name="line-text">
+    <xsl:for-each select="lines/line[@recipient = 'true' and normalize-space(@number) != '']">
+      <xsl:if test="position() &gt; 1">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'list-separator'"/>
+        </xsl:call-template>
+      </xsl:if>
+      <xsl:call-template name="text">
+        <xsl:with-param name="key" select="'line'"/>
+        <xsl:with-param name="number" select="normalize-space(@number)"/>
+      </xsl:call-template>
+    </xsl:for-each>
+  </xsl:template>
+
+  <!-- "Answered by Gina Roth", "Went to voicemail" (context: call) -->
+  <xsl:template name="status-text">
+    <xsl:choose>
+      <xsl:when test="@answered = 'true'">
+        <xsl:call-template name="answered-text"/>
+      </xsl:when>
+      <xsl:when test="@voicemail = 'true'">
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'status-voicemail'"/>
+        </xsl:call-template>
+      </xsl:when>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- "Contact cards attached: Max Mustermann, Frau Müller": each caller with a card once -->
+  <xsl:template name="vcards-text">
+    <xsl:call-template name="text">
+      <xsl:with-param name="key" select="'vcards-attached'"/>
+      <xsl:with-param name="callers">
+        <xsl:for-each select="$calls[vcard][not(vcard/@file = preceding-sibling::call/vcard/@file)]">
+          <xsl:if test="position() &gt; 1">
+            <xsl:call-template name="text">
+              <xsl:with-param name="key" select="'list-separator'"/>
+            </xsl:call-template>
+          </xsl:if>
+          <xsl:call-template name="caller-label"/>
+        </xsl:for-each>
+      </xsl:with-param>
+    </xsl:call-template>
   </xsl:template>
 
   <!-- "Answered by Carl Weber" (context: call) -->

@@ -67,15 +67,36 @@
         </xsl:call-template>
       </xsl:when>
       <xsl:otherwise>
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'subject-one'"/>
-          <xsl:with-param name="caller">
-            <xsl:call-template name="caller-label">
-              <xsl:with-param name="style" select="'full'"/>
-              <xsl:with-param name="max" select="80"/>
+        <xsl:variable name="caller">
+          <xsl:call-template name="caller-label">
+            <xsl:with-param name="style" select="'full'"/>
+            <xsl:with-param name="max" select="80"/>
+          </xsl:call-template>
+        </xsl:variable>
+        <xsl:choose>
+          <!-- answered by a colleague: the subject says so, not "missed" -->
+          <xsl:when test="@answered = 'true'">
+            <xsl:call-template name="text">
+              <xsl:with-param name="key" select="'subject-one-answered'"/>
+              <xsl:with-param name="caller" select="$caller"/>
+              <xsl:with-param name="name">
+                <xsl:call-template name="answerer"/>
+              </xsl:with-param>
             </xsl:call-template>
-          </xsl:with-param>
-        </xsl:call-template>
+          </xsl:when>
+          <xsl:when test="@voicemail = 'true'">
+            <xsl:call-template name="text">
+              <xsl:with-param name="key" select="'subject-one-voicemail'"/>
+              <xsl:with-param name="caller" select="$caller"/>
+            </xsl:call-template>
+          </xsl:when>
+          <xsl:otherwise>
+            <xsl:call-template name="text">
+              <xsl:with-param name="key" select="'subject-one'"/>
+              <xsl:with-param name="caller" select="$caller"/>
+            </xsl:call-template>
+          </xsl:otherwise>
+        </xsl:choose>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
@@ -121,7 +142,9 @@
 
   <!-- Copies $rest, replacing each {placeholder}. Values are inserted as
        they are and never scanned again. Placeholders of the arrival
-       ({time}, {date}, {date-long}, {weekday}) come from the context call. -->
+       ({time}, {date}, {date-long}, {weekday}) and of the ring time ({clock})
+       come from the context call; {zone} is " EST" (the zone's name) when the
+       recipient's zone is not the system's, else empty. -->
   <xsl:template name="fill">
     <xsl:param name="rest"/>
     <xsl:param name="count"/>
@@ -148,6 +171,13 @@
           <xsl:when test="$inner = 'seconds'"><xsl:value-of select="$seconds"/></xsl:when>
           <xsl:when test="$inner = 'minutes'"><xsl:value-of select="$minutes"/></xsl:when>
           <xsl:when test="$inner = 'time'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@time)"/></xsl:when>
+          <xsl:when test="$inner = 'zone'">
+            <!-- " EST": the zone's name when the recipient's zone is not the system's -->
+            <xsl:if test="ancestor-or-self::call/arrival/@show-zone = 'true' and normalize-space(ancestor-or-self::call/arrival/@zone) != ''">
+              <xsl:value-of select="concat(' ', normalize-space(ancestor-or-self::call/arrival/@zone))"/>
+            </xsl:if>
+          </xsl:when>
+          <xsl:when test="$inner = 'clock'"><xsl:value-of select="normalize-space(ancestor-or-self::call/ring/@clock)"/></xsl:when>
           <xsl:when test="$inner = 'date'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@date)"/></xsl:when>
           <xsl:when test="$inner = 'date-long'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@date-long)"/></xsl:when>
           <xsl:when test="$inner = 'weekday'"><xsl:value-of select="normalize-space(ancestor-or-self::call/arrival/@weekday)"/></xsl:when>
@@ -287,32 +317,11 @@
     </xsl:if>
   </xsl:template>
 
-  <!-- "22 seconds", "1 min 35 s" (context: call) -->
+  <!-- the ring time, in one format for every call: "0:22 min", "1:35 min" (context: call) -->
   <xsl:template name="ring-text">
-    <xsl:variable name="s" select="number(ring/@seconds)"/>
-    <xsl:choose>
-      <xsl:when test="string($s) = 'NaN' or $s &lt; 0">
-        <xsl:value-of select="normalize-space(ring/@text)"/>
-      </xsl:when>
-      <xsl:when test="$s = 1">
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'ring-seconds-one'"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:when test="$s &lt; 60">
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'ring-seconds'"/>
-          <xsl:with-param name="seconds" select="floor($s)"/>
-        </xsl:call-template>
-      </xsl:when>
-      <xsl:otherwise>
-        <xsl:call-template name="text">
-          <xsl:with-param name="key" select="'ring-minutes'"/>
-          <xsl:with-param name="minutes" select="floor($s div 60)"/>
-          <xsl:with-param name="seconds" select="floor($s mod 60)"/>
-        </xsl:call-template>
-      </xsl:otherwise>
-    </xsl:choose>
+    <xsl:call-template name="text">
+      <xsl:with-param name="key" select="'ring-time'"/>
+    </xsl:call-template>
   </xsl:template>
 
   <!-- the colleagues rung besides the recipient, comma-separated (context: call) -->
@@ -332,6 +341,22 @@
     <xsl:choose>
       <xsl:when test="normalize-space(@name) != ''"><xsl:value-of select="normalize-space(@name)"/></xsl:when>
       <xsl:otherwise><xsl:value-of select="normalize-space(@user)"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- who answered a call, for {name}: the user's name, else a-colleague (context: call) -->
+  <xsl:template name="answerer">
+    <xsl:choose>
+      <xsl:when test="answered-by[normalize-space(@name) != '' or normalize-space(@user) != '']">
+        <xsl:for-each select="answered-by[1]">
+          <xsl:call-template name="user-name"/>
+        </xsl:for-each>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="text">
+          <xsl:with-param name="key" select="'a-colleague'"/>
+        </xsl:call-template>
+      </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
 

@@ -221,8 +221,10 @@ fn render_all(
     let mut unmade: HashSet<usize> = HashSet::new();
     let mut previews: HashMap<String, usize> = HashMap::new();
     let now = session.now;
-    for p in mail::plan(&d.verdicts, session.config.mode) {
-        let m = match renderer.compose(&p, &d.verdicts, &session.lookup, settings, now) {
+    let plans = mail::plan(&d.verdicts, session.config.mode);
+    let composed = renderer.compose_plans(plans, &d.verdicts, &session.lookup, settings, now);
+    for (p, m) in composed {
+        let m = match m {
             Ok(m) => m,
             Err(e) => {
                 r.failed += 1;

@@ -32,11 +32,22 @@ mod defaults {
     pub const SMTP_TIMEOUT_SECONDS: i64 = 30;
     pub const LOCK_WAIT_SECONDS: i64 = 60;
     pub const ATTACH_VCARD: bool = true;
-    pub const CALLER_AS_SENDER: bool = false;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Resolved configuration.
+
+/// `[notify] caller_as_sender`: who the mail says it is from (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CallerAsSender {
+    /// `false`: the system is the sender.
+    #[default]
+    Off,
+    /// `true`: the caller is `From:` (fails DMARC at the caller's domain; `check` warns).
+    From,
+    /// `"reply-to"`: the system sends, the caller is `Reply-To:` only.
+    ReplyTo,
+}
 
 /// One mail per recipient per run, or one per chain and recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -161,7 +172,7 @@ pub struct Config {
     pub users: PathBuf,
     pub contacts: Vec<PathBuf>,
     pub logons: Option<PathBuf>,
-    pub caller_as_sender: bool,
+    pub caller_as_sender: CallerAsSender,
     pub attach_vcard: bool,
     pub link_prefix: String,
     pub from: String,
@@ -329,7 +340,7 @@ mod tests {
         assert_eq!(c.rules.numbers.internal_max_digits, 5);
         assert_eq!(c.link_prefix, "tel:");
         assert!(c.attach_vcard);
-        assert!(!c.caller_as_sender);
+        assert_eq!(c.caller_as_sender, CallerAsSender::Off);
         assert_eq!(c.mode, Mode::Digest);
         assert_eq!(c.users, Path::new("/etc/unanswered/users.csv"));
         assert_eq!(c.state_path, Path::new("/etc/unanswered/unanswered.db"));
@@ -356,6 +367,20 @@ mod tests {
         let e =
             parse("time_zone = \"Mars/Olympus\"\n[notify]\nrecipients = \"some\"\n").unwrap_err();
         assert_eq!(e.0.len(), 2, "{e}");
+    }
+
+    #[test]
+    fn caller_as_sender_values() {
+        let v = |t: &str| parse(&format!("[notify]\ncaller_as_sender = {t}\n"));
+        assert_eq!(v("false").unwrap().caller_as_sender, CallerAsSender::Off);
+        assert_eq!(v("true").unwrap().caller_as_sender, CallerAsSender::From);
+        assert_eq!(
+            v("\"reply-to\"").unwrap().caller_as_sender,
+            CallerAsSender::ReplyTo
+        );
+        let e = v("\"from\"").unwrap_err().to_string();
+        assert!(e.contains("notify.caller_as_sender"), "{e}");
+        assert!(e.contains("reply-to"), "{e}");
     }
 
     #[test]

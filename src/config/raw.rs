@@ -76,6 +76,14 @@ impl<'de> Deserialize<'de> for Digits {
     }
 }
 
+/// `caller_as_sender = true` or `caller_as_sender = "reply-to"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum BoolOrString {
+    Bool(bool),
+    String(String),
+}
+
 /// `contacts = "a.vcf"` or `contacts = ["a.csv", "b.vcf"]`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -89,7 +97,7 @@ pub(crate) enum StringOrList {
 pub(crate) struct RawNotify {
     pub recipients: Value<String>,
     pub even_if_answered_elsewhere: Option<bool>,
-    pub caller_as_sender: Option<bool>,
+    pub caller_as_sender: Value<BoolOrString>,
     pub attach_vcard: Option<bool>,
     pub link_prefix: Value<String>,
     pub settle_seconds: Value<i64>,

@@ -110,6 +110,10 @@ pub(crate) fn from_toml(
         let m = "expected a file name in double quotes, or a list of them (like [\"contacts.csv\", \"people.vcf\"])";
         return error(joined(None), m.into());
     }
+    if message.starts_with("data did not match any variant of untagged enum BoolOrString") {
+        let m = "expected true, false or a word in double quotes";
+        return error(joined(None), m.into());
+    }
     error(joined(None), message.to_string())
 }
 

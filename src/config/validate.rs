@@ -260,7 +260,7 @@ pub(super) fn numbers(v: &mut Validator<'_>, n: &RawNumbers) -> NumberPlan {
 pub(super) struct Notify {
     pub recipients: RecipientPolicy,
     pub even_if_answered_elsewhere: bool,
-    pub caller_as_sender: bool,
+    pub caller_as_sender: super::CallerAsSender,
     pub attach_vcard: bool,
     pub link_prefix: String,
     pub settle_seconds: u64,
@@ -292,6 +292,22 @@ pub(super) fn notify(v: &mut Validator<'_>, nt: &RawNotify) -> Notify {
         );
         v.err("notify.link_prefix", at, message);
     }
+    use super::raw::BoolOrString;
+    use super::CallerAsSender;
+    let caller_as_sender = match nt
+        .caller_as_sender
+        .as_ref()
+        .map(|s| (s.get_ref(), s.span()))
+    {
+        None | Some((BoolOrString::Bool(false), _)) => CallerAsSender::Off,
+        Some((BoolOrString::Bool(true), _)) => CallerAsSender::From,
+        Some((BoolOrString::String(s), _)) if s == "reply-to" => CallerAsSender::ReplyTo,
+        Some((BoolOrString::String(other), at)) => {
+            let message = format!("{other:?}: expected false, true or \"reply-to\"");
+            v.err("notify.caller_as_sender", Some(at), message);
+            CallerAsSender::Off
+        }
+    };
     let settle_seconds = v.int(
         "notify.settle_seconds",
         &nt.settle_seconds,
@@ -304,7 +320,7 @@ pub(super) fn notify(v: &mut Validator<'_>, nt: &RawNotify) -> Notify {
         even_if_answered_elsewhere: nt
             .even_if_answered_elsewhere
             .unwrap_or(d.even_if_answered_elsewhere),
-        caller_as_sender: nt.caller_as_sender.unwrap_or(defaults::CALLER_AS_SENDER),
+        caller_as_sender,
         attach_vcard: nt.attach_vcard.unwrap_or(defaults::ATTACH_VCARD),
         link_prefix,
         settle_seconds,

@@ -294,6 +294,8 @@ pub struct Facts {
     pub online_users: Vec<String>,
     /// The call went to voicemail (SPEC §1.2, §3.7): an entry of it was taken by voicemail.
     pub voicemail: bool,
+    /// Every line rung, in chain order, once each: (its owner, the line as the journal wrote it).
+    pub lines: Vec<(Option<String>, String)>,
 }
 
 /// The owner of an entry: the line user name, else the user of the line number.
@@ -424,6 +426,16 @@ pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp
         complete,
         internal_flag: es.iter().any(|e| e.internal),
         voicemail: es.iter().any(|e| e.voicemail),
+        lines: {
+            let mut lines: Vec<(Option<String>, String)> = Vec::new();
+            for (e, o) in es.iter().zip(&owners) {
+                let line = e.line_number.trim().to_string();
+                if !line.is_empty() && !lines.iter().any(|(_, l)| *l == line) {
+                    lines.push((o.clone(), line));
+                }
+            }
+            lines
+        },
         unowned_lines,
         redirected_from: pick(|e| e.redirecting_number.as_ref()),
         online_users: es
@@ -669,6 +681,14 @@ mod tests {
         assert_eq!(f.not_answered, vec!["bert", "anna", "carl"]);
         assert!(!f.answered);
         assert_eq!(f.ring_seconds, 20);
+        let lines: Vec<(Option<&str>, &str)> = f
+            .lines
+            .iter()
+            .map(|(o, l)| (o.as_deref(), l.as_str()))
+            .collect();
+        assert_eq!(lines.len(), f.participants.len() + 1, "{lines:?}");
+        assert!(lines.contains(&(Some("anna"), "0171 2222222")), "{lines:?}");
+        assert!(lines.contains(&(Some("carl"), "203")), "{lines:?}");
     }
 
     #[test]

@@ -16,6 +16,16 @@ pub struct ContactInfo {
     pub phones: Vec<(String, crate::directory::PhoneKind)>,
 }
 
+/// Who a caller is, every field from one record (see [`Lookup::caller_record`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallerRecord {
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub email: Option<String>,
+    /// The contacts-file record, when that is the source.
+    pub contact: Option<ContactInfo>,
+}
+
 /// Users and contacts, indexed by normalised number.
 #[derive(Debug, Clone, Default)]
 pub struct Lookup {
@@ -75,7 +85,78 @@ impl Lookup {
         self.contact_by_number.get(n).map(|&i| &self.contacts[i])
     }
 
+    /// The caller's contact as one record (SPEC §7): the contacts files' record for the
+    /// number, whole (name, company, e-mail, further numbers), when there is one; else the
+    /// name and company the journal gave, with no e-mail and no further numbers. Fields of two
+    /// records are never mixed, so a card never pairs one person's name with another's address.
+    pub fn caller_record(
+        &self,
+        number: Option<&Number>,
+        journal_name: Option<&str>,
+        journal_company: Option<&str>,
+    ) -> CallerRecord {
+        let nonempty = |s: Option<&str>| {
+            s.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        match number.and_then(|n| self.contact(n)) {
+            Some(c) => CallerRecord {
+                name: nonempty(Some(&c.name)),
+                company: nonempty(c.company.as_deref()),
+                email: nonempty(c.email.as_deref()),
+                contact: Some(c.clone()),
+            },
+            None => CallerRecord {
+                name: nonempty(journal_name),
+                company: nonempty(journal_company),
+                email: None,
+                contact: None,
+            },
+        }
+    }
+
     pub fn users(&self) -> &[User] {
         &self.users
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::PhoneKind;
+
+    fn lookup() -> Lookup {
+        let plan = NumberPlan {
+            country_code: "49".into(),
+            area_code: "30".into(),
+            ..NumberPlan::default()
+        };
+        let jane = ContactInfo {
+            name: "Jane Doe".into(),
+            company: Some("Globex Ltd.".into()),
+            email: Some("jane.doe@globex.example".into()),
+            phones: vec![("+44 20 7946 0000".into(), PhoneKind::Work)],
+        };
+        Lookup::new(plan, Vec::new(), vec![jane])
+    }
+
+    #[test]
+    fn a_caller_is_one_record() {
+        let l = lookup();
+        let known = l.plan.normalise("+44 20 7946 0000");
+        // the journal says 李小龙, the contacts file Jane Doe: every field is Jane Doe's
+        let r = l.caller_record(known.as_ref(), Some("李小龙"), Some("Other Co"));
+        assert_eq!(r.name.as_deref(), Some("Jane Doe"));
+        assert_eq!(r.company.as_deref(), Some("Globex Ltd."));
+        assert_eq!(r.email.as_deref(), Some("jane.doe@globex.example"));
+        assert!(r.contact.is_some());
+        // no record for the number: the journal's name and company, and no address
+        let other = l.plan.normalise("+44 20 7946 1111");
+        let r = l.caller_record(other.as_ref(), Some("李小龙"), Some(" "));
+        assert_eq!(r.name.as_deref(), Some("李小龙"));
+        assert_eq!(r.company, None);
+        assert_eq!(r.email, None);
+        assert_eq!(r.contact, None);
     }
 }

@@ -313,25 +313,18 @@ fn pick(not_answered: &[String], policy: RecipientPolicy) -> Vec<&String> {
 
 fn caller_of(facts: &Facts, lookup: &Lookup) -> Caller {
     let number = facts.caller.clone();
-    let contact = number.as_ref().and_then(|n| lookup.contact(n)).cloned();
-    let name = facts.journal_contact_name.clone().or_else(|| {
-        contact
-            .as_ref()
-            .map(|c| c.name.clone())
-            .filter(|s| !s.is_empty())
-    });
-    let company = facts
-        .journal_contact_company
-        .clone()
-        .or_else(|| contact.as_ref().and_then(|c| c.company.clone()));
-    let email = contact.as_ref().and_then(|c| c.email.clone());
+    let r = lookup.caller_record(
+        number.as_ref(),
+        facts.journal_contact_name.as_deref(),
+        facts.journal_contact_company.as_deref(),
+    );
     Caller {
         raw: facts.caller_raw.clone(),
         number,
-        name,
-        company,
-        email,
-        contact,
+        name: r.name,
+        company: r.company,
+        email: r.email,
+        contact: r.contact,
     }
 }
 

@@ -32,9 +32,45 @@ pub fn sanitize(s: &str) -> String {
         .collect()
 }
 
-/// A name or company for display: cleaned and at most 200 characters.
+/// Invisible characters that change how a name reads without being seen: zero-width
+/// spaces and joiners, word joiners and invisible operators, the byte-order mark, the bidi
+/// marks, embeddings, overrides and isolates, and the soft hyphen.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{61C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// A name (of a caller, a company, a user) as it may be shown or put into a header: [`clean`],
+/// line and paragraph separators made spaces, invisible characters removed (SPEC §7), runs of
+/// spaces collapsed.
+pub fn clean_name(s: &str) -> String {
+    let s: String = sanitize(s)
+        .chars()
+        .map(|c| {
+            if matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .filter(|&c| !invisible(c))
+        .collect();
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A name or company for display: [`clean_name`] and at most 200 characters.
 pub fn short(s: &str) -> String {
-    let c = clean(s);
+    let c = clean_name(s);
     if c.chars().count() > 200 {
         let mut t: String = c.chars().take(199).collect();
         t.push('…');
@@ -116,14 +152,19 @@ pub struct Input<'a> {
     pub language: &'a Language,
     pub time_zone: &'a TimeZone,
     pub time_zone_name: &'a str,
+    /// The system's zone (`time_zone` of the config): times carry their zone's name when the
+    /// recipient's zone differs from it.
+    pub system_time_zone: &'a TimeZone,
     pub link_prefix: &'a str,
     pub now: Timestamp,
     pub calls: &'a [&'a Verdict],
     pub lookup: &'a Lookup,
     /// File name of the vCard attached for each call (None: none attached).
     pub vcards: &'a [Option<String>],
-    /// The caller is the mail's sender (caller_as_sender).
+    /// The caller is the mail's sender (`caller_as_sender = true`).
     pub caller_is_sender: bool,
+    /// Replies go to the caller (`caller_as_sender`, either way).
+    pub replies_to_caller: bool,
 }
 
 fn number_attrs(plan: &NumberPlan, raw: &str, prefix: &str) -> Vec<(&'static str, String)> {
@@ -159,10 +200,22 @@ pub fn build(input: &Input<'_>) -> String {
             ("mode", if input.per_call { "per-call" } else { "digest" }),
             ("generated", &generated),
             ("product", "unanswered"),
+            (
+                "system-time-zone",
+                input.system_time_zone.iana_name().unwrap_or(""),
+            ),
             ("version", env!("CARGO_PKG_VERSION")),
             (
                 "sender",
                 if input.caller_is_sender {
+                    "caller"
+                } else {
+                    "system"
+                },
+            ),
+            (
+                "replies-to",
+                if input.replies_to_caller {
                     "caller"
                 } else {
                     "system"
@@ -175,12 +228,14 @@ pub fn build(input: &Input<'_>) -> String {
         "recipient",
         &[
             ("user", &r.user),
-            ("name", &r.name),
+            ("name", &clean_name(&r.name)),
             ("email", input.email),
             ("language", &input.language.code),
             ("time-zone", input.time_zone_name),
         ],
     );
+    let other_zone =
+        tz != input.system_time_zone && tz.iana_name() != input.system_time_zone.iana_name();
     x.text("link-prefix", &[], input.link_prefix);
     x.open("strings", &[("language", &input.language.code)]);
     for (k, v) in &input.language.strings {
@@ -195,11 +250,21 @@ pub fn build(input: &Input<'_>) -> String {
         input
             .lookup
             .user(user)
-            .map_or(user.to_string(), |u| u.name.clone())
+            .map_or(user.to_string(), |u| clean_name(&u.name))
     };
     for (i, v) in input.calls.iter().enumerate() {
         let f = &v.facts;
         let index = (i + 1).to_string();
+        // a redirection from one of the recipient's own lines tells them nothing
+        let redirect = f.redirected_from.as_ref().and_then(|from| {
+            let owner = plan
+                .normalise(from)
+                .and_then(|n| input.lookup.user_by_line(&n));
+            match owner {
+                Some(u) if u.user.eq_ignore_ascii_case(&r.user) => None,
+                _ => Some((from, owner.map(|u| clean_name(&u.name)).unwrap_or_default())),
+            }
+        });
         x.open(
             "call",
             &[
@@ -208,15 +273,13 @@ pub fn build(input: &Input<'_>) -> String {
                 ("answered", if f.answered { "true" } else { "false" }),
                 (
                     "redirected",
-                    if f.redirected_from.is_some() {
-                        "true"
-                    } else {
-                        "false"
-                    },
+                    if redirect.is_some() { "true" } else { "false" },
                 ),
+                ("voicemail", if f.voicemail { "true" } else { "false" }),
             ],
         );
         let z = f.start.to_zoned_datetime(tz.clone());
+        let zone = tz.to_offset_info(f.start).abbreviation().to_string();
         let dt = z.datetime();
         let day = z.date();
         let relative = if day == today {
@@ -235,16 +298,26 @@ pub fn build(input: &Input<'_>) -> String {
                 ("weekday", &input.language.format("%A", dt)),
                 ("date-long", &input.language.format_key("date-long", dt)),
                 ("relative-day", relative),
+                ("zone", &zone),
+                ("show-zone", if other_zone { "true" } else { "false" }),
             ],
         );
         let c = &v.caller;
         let hidden = c.number.is_none();
         let known = c.name.is_some() || c.company.is_some();
+        // callers are told apart by number (hidden ones are one caller): the digest groups
+        // the calls of one caller under this key
+        let key = match &c.number {
+            None => "hidden".to_string(),
+            Some(crate::decide::numbers::Number::E164(e)) => e.clone(),
+            Some(_) => clean(&c.raw),
+        };
         x.open(
             "caller",
             &[
                 ("hidden", if hidden { "true" } else { "false" }),
                 ("known", if known { "true" } else { "false" }),
+                ("key", &key),
             ],
         );
         if !hidden {
@@ -275,12 +348,32 @@ pub fn build(input: &Input<'_>) -> String {
             }
         }
         x.close("caller");
-        let secs = f.ring_seconds.to_string();
-        let unit = input.language.string("seconds-unit").unwrap_or("s");
+        let secs = f.ring_seconds.max(0);
         x.empty(
             "ring",
-            &[("seconds", &secs), ("text", &format!("{secs} {unit}"))],
+            &[
+                ("seconds", &secs.to_string()),
+                ("clock", &format!("{}:{:02}", secs / 60, secs % 60)),
+            ],
         );
+        // the lines that rang: the recipient's own first (which of their lines was called)
+        x.open("lines", &[]);
+        for (owner, line) in &f.lines {
+            let own = owner
+                .as_deref()
+                .is_some_and(|o| o.eq_ignore_ascii_case(&r.user));
+            let owner_name = owner.as_deref().map(name_of).unwrap_or_default();
+            x.empty(
+                "line",
+                &[
+                    ("number", &clean(line)),
+                    ("user", owner.as_deref().unwrap_or("")),
+                    ("name", &owner_name),
+                    ("recipient", if own { "true" } else { "false" }),
+                ],
+            );
+        }
+        x.close("lines");
         x.open("rang", &[]);
         let mut rang: Vec<&String> = f.participants.iter().collect();
         if let Some(a) = &f.answered_by {
@@ -311,13 +404,8 @@ pub fn build(input: &Input<'_>) -> String {
         if let Some(a) = &f.answered_by {
             x.empty("answered-by", &[("user", a), ("name", &name_of(a))]);
         }
-        if let Some(from) = &f.redirected_from {
-            let owner = plan
-                .normalise(from)
-                .and_then(|n| input.lookup.user_by_line(&n))
-                .map(|u| u.name.clone())
-                .unwrap_or_default();
-            x.empty("redirected-from", &[("number", from), ("name", &owner)]);
+        if let Some((from, owner)) = &redirect {
+            x.empty("redirected-from", &[("number", from), ("name", owner)]);
         }
         if let Some(Some(file)) = input.vcards.get(i) {
             x.empty("vcard", &[("file", file)]);
@@ -342,6 +430,14 @@ mod tests {
         );
         assert_eq!(clean(" Müller 😀 "), "Müller 😀");
         assert_eq!(clean("abc\u{202E}fdp.exe"), "abcfdp.exe");
+        for bad in [
+            '\u{200B}', '\u{200D}', '\u{FEFF}', '\u{2060}', '\u{200F}', '\u{061C}', '\u{202E}',
+            '\u{2066}', '\u{AD}',
+        ] {
+            assert_eq!(clean_name(&format!("Ad{bad}min")), "Admin", "{:?}", bad);
+        }
+        assert_eq!(clean_name("Evil\u{2028}Bcc:\u{2029} x"), "Evil Bcc: x");
+        assert_eq!(short("  Max \u{200B} Mustermann "), "Max Mustermann");
         assert_eq!(short(&"x".repeat(300)).chars().count(), 200);
         let mut x = Xml::new();
         x.text("name", &[("k", "\"><script>")], "</name><injected/>");

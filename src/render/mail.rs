@@ -12,7 +12,8 @@ use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
 use crate::decide::policy::{Status, Verdict};
 use crate::directory::PhoneKind;
-use crate::render::document::clean;
+use crate::render::document::clean_name;
+use crate::render::headers;
 use crate::render::vcard;
 
 /// One mail to make: a user and the chains it tells about (indexes into the verdicts).
@@ -82,24 +83,39 @@ pub fn message_id(chains: &[&str], user: &str, from: &Address) -> String {
     format!("<{}.unanswered@{}>", stable_hash(&parts), from.domain())
 }
 
+/// How the caller appears in a mail's headers (`caller_as_sender`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallerRole {
+    /// The system is the only sender.
+    None,
+    /// The caller is `From:` and `Reply-To:`, the system `Sender:` (`caller_as_sender = true`).
+    From(Mailbox),
+    /// The system is `From:`, the caller `Reply-To:` (`caller_as_sender = "reply-to"`).
+    ReplyTo(Mailbox),
+}
+
 /// Everything a composed mail needs besides the rendered bodies.
 pub struct Envelope<'a> {
     pub from: &'a Mailbox,
     pub to: Mailbox,
     pub message_id: String,
     pub date: jiff::Timestamp,
-    /// The caller as sender (caller_as_sender with a known address): From and Reply-To.
-    pub caller_sender: Option<Mailbox>,
+    /// The zone whose offset the `Date:` header carries.
+    pub zone: &'a jiff::tz::TimeZone,
+    /// The mail's language code (`Content-Language:`).
+    pub language: &'a str,
+    pub caller: CallerRole,
     pub vcards: Vec<(String, String)>,
 }
 
-/// Builds a mailbox, with a display name cleaned of anything that could break the header.
+/// Builds a mailbox, with a display name cleaned of anything that could break the header or
+/// change how it reads.
 pub fn mailbox(name: &str, email: &str) -> Result<Mailbox, String> {
     let addr: Address = email
         .trim()
         .parse()
         .map_err(|e| format!("{email:?} is not a mail address: {e}"))?;
-    let name = clean(name);
+    let name = clean_name(name);
     Ok(Mailbox::new((!name.is_empty()).then_some(name), addr))
 }
 
@@ -109,31 +125,105 @@ pub fn parse_from(from: &str) -> Result<Mailbox, String> {
         .map_err(|e| format!("{from:?} is not a mail address: {e}"))
 }
 
-/// The message as RFC 5322 bytes (CRLF line ends).
+fn header(name: &'static str, value: String) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+}
+
+/// A header whose value we encoded ourselves ([`headers`]): `parse_as` is what lettre parses
+/// it as (only the address), `encoded` is what is written.
+fn encoded(name: &'static str, parse_as: String, encoded: String) -> HeaderValue {
+    HeaderValue::dangerous_new_pre_encoded(HeaderName::new_from_ascii_str(name), parse_as, encoded)
+}
+
+/// The message as RFC 5322 bytes (CRLF line ends). The subject and every display name are
+/// encoded by [`headers`], never by lettre's encoder (which passes ASCII that looks like an
+/// encoded-word through raw).
 pub fn compose(env: &Envelope<'_>, rendered: &super::Rendered) -> Result<Vec<u8>, String> {
     let hash = stable_hash(&[&env.message_id]);
     let secs = env.date.as_second().max(0) as u64;
     let date = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+    let subject = clean_name(&rendered.subject);
     let mut b = lettre::Message::builder()
         .to(env.to.clone())
-        .subject(clean(&rendered.subject))
+        .subject(subject.clone())
         .message_id(Some(env.message_id.clone()))
         .date(date)
         .user_agent(format!("unanswered/{}", env!("CARGO_PKG_VERSION")));
-    match &env.caller_sender {
-        Some(caller) => {
+    let from = match &env.caller {
+        CallerRole::From(caller) => caller,
+        _ => env.from,
+    };
+    b = b.from(from.clone());
+    match &env.caller {
+        CallerRole::From(caller) => {
             // the caller is the author, so an absence reply reaches them: no Auto-Submitted
-            b = b
-                .from(caller.clone())
-                .sender(env.from.clone())
-                .reply_to(caller.clone());
+            b = b.sender(env.from.clone()).reply_to(caller.clone());
         }
-        None => {
-            b = b.from(env.from.clone()).raw_header(HeaderValue::new(
-                HeaderName::new_from_ascii_str("Auto-Submitted"),
-                "auto-generated".to_string(),
+        CallerRole::ReplyTo(caller) => {
+            // the system is the author; replies (and absence replies) go to the caller
+            b = b.reply_to(caller.clone());
+        }
+        CallerRole::None => {
+            b = b
+                .raw_header(header("Auto-Submitted", "auto-generated".into()))
+                // Exchange and Outlook ignore Auto-Submitted; this stops their absence replies
+                .raw_header(header("X-Auto-Response-Suppress", "All".into()));
+        }
+    }
+    let language: String = env
+        .language
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(35)
+        .collect();
+    if !language.is_empty() {
+        b = b.raw_header(header("Content-Language", language));
+    }
+    // our own encoding of everything that carries text from the journal or the directory
+    b = b
+        .raw_header(encoded(
+            "Subject",
+            subject.clone(),
+            headers::unstructured(&subject),
+        ))
+        .raw_header(encoded(
+            "From",
+            from.email.to_string(),
+            headers::mailbox(from),
+        ))
+        .raw_header(encoded(
+            "To",
+            env.to.email.to_string(),
+            headers::mailbox(&env.to),
+        ))
+        .raw_header(encoded(
+            "Date",
+            // what lettre parses (it reads only GMT dates; unparsed, it would put in "now")
+            headers::date(env.date, &jiff::tz::TimeZone::UTC).replace("+0000", "GMT"),
+            headers::date(env.date, env.zone),
+        ));
+    match &env.caller {
+        CallerRole::From(caller) => {
+            b = b
+                .raw_header(encoded(
+                    "Sender",
+                    env.from.email.to_string(),
+                    headers::mailbox(env.from),
+                ))
+                .raw_header(encoded(
+                    "Reply-To",
+                    caller.email.to_string(),
+                    headers::mailbox(caller),
+                ));
+        }
+        CallerRole::ReplyTo(caller) => {
+            b = b.raw_header(encoded(
+                "Reply-To",
+                caller.email.to_string(),
+                headers::mailbox(caller),
             ));
         }
+        CallerRole::None => {}
     }
     let envelope =
         lettre::address::Envelope::new(Some(env.from.email.clone()), vec![env.to.email.clone()])
@@ -180,13 +270,18 @@ pub fn caller_vcard(v: &Verdict, lookup: &Lookup) -> Option<(String, String)> {
         }
     }
     let emails: Vec<String> = c.email.iter().cloned().collect();
+    let name = clean_name(&name);
+    let company = c.company.as_deref().map(clean_name);
     let card = vcard::write_v30(&vcard::CardOut {
-        name: &clean(&name),
-        company: c.company.as_deref().filter(|co| *co != name),
+        name: &name,
+        company: company
+            .as_deref()
+            .filter(|co| *co != name && !co.is_empty()),
         emails: &emails,
         phones: &phones,
     });
-    Some((vcard::file_name(&name), card))
+    let number = plan.dial_string(&c.raw).unwrap_or_default();
+    Some((vcard::file_name_for(&name, &number), card))
 }
 
 /// The caller's mailbox when `caller_as_sender` may use it: a known address, and every call of

@@ -2,6 +2,7 @@
 //! document of [`document`] into HTML, text and a subject; [`mail`] wraps them into MIME.
 
 pub mod document;
+pub mod headers;
 pub mod language;
 pub mod mail;
 pub mod vcard;
@@ -185,6 +186,17 @@ impl Renderer {
 
 /// Checks templates and languages; returns the number of problems written to `err`.
 pub fn check(config: &Config, lookup: &crate::decide::lookup::Lookup, err: &mut dyn Write) -> u64 {
+    if config.caller_as_sender == crate::config::CallerAsSender::From {
+        // a warning, not a problem: the setting works where the server allows it
+        let _ = writeln!(
+            err,
+            "{}: warning: key `notify.caller_as_sender`: true puts the caller's address in From:, \
+             which fails DMARC at the caller's domain and is refused by Microsoft 365 and Gmail \
+             submission; caller_as_sender = \"reply-to\" sends from `mail.from` with the caller \
+             as Reply-To",
+            config.path.display()
+        );
+    }
     match Renderer::load(config) {
         Ok(r) => {
             let mut n = 0;
@@ -238,7 +250,7 @@ pub struct MailSettings<'a> {
     pub time_zone_name: &'a str,
     pub link_prefix: &'a str,
     pub attach_vcard: bool,
-    pub caller_as_sender: bool,
+    pub caller_as_sender: crate::config::CallerAsSender,
 }
 
 impl MailSettings<'_> {
@@ -257,7 +269,42 @@ impl MailSettings<'_> {
     }
 }
 
+/// A mail's HTML stays below this many bytes: Gmail clips a mail whose HTML passes about
+/// 102 KB and shows the rest only behind a link (SPEC §7).
+pub const MAX_HTML_BYTES: usize = 100_000;
+
 impl Renderer {
+    /// Renders and composes planned mails; a digest whose HTML passes [`MAX_HTML_BYTES`] is
+    /// split in halves (in call order) until each part fits or holds one call. Each mail comes
+    /// with the plan it was made from.
+    pub fn compose_plans(
+        &self,
+        plans: Vec<mail::Plan>,
+        verdicts: &[crate::decide::policy::Verdict],
+        lookup: &crate::decide::lookup::Lookup,
+        settings: &MailSettings<'_>,
+        now: jiff::Timestamp,
+    ) -> Vec<(mail::Plan, Result<Outgoing, String>)> {
+        let mut out = Vec::new();
+        let mut todo: std::collections::VecDeque<mail::Plan> = plans.into();
+        while let Some(p) = todo.pop_front() {
+            let m = self.compose(&p, verdicts, lookup, settings, now);
+            match &m {
+                Ok(o) if o.html.len() > MAX_HTML_BYTES && p.calls.len() > 1 => {
+                    let (a, b) = p.calls.split_at(p.calls.len() / 2);
+                    let half = |calls: &[usize]| mail::Plan {
+                        calls: calls.to_vec(),
+                        ..p.clone()
+                    };
+                    todo.push_front(half(b));
+                    todo.push_front(half(a));
+                }
+                _ => out.push((p, m)),
+            }
+        }
+        out
+    }
+
     /// Renders and composes one planned mail.
     pub fn compose(
         &self,
@@ -321,10 +368,14 @@ impl Renderer {
                 None => vcard_of_call.push(None),
             }
         }
-        let caller_sender = if settings.caller_as_sender {
-            mail::caller_sender(&calls)
-        } else {
-            None
+        use crate::config::CallerAsSender;
+        let caller_role = match settings.caller_as_sender {
+            CallerAsSender::Off => mail::CallerRole::None,
+            CallerAsSender::From => {
+                mail::caller_sender(&calls).map_or(mail::CallerRole::None, mail::CallerRole::From)
+            }
+            CallerAsSender::ReplyTo => mail::caller_sender(&calls)
+                .map_or(mail::CallerRole::None, mail::CallerRole::ReplyTo),
         };
         let doc = document::build(&document::Input {
             per_call: settings.mode == crate::config::Mode::PerCall,
@@ -333,12 +384,14 @@ impl Renderer {
             language,
             time_zone: &tz,
             time_zone_name: &tz_name,
+            system_time_zone: settings.time_zone,
             link_prefix: settings.link_prefix,
             now,
             calls: &calls,
             lookup,
             vcards: &vcard_of_call,
-            caller_is_sender: caller_sender.is_some(),
+            caller_is_sender: matches!(caller_role, mail::CallerRole::From(_)),
+            replies_to_caller: caller_role != mail::CallerRole::None,
         });
         let rendered = self.templates.render(&doc)?;
         let chains: Vec<String> = calls.iter().map(|v| v.facts.id.clone()).collect();
@@ -351,7 +404,9 @@ impl Renderer {
                 to,
                 message_id: message_id.clone(),
                 date: now,
-                caller_sender,
+                zone: &tz,
+                language: &language.code,
+                caller: caller_role,
                 vcards,
             },
             &rendered,
@@ -366,5 +421,119 @@ impl Renderer {
             html: rendered.html,
             text: rendered.text,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decide::testkit::*;
+
+    fn renderer() -> Renderer {
+        Renderer {
+            templates: Templates::load(None).unwrap(),
+            languages: language::load_all(None).unwrap(),
+        }
+    }
+
+    /// The mails of these entries (digest), composed with the built-in templates in `lang`.
+    fn mails(entries: Vec<crate::ingest::Entry>, lang: &str) -> Vec<Outgoing> {
+        mails_with(entries, lang, &rules())
+    }
+
+    fn mails_with(
+        entries: Vec<crate::ingest::Entry>,
+        lang: &str,
+        rules: &crate::config::Rules,
+    ) -> Vec<Outgoing> {
+        let lookup = lookup();
+        let vs = verdicts(entries, rules, &lookup);
+        let from = mail::parse_from("PBX <pbx@example.com>").unwrap();
+        let settings = MailSettings {
+            mode: crate::config::Mode::Digest,
+            from: &from,
+            language: lang,
+            time_zone: &jiff::tz::TimeZone::UTC,
+            time_zone_name: "UTC",
+            link_prefix: "tel:",
+            attach_vcard: true,
+            caller_as_sender: crate::config::CallerAsSender::Off,
+        };
+        let r = renderer();
+        r.compose_plans(
+            mail::plan(&vs, crate::config::Mode::Digest),
+            &vs,
+            &lookup,
+            &settings,
+            t("12:00:00"),
+        )
+        .into_iter()
+        .map(|(_, m)| m.unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn a_call_that_went_to_voicemail_says_so() {
+        let mut e = entry("v1");
+        e.voicemail = true;
+        let vs = verdicts(vec![e.clone()], &rules(), &lookup());
+        assert!(vs[0].facts.voicemail, "the chain facts carry it");
+        for (lang, words) in [("en", "Went to voicemail"), ("de", "Ging auf die Mailbox")] {
+            let m = &mails(vec![e.clone()], lang)[0];
+            assert!(m.html.contains(words), "{lang}: {}", m.html);
+            assert!(m.text.contains(words), "{lang}: {}", m.text);
+            assert!(
+                m.subject.contains("(voicemail)") || m.subject.contains("(Mailbox)"),
+                "{}",
+                m.subject
+            );
+        }
+        // and a call that did not, does not
+        let m = &mails(vec![entry("n1")], "en")[0];
+        assert!(!m.html.contains("voicemail") && !m.subject.contains("voicemail"));
+    }
+
+    #[test]
+    fn a_call_answered_elsewhere_is_not_called_missed() {
+        let mut rules = rules();
+        rules.even_if_answered_elsewhere = true;
+        let es = vec![
+            entry("a").tracker("T"),
+            entry("b").tracker("T").line("202").connect("09:00:07"),
+        ];
+        let ms = mails_with(es, "en", &rules);
+        let anna = ms.iter().find(|m| m.user == "anna").unwrap();
+        assert_eq!(anna.subject, "Call from Acme, answered by bert");
+        assert!(anna.html.contains("A call for you, answered by bert"));
+        assert!(anna.text.starts_with("A call for you, answered by bert\n"));
+        assert!(!anna.html.contains("You missed"), "{}", anna.html);
+    }
+
+    #[test]
+    fn a_digest_groups_the_calls_of_one_caller_in_one_row() {
+        let es = vec![
+            entry("a").tracker("A").ring("08:05:00", "08:05:20"),
+            entry("b").tracker("B").ring("09:15:00", "09:15:20"),
+            entry("c")
+                .tracker("C")
+                .ring("10:00:00", "10:00:20")
+                .caller("0301111111"),
+            entry("d").tracker("D").ring("11:40:00", "11:41:00"),
+        ];
+        let m = &mails(es, "en")[0];
+        assert!(m.html.contains("You missed 4 calls"), "{}", m.html);
+        // Acme: one row with 3 calls and the range; the other caller a row of its own
+        assert_eq!(m.html.matches(">Acme<").count(), 1, "{}", m.html);
+        assert!(m.html.contains("3 calls"), "{}", m.html);
+        assert!(m.html.contains("08:05–11:40"), "{}", m.html);
+        // one ring-time format for every call
+        assert!(m.html.contains("0:20 min") && m.html.contains("1:00 min"));
+        assert_eq!(
+            m.html.matches("href=\"tel:").count(),
+            2,
+            "one call-back link per caller"
+        );
+        // the line that rang
+        assert!(m.html.contains("Line 201"), "{}", m.html);
     }
 }

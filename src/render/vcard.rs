@@ -97,12 +97,23 @@ pub fn write_v30(card: &CardOut) -> String {
     push_line(&mut out, "BEGIN:VCARD");
     push_line(&mut out, "VERSION:3.0");
     let n = if person {
-        let words: Vec<&str> = name.split_whitespace().collect();
+        let mut words: Vec<&str> = name.split_whitespace().collect();
+        // leading honorifics ("Frau", "Dr.") are prefixes, never a given name: "Frau Müller"
+        // is N:Müller;;;Frau; (a name that is only an honorific stays a family name)
+        let mut prefixes = Vec::new();
+        while words.len() > 1 && is_honorific(words[0]) {
+            prefixes.push(words.remove(0));
+        }
         let (family, given) = match words.split_last() {
             Some((family, given)) => (*family, given.join(" ")),
             None => ("", String::new()),
         };
-        format!("N:{};{};;;", escape(family), escape(&given))
+        format!(
+            "N:{};{};;{};",
+            escape(family),
+            escape(&given),
+            escape(&prefixes.join(" "))
+        )
     } else {
         "N:;;;;".to_string()
     };
@@ -133,6 +144,62 @@ pub fn write_v30(card: &CardOut) -> String {
     }
     push_line(&mut out, "END:VCARD");
     out
+}
+
+/// Words that stand before a name as a form of address or a title.
+fn is_honorific(word: &str) -> bool {
+    const HONORIFICS: [&str; 24] = [
+        "frau",
+        "herr",
+        "fr.",
+        "hr.",
+        "dr.",
+        "prof.",
+        "dipl.-ing.",
+        "ing.",
+        "mag.",
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "miss",
+        "mx.",
+        "sir",
+        "dame",
+        "mme",
+        "mme.",
+        "mlle",
+        "m.",
+        "sr.",
+    ];
+    let w = word.to_lowercase();
+    HONORIFICS.contains(&w.as_str())
+}
+
+/// The attachment name of a caller's card: the name in ASCII (`Juergen_Gross.vcf`), or, when
+/// the name has letters with no simple ASCII form (李小龙, Ελένη) or nothing usable, the
+/// caller's number (`contact-442079460000.vcf`), so two such cards never both become
+/// `contact.vcf` and the file still says whose it is.
+pub fn file_name_for(name: &str, number: &str) -> String {
+    let foldable = name
+        .chars()
+        .all(|c| !c.is_alphabetic() || c.is_ascii_alphabetic() || ascii_fold(c).is_some());
+    let by_name = file_name(name);
+    if foldable && by_name != "contact.vcf" {
+        return by_name;
+    }
+    let digits: String = number
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(20)
+        .collect();
+    if digits.is_empty() {
+        by_name
+    } else {
+        format!("contact-{digits}.vcf")
+    }
 }
 
 /// Folds a letter to ASCII where that is simple (ä → ae, é → e); None otherwise.
@@ -282,6 +349,12 @@ mod tests {
         let want: Vec<(&str, PhoneKind)> = phones.iter().map(|(n, k)| (n.as_str(), *k)).collect();
         assert_eq!(phones_of(&back), want);
 
+        let frau = write_v30(&card("Frau Müller", None, &[], &phones[..1]));
+        assert!(frau.contains("\r\nN:Müller;;;Frau;\r\n"), "{frau}");
+        let dr = write_v30(&card("Dr. med Hans Huber", None, &[], &phones[..1]));
+        assert!(dr.contains("\r\nN:Huber;med Hans;;Dr.;\r\n"), "{dr}");
+        let herr = write_v30(&card("Herr", None, &[], &phones[..1]));
+        assert!(herr.contains("\r\nN:Herr;;;;\r\n"), "{herr}");
         let single = write_v30(&card("Cher", None, &[], &phones[..1]));
         assert!(single.contains("\r\nN:Cher;;;;\r\n"), "{single}");
         let company = write_v30(&card("  ", Some("Stadtwerke"), &[], &phones[..1]));
@@ -396,6 +469,16 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(file_name(name), want, "{name:?}");
         }
+        assert_eq!(
+            file_name_for("李小龙", "+44 20 7946-0000"),
+            "contact-442079460000.vcf"
+        );
+        assert_eq!(
+            file_name_for("Ελένη", "+30 21 0000"),
+            "contact-30210000.vcf"
+        );
+        assert_eq!(file_name_for("Jürgen Groß", "+49 171"), "Juergen_Gross.vcf");
+        assert_eq!(file_name_for("😀", ""), "contact.vcf");
         let long = file_name(&"Müller ".repeat(30));
         assert!(long.len() <= 64, "{long}");
         assert!(long.ends_with(".vcf") && !long.ends_with("_.vcf"), "{long}");
