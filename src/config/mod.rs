@@ -318,6 +318,14 @@ fn toml_error(mut e: toml::de::Error, text: &str, path: &Path) -> ConfigError {
         .rev()
         .find_map(|l| l.strip_prefix("in `")?.strip_suffix('`'))
         .map(|k| k.split('.').map(str::to_string).collect())
+        // a syntax error names no key: the key written on its line (an unknown key at the top
+        // level names none either, and is that key itself)
+        .or_else(|| {
+            let unknown = message.starts_with("unknown field");
+            (!unknown)
+                .then(|| suggest::key_on_line(text, line?))
+                .flatten()
+        })
         .unwrap_or_default();
     suggest::from_toml(path, line, &keys, &message)
 }
@@ -474,6 +482,16 @@ mod tests {
         let e = parse("[notify]\nattach_vcard = \"yes\"\n").unwrap_err();
         assert_eq!(e.0[0].key.as_deref(), Some("notify.attach_vcard"));
         assert!(e.0[0].message.contains("true or false"), "{e}");
+    }
+
+    #[test]
+    fn a_syntax_error_in_a_value_names_its_key() {
+        let e = parse("[numbers]\narea_code = 030\n").unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("numbers.area_code"));
+        assert_eq!(e.0[0].line, Some(2));
+        assert!(e.0[0].message.contains("\"030\""), "{e}");
+        let e = parse("mode = digest\n").unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("mode"));
     }
 
     #[test]

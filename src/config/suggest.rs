@@ -39,6 +39,34 @@ pub(crate) fn closest<'k>(word: &str, valid: &[&'k str]) -> Option<&'k str> {
         .map(|(_, k)| k)
 }
 
+/// The key written on line `line` (1-based) of `text`, with its section: for a syntax error
+/// in a value, where the reader names no key.
+pub(crate) fn key_on_line(text: &str, line: usize) -> Option<Vec<String>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (key, _) = lines.get(line.checked_sub(1)?)?.split_once('=')?;
+    let key = key.trim();
+    let bare = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if !bare(key) {
+        return None;
+    }
+    let section = lines[..line - 1].iter().rev().find_map(|l| {
+        let t = l.trim();
+        let name = t.strip_prefix('[')?.split(']').next()?.trim();
+        bare(name).then_some(name)
+    });
+    Some(
+        section
+            .into_iter()
+            .chain([key])
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
 /// The words between backticks in serde's "expected one of `a`, `b`" (or "expected `a` or
 /// `b`").
 fn quoted_words(s: &str) -> Vec<&str> {
@@ -110,6 +138,10 @@ pub(crate) fn from_toml(
         let m = "expected a file name in double quotes, or a list of them (like [\"contacts.csv\", \"people.vcf\"])";
         return error(joined(None), m.into());
     }
+    if message.starts_with("unexpected leading zero") {
+        let m = "a number with a leading zero: write it in double quotes, like \"030\"";
+        return error(joined(None), m.into());
+    }
     if message.starts_with("data did not match any variant of untagged enum BoolOrString") {
         let m = "expected true, false or a word in double quotes";
         return error(joined(None), m.into());
@@ -143,6 +175,18 @@ mod tests {
         assert_eq!(closest("link", &valid), Some("link_prefix"));
         assert_eq!(closest("colour", &valid), None);
         assert_eq!(closest("x", &valid), None);
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_key_of_its_line() {
+        let text = "time_zone = \"UTC\"\n[numbers]\n# c\narea_code = 030\n";
+        assert_eq!(
+            key_on_line(text, 4),
+            Some(vec!["numbers".to_string(), "area_code".to_string()])
+        );
+        assert_eq!(key_on_line(text, 1), Some(vec!["time_zone".to_string()]));
+        assert_eq!(key_on_line(text, 3), None);
+        assert_eq!(key_on_line(text, 9), None);
     }
 
     #[test]
