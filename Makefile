@@ -2,7 +2,10 @@
 CARGO ?= cargo
 NOW ?= 2026-11-26 12:47:00
 
-.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean mail-clients
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean install deb mail-clients
 
 build: prereqs
 	$(CARGO) build --release
@@ -68,6 +71,18 @@ mail-clients:
 	DOIUSE_DIR="$(CURDIR)/$(DOIUSE)" node tests/mail-clients/report.mjs tests/golden/*.html tests/golden/per-call/*.html > $(DOIUSE)/report.txt
 	@if [ -n "$$UPDATE_EXPECT" ]; then cp $(DOIUSE)/report.txt tests/mail-clients/report.txt; fi
 	diff -u tests/mail-clients/report.txt $(DOIUSE)/report.txt
+
+# The release binary (stripped), its man pages and bash/zsh/fish completions (made from the
+# clap definitions by the hidden `unanswered generate`), the systemd units (ExecStart in
+# $(PREFIX)/bin) and the example configuration, under $(DESTDIR)$(PREFIX).
+install: build
+	scripts/install.sh target/release/unanswered "$(DESTDIR)" "$(PREFIX)"
+
+# A Debian package (needs `cargo install cargo-deb`): the files of `make install` for /usr.
+deb: build
+	rm -rf target/deb-root
+	scripts/install.sh target/release/unanswered target/deb-root /usr
+	$(CARGO) deb --no-build
 
 clean:
 	$(CARGO) clean

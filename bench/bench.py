@@ -45,8 +45,9 @@ def main():
         f.write("user,name,email,lines\n")
         for i in range(200, 400):
             f.write(f"u{i},User {i},u{i}@example.com,{i}\n")
+    # the journals are from 2025 and --now is 2030: max_age_hours = 0, or every call is too_old
     with open(cfg, "w") as f:
-        f.write('time_zone = "UTC"\n[directory]\nusers = "users.csv"\n[state]\npath = "state.db"\n')
+        f.write('time_zone = "UTC"\n[notify]\nmax_age_hours = 0\n[directory]\nusers = "users.csv"\n[state]\npath = "state.db"\n')
     sizes = [100_000, 1_000_000]
     print("decide (explain --json), against reading the same CSV with the csv crate:")
     for n in sizes:
@@ -71,7 +72,7 @@ def main():
     subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen.py"), "5000", j], check=True)
     cfg2 = os.path.join(tmp, "percall.toml")
     with open(cfg2, "w") as f:
-        f.write('time_zone = "UTC"\nmode = "per-call"\n[directory]\nusers = "users.csv"\n')
+        f.write('time_zone = "UTC"\nmode = "per-call"\n[notify]\nmax_age_hours = 0\n[directory]\nusers = "users.csv"\n')
     out = subprocess.run([BIN, "run", "--dry-run", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j],
                          capture_output=True)
     mails = out.stdout.count(b"\nFrom unanswered@localhost ") + out.stdout.startswith(b"From unanswered@localhost ")
@@ -89,7 +90,7 @@ def main():
             f.write(f"s{i},2026-11-26 08:{i // 60 % 60:02}:{i % 60:02},2026-11-26 08:{i // 60 % 60:02}:{i % 60:02},0,{200 + i % 200},0301{i:06},1\n")
     cfg3 = os.path.join(tmp, "send.toml")
     with open(cfg3, "w") as f:
-        f.write(f'time_zone = "UTC"\nmode = "per-call"\n[exceptions]\nmin_ring_seconds = 0\n[directory]\nusers = "users.csv"\n'
+        f.write(f'time_zone = "UTC"\nmode = "per-call"\n[exceptions]\nmin_ring_seconds = 0\n[notify]\nmax_age_hours = 0\n[directory]\nusers = "users.csv"\n'
                 f'[state]\npath = "send.db"\n[smtp]\nhost = "127.0.0.1"\nport = {port}\ntls = "none"\n')
     dry, _ = timed([BIN, "run", "--dry-run", "--config", cfg3, "--now", "2030-01-01T00:00:00Z", j])
     ts_, _ = timed([BIN, "run", "--config", cfg3, "--now", "2030-01-01T00:00:00Z", j])

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Checks what building unanswered needs from the system: a C compiler, pkg-config and the
-# libxslt/libxml2 headers (and, with --tests, openssl for the test certificates). When something
-# is missing: installs it when run as root on a system with apt-get, else prints the command to
+# libxslt/libxml2 headers (and, with --tests, openssl for the test certificates; systemd's
+# systemd-analyze, which checks the units in contrib/, is installed when it is cheap: as root
+# with apt-get; without it the tests check the units' content only). When something is
+# missing: installs it when run as root on a system with apt-get, else prints the command to
 # type and fails.
 set -u
 tests=no
@@ -19,6 +21,14 @@ else
 fi
 if [ "$tests" = yes ]; then
   command -v openssl >/dev/null 2>&1 || add openssl openssl
+fi
+
+if [ "$tests" = yes ] && ! command -v systemd-analyze >/dev/null 2>&1 \
+  && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "prereqs: installing systemd (for systemd-analyze verify)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >&2 \
+    || echo "prereqs: systemd not installed; the unit files are checked by content only" >&2
 fi
 
 [ -z "$missing_deb" ] && exit 0

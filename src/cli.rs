@@ -22,10 +22,43 @@ pub enum Command {
     Run(RunArgs),
     /// Show for every call who was rung, who answered, and who is notified or why not. Changes nothing.
     Explain(ExplainArgs),
-    /// Validate the configuration, the directory files, the templates and the languages.
+    /// Validate the configuration, the directory files, the templates, the languages and the mail transport (--send-test: send a test mail).
     Check(CheckArgs),
     /// Show the mails not yet accepted by the server (queued or failed, with the reasons); retry or drop them.
     Outbox(OutboxArgs),
+    /// Start a setup: write a commented configuration, empty users and contacts files, and
+    /// systemd units into DIR (never over an existing file).
+    Init(InitArgs),
+    /// Write the man page or a shell completion script (for packaging: `make install`).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to set up (created when missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub what: Generate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Generate {
+    /// The man pages (unanswered.1 and one per subcommand) into DIR.
+    Man {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// A completion script for SHELL on standard output.
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -131,4 +164,8 @@ pub struct ExplainArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Also send one test mail to ADDRESS through the configured transport (SMTP or
+    /// sendmail) and print the server's answer, or what to fix.
+    #[arg(long, value_name = "ADDRESS")]
+    pub send_test: Option<String>,
 }

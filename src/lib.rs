@@ -14,7 +14,8 @@
 //! | `decide::numbers` | numbers to E.164 | §1.4 |
 //! | `decide::lookup` | the directory as the decisions see it | §1.3, §4 |
 //! | `decide::chains` | entries → chains: who was rung, who answered — pure | §2 |
-//! | `decide::policy` | exceptions and recipients → a verdict per chain — pure | §3, §4 |
+//! | `decide::exceptions` | the chains that notify nobody; callbacks gathered — pure | §2.6, §3.1–3.9 |
+//! | `decide::recipients` | who is told, the repeated rules → a verdict per chain — pure | §3.10–3.11, §4 |
 //! | `decide::stream` | ingest → chains → verdicts over the journals, streaming — pure | §2–§4 |
 //! | `render` (`document`, `language`, `xslt`, `mail`) | verdicts → mails: document, languages, XSLT, MIME | §7 |
 //! | `render::vcard` | the caller's card attached to a mail, written | §7 |
@@ -25,6 +26,7 @@
 //! | `error` | the errors that end a command, each with its exit code | §8 |
 //! | `app::run`, `app::explain`, `app::check`, `app::outbox` | one file per command; only `app` orchestrates the stages | §6 |
 //! | `app::session`, `app::report` | what the commands open once; summary and outbox listing | §6 |
+//! | `app::send_test`, `app::init`, `app::generate` | `check`'s mail side and `--send-test`; `init`; man pages and completions | §6 |
 //!
 //! `main` only parses the arguments, reads the clock once and maps the outcome to an exit
 //! code. Only what `main` and the tests outside the crate need is `pub`.

@@ -439,3 +439,49 @@ fn repeated_rules_across_runs() {
     let x4 = call("x4", "12:00:00");
     assert!(explain(&x4, "2026-11-26T12:10:00Z").contains("repeated_until_logon"));
 }
+
+#[test]
+fn send_test_through_sendmail_and_a_failing_sendmail() {
+    let p = Project::new("");
+    let got = p.path("got.eml");
+    let script = p.write(
+        "fake-sendmail",
+        &format!("#!/bin/sh\ncat > {}\n", got.display()),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    p.config(&format!(
+        "[mail]\nfrom = \"PBX <pbx@example.com>\"\ntransport = \"sendmail\"\nsendmail_command = \"{}\"\n",
+        script.display()
+    ));
+    let out = p.run(&["check", "--send-test", "admin@example.com"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("test mail to admin@example.com accepted by sendmail ("),
+        "{}",
+        text(&out.stdout)
+    );
+    let mail = std::fs::read_to_string(&got).unwrap();
+    assert!(mail.contains("Subject: unanswered: test mail"), "{mail}");
+    assert!(mail.contains("To: admin@example.com"), "{mail}");
+    // a sendmail that fails: not sent, and where to look
+    std::fs::write(&script, "#!/bin/sh\necho 'no such user' >&2\nexit 67\n").unwrap();
+    let out = p.run(&["check", "--send-test", "admin@example.com"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("test mail to admin@example.com not sent through sendmail"),
+        "{err}"
+    );
+    assert!(
+        err.contains("  fix: check `mail.sendmail_command`"),
+        "{err}"
+    );
+    // a bad address is named
+    let out = p.run(&["check", "--send-test", "not an address"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--send-test: \"not an address\" is not a mail address"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -273,3 +273,25 @@ fn lines_for_the_journal_carry_their_priority() {
         .unwrap();
     assert!(!text(&r.stderr).contains("<6>"), "{}", text(&r.stderr));
 }
+
+#[test]
+fn calls_too_old_to_mail_are_counted_in_the_summary() {
+    let p = Project::new("[notify]\nmax_age_hours = 1\n");
+    let j = p.write("journal.csv", &three_calls());
+    let s = p.path("s.json").display().to_string();
+    let out = p.path("out").display().to_string();
+    let r = p.run(&[
+        "run",
+        "--out",
+        &out,
+        "--summary-json",
+        &s,
+        "--now",
+        NOW,
+        j.to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let v = json(&p.path("s.json"));
+    assert_eq!(v["too_old"], 3, "{v}");
+    assert_eq!(v["mails_written"], 0, "{v}");
+}

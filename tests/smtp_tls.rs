@@ -257,3 +257,146 @@ fn send_rate_to_a_local_server_is_measured() {
         300.0 / dt
     );
 }
+
+// ---- check --send-test: one mail through the configured transport, the answer or the fix
+
+fn send_test(p: &Project, envs: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let mut cmd = p.command(&["check", "--send-test", "admin@example.com"]);
+    cmd.env_remove("UNANSWERED_SMTP_PASSWORD")
+        .env_remove("CREDENTIALS_DIRECTORY");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn send_test_accepted_prints_the_servers_reply() {
+    let c = certs();
+    let mut args = tls_args(&c, "starttls");
+    args.extend(["--require-tls".into(), "--auth".into(), "pbx:s3cret".into()]);
+    let s = Server::start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (p, _) = project(&format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\nusername = \"pbx\"\npassword_credential = \"smtp-password\"\nca_file = \"{}\"\n",
+        s.port,
+        c.join("ca.pem").display()
+    ));
+    // systemd's LoadCredential= hands the password over as a file in $CREDENTIALS_DIRECTORY
+    let creds = tempfile::tempdir().unwrap();
+    std::fs::write(creds.path().join("smtp-password"), "s3cret\n").unwrap();
+    let (code, out, err) = send_test(
+        &p,
+        &[("CREDENTIALS_DIRECTORY", creds.path().to_str().unwrap())],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains(&format!(
+            "test mail to admin@example.com accepted by localhost:{} (tls = \"starttls\"): 250 ",
+            s.port
+        )),
+        "{out}"
+    );
+    assert!(out.contains("\nok: "), "{out}");
+    let got = s.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["tls"], true);
+    assert_eq!(got[0]["auth_user"], "pbx");
+    assert_eq!(got[0]["subject"], "unanswered: test mail");
+    assert!(!err.contains("s3cret") && !out.contains("s3cret"));
+}
+
+#[test]
+fn send_test_bad_login_names_the_password_key() {
+    let c = certs();
+    let mut args = tls_args(&c, "starttls");
+    args.extend(["--auth".into(), "pbx:right".into()]);
+    let s = Server::start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (p, _) = project(&format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\nusername = \"pbx\"\npassword_file = \"pw.txt\"\nca_file = \"{}\"\n",
+        s.port,
+        c.join("ca.pem").display()
+    ));
+    p.write("pw.txt", "wrong\n");
+    let (code, out, err) = send_test(&p, &[]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        err.contains("test mail to admin@example.com not sent"),
+        "{err}"
+    );
+    assert!(err.contains("(535)"), "{err}");
+    assert!(
+        err.contains("  fix: the server refused the login: check `smtp.username` (\"pbx\") and the password in `smtp.password_file` ("),
+        "{err}"
+    );
+    assert!(!err.contains("wrong"), "the password is never shown: {err}");
+    assert!(!out.contains("ok:"), "{out}");
+    assert_eq!(s.received().len(), 0);
+}
+
+#[test]
+fn send_test_without_starttls_says_which_tls_mode() {
+    // a plain server: no STARTTLS in its EHLO
+    let s = Server::start(&[]);
+    let (p, _) = project(&format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"starttls\"\n",
+        s.port
+    ));
+    let (code, _, err) = send_test(&p, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "  fix: the server does not offer STARTTLS on port {}: use the port that does",
+            s.port
+        )),
+        "{err}"
+    );
+    assert_eq!(s.received().len(), 0);
+}
+
+#[test]
+fn send_test_untrusted_certificate_names_ca_file() {
+    let c = certs();
+    let args = tls_args(&c, "starttls");
+    let s = Server::start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (p, _) = project(&format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\ntls = \"starttls\"\n",
+        s.port
+    ));
+    let (code, _, err) = send_test(&p, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("  fix: the server's certificate is not signed by a CA this system trusts: set `smtp.ca_file`"),
+        "{err}"
+    );
+    assert_eq!(s.received().len(), 0);
+}
+
+#[test]
+fn send_test_implicit_tls_against_a_plain_port_names_the_tls_mode() {
+    let s = Server::start(&[]);
+    let (p, _) = project(&format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"tls\"\ntimeout_seconds = 5\n",
+        s.port
+    ));
+    let (code, _, err) = send_test(&p, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("does not speak TLS at once: use `tls = \"starttls\"`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn password_credential_outside_systemd_is_named() {
+    let (p, _) = project(
+        "[smtp]\nhost = \"localhost\"\nusername = \"pbx\"\npassword_credential = \"smtp-password\"\n",
+    );
+    let (code, _, err) = send_test(&p, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("key `smtp.password_credential`: $CREDENTIALS_DIRECTORY is not set"),
+        "{err}"
+    );
+    assert!(err.contains("no test mail sent"), "{err}");
+}

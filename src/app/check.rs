@@ -1,13 +1,10 @@
 //! `check`: the configuration, the directory, the templates and the transport, without
 //! reading a journal or connecting (SPEC §6).
 
-use std::io::Write;
-
 use super::session::load_config;
 use super::session::load_directory;
 use super::{fail, Env};
 use crate::cli::CheckArgs;
-use crate::config::Config;
 use crate::exit_codes::ExitCode;
 
 pub(crate) fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
@@ -28,7 +25,14 @@ pub(crate) fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
     };
     let mut problems = loaded.problems;
     problems += crate::render::check(&config, &loaded.lookup, env.stderr);
-    problems += check_mail_side(&config, env.stderr);
+    // the mail side: the sender, the transport as `run` sets it up, and --send-test
+    problems += super::send_test::check_mail(
+        &config,
+        args.send_test.as_deref(),
+        env.clock,
+        env.stdout,
+        env.stderr,
+    );
     if problems > 0 {
         let _ = writeln!(env.stderr, "unanswered: {problems} problem(s) found");
         return ExitCode::Partial;
@@ -42,30 +46,4 @@ pub(crate) fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
         config.language
     );
     ExitCode::Success
-}
-
-/// The mail side: the sender address, and the transport as `run` would set it up (CA file,
-/// password from its variable or file) — without connecting. Returns the problems reported.
-fn check_mail_side(config: &Config, err: &mut dyn Write) -> u64 {
-    let mut problems = 0;
-    let path = config.path.display().to_string();
-    match crate::render::mail::parse_from(&config.from) {
-        Err(e) => {
-            problems += 1;
-            let _ = writeln!(err, "{path}: key `mail.from`: {e}");
-        }
-        Ok(from) => {
-            let wants_transport = config.smtp.is_some()
-                || matches!(config.transport, crate::config::Transport::Sendmail(_));
-            if wants_transport {
-                if let Err(errors) = crate::deliver::transport_for(config, from.email) {
-                    for e in errors {
-                        problems += 1;
-                        let _ = writeln!(err, "{path}: {e}");
-                    }
-                }
-            }
-        }
-    }
-    problems
 }

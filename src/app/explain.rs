@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::session::{load_config, Session};
 use super::{fail, log, outcome, report, Env};
 use crate::cli::ExplainArgs;
-use crate::decide::policy::Verdict;
+use crate::decide::recipients::Verdict;
 use crate::decide::stream::{self as pipeline, Merge};
 use crate::exit_codes::ExitCode;
 use crate::ingest::time::rfc3339;
@@ -32,6 +32,10 @@ struct JsonChain<'a> {
     // more than SPEC §6 asks, for people and scripts; the SPEC's keys come first
     caller_name: Option<&'a str>,
     ring_seconds: i64,
+    /// The line that answered when no user did (`answered_by` is null then, SPEC §4).
+    answered_line: Option<&'a str>,
+    /// The call went to voicemail (SPEC §1.2, §3.7).
+    voicemail: bool,
 }
 
 /// One chain as a JSON line (no newline).
@@ -54,17 +58,31 @@ pub fn json_line(v: &Verdict, tz: &TimeZone) -> String {
             .collect(),
         caller_name: v.caller.name.as_deref(),
         ring_seconds: v.facts.ring_seconds,
+        answered_line: v.facts.answered_line.as_deref(),
+        voicemail: v.facts.voicemail,
     };
     serde_json::to_string(&rec).expect("plain data serialises")
 }
 
-/// The table: collects rows, then prints them aligned.
+/// The table: collects rows, then prints them aligned within [`WIDTH`] columns (long cells
+/// wrap onto more lines; widths count terminal columns, so CJK names keep the alignment),
+/// a line with the date where the day changes, and a summary at the end.
 #[derive(Default)]
 pub struct Table {
-    rows: Vec<[String; 6]>,
+    rows: Vec<(String, [String; 6])>,
+    calls: usize,
+    notifying: usize,
+    recipients: usize,
+    suppressed: Vec<(&'static str, usize)>,
+    not_notified: Vec<(&'static str, usize)>,
 }
 
+/// The widest line the table prints (a terminal of 100 columns).
+pub const WIDTH: usize = 100;
+const GAP: usize = 2;
 const HEAD: [&str; 6] = ["TIME", "CALLER", "RANG", "OUTCOME", "NOTIFIED", "CHAIN"];
+/// No column is narrowed below this while another can give.
+const MIN: [usize; 6] = [8, 14, 12, 12, 14, 5];
 
 /// Keeps a cell on one line and printable.
 fn cell(s: &str) -> String {
@@ -73,10 +91,102 @@ fn cell(s: &str) -> String {
         .collect()
 }
 
+fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+fn bump(counts: &mut Vec<(&'static str, usize)>, what: &'static str) {
+    match counts.iter_mut().find(|(w, _)| *w == what) {
+        Some((_, n)) => *n += 1,
+        None => counts.push((what, 1)),
+    }
+}
+
+/// Splits `text` into lines of at most `w` columns: at ", " between list items first, then
+/// at blanks, and a word wider than the column by characters.
+fn wrap(text: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let push_piece = |line: &mut String, lines: &mut Vec<String>, piece: &str| {
+        let candidate = format!("{line}{piece}");
+        if width(candidate.trim_end()) <= w {
+            *line = candidate;
+            return;
+        }
+        if !line.trim_end().is_empty() {
+            lines.push(line.trim_end().to_string());
+        }
+        line.clear();
+        if width(piece.trim_end()) <= w {
+            line.push_str(piece);
+            return;
+        }
+        // wider than the column: by characters
+        for c in piece.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if width(line) + cw > w && !line.is_empty() {
+                lines.push(std::mem::take(line));
+            }
+            line.push(c);
+        }
+    };
+    for item in text.split_inclusive(", ") {
+        if width(&format!("{line}{}", item.trim_end())) <= w {
+            line.push_str(item);
+            continue;
+        }
+        if width(item.trim_end()) <= w {
+            // the whole item on the next line
+            lines.push(std::mem::take(&mut line).trim_end().to_string());
+            line.push_str(item);
+            continue;
+        }
+        for word in item.split_inclusive(' ') {
+            push_piece(&mut line, &mut lines, word);
+        }
+    }
+    if !line.trim_end().is_empty() || lines.is_empty() {
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+/// Column widths that fit [`WIDTH`]: each column as wide as its widest cell, then the
+/// widest column narrowed, one column at a time, until the line fits — first not below
+/// `floor` (a column's longest word, so words are not cut), then not below [`MIN`].
+fn fit(natural: [usize; 6], floor: [usize; 6]) -> [usize; 6] {
+    let mut w = natural;
+    let budget = WIDTH - GAP * (w.len() - 1);
+    for min in [floor, MIN] {
+        while w.iter().sum::<usize>() > budget {
+            let Some(i) = (0..w.len())
+                .filter(|&i| w[i] > min[i].max(MIN[i]))
+                .max_by_key(|&i| (w[i], i))
+            else {
+                break;
+            };
+            w[i] -= 1;
+        }
+    }
+    w
+}
+
 impl Table {
-    pub fn push(&mut self, v: &Verdict, tz: &TimeZone) {
+    /// Adds a chain; `name` gives a user's name for a user id.
+    pub fn push(&mut self, v: &Verdict, tz: &TimeZone, lookup: &crate::decide::lookup::Lookup) {
+        let name = |u: &str| lookup.user(u).map_or(u.to_string(), |i| i.name.clone());
+        let name = |u: &str| {
+            let n = name(u);
+            if n.trim().is_empty() {
+                u.to_string()
+            } else {
+                n
+            }
+        };
         let z = v.facts.start.to_zoned_datetime(tz.clone());
-        let time = format!("{}", z.strftime("%Y-%m-%d %H:%M:%S"));
+        let day = z.strftime("%Y-%m-%d").to_string();
+        let time = z.strftime("%H:%M:%S").to_string();
         let mut caller = if v.caller.raw.is_empty() {
             "(hidden)".to_string()
         } else {
@@ -85,66 +195,136 @@ impl Table {
                 .as_ref()
                 .map_or(v.caller.raw.clone(), |n| n.to_string())
         };
-        if let Some(name) = v.caller.name.as_deref().or(v.caller.company.as_deref()) {
-            caller = format!("{caller} ({name})");
+        if let Some(n) = v.caller.name.as_deref().or(v.caller.company.as_deref()) {
+            caller = format!("{caller} ({n})");
         }
-        let mut rang = v.facts.participants.join(", ");
+        let mut rang: Vec<String> = v.facts.participants.iter().map(|u| name(u)).collect();
         if !v.facts.unowned_lines.is_empty() {
-            if !rang.is_empty() {
-                rang.push_str(", ");
-            }
-            rang.push_str(&format!(
+            rang.push(format!(
                 "lines without user: {}",
                 v.facts.unowned_lines.join(", ")
             ));
         }
-        let outcome = match &v.facts.answered_by {
-            Some(u) => format!("answered by {u} after {} s", v.facts.ring_seconds),
-            None => format!("missed, rang {} s", v.facts.ring_seconds),
+        let outcome = match (&v.facts.answered_by, &v.facts.answered_line) {
+            (Some(u), _) => format!("answered by {} ({} s)", name(u), v.facts.ring_seconds),
+            (None, Some(line)) => format!("answered at {line} ({} s)", v.facts.ring_seconds),
+            (None, None) => format!("missed ({} s)", v.facts.ring_seconds),
         };
+        self.calls += 1;
         let notified = match v.suppressed_by {
-            Some(s) => format!("nobody: {}", s.as_str()),
-            None => v
-                .recipients
-                .iter()
-                .map(|r| match r.status {
-                    crate::decide::policy::Status::Notify => r.user.clone(),
-                    s => format!("{} ({})", r.user, s.as_str()),
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
+            Some(s) => {
+                bump(&mut self.suppressed, s.as_str());
+                format!("nobody: {}", s.as_str())
+            }
+            None => {
+                let mut told = 0;
+                let list = v
+                    .recipients
+                    .iter()
+                    .map(|r| match r.status {
+                        crate::decide::recipients::Status::Notify => {
+                            told += 1;
+                            name(&r.user)
+                        }
+                        s => {
+                            bump(&mut self.not_notified, s.as_str());
+                            format!("{} ({})", name(&r.user), s.as_str())
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if told > 0 {
+                    self.notifying += 1;
+                    self.recipients += told;
+                }
+                list
+            }
         };
-        self.rows
-            .push([time, caller, rang, outcome, notified, v.facts.id.clone()].map(|s| cell(&s)));
+        self.rows.push((
+            day,
+            [
+                time,
+                caller,
+                rang.join(", "),
+                outcome,
+                notified,
+                v.facts.id.clone(),
+            ]
+            .map(|s| cell(&s)),
+        ));
     }
 
     pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
-        let mut widths = HEAD.map(|h| h.chars().count());
-        for r in &self.rows {
-            for (w, c) in widths.iter_mut().zip(r) {
-                *w = (*w).max(c.chars().count());
+        let mut natural = HEAD.map(width);
+        let mut floor = [0; 6];
+        for (_, r) in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                natural[i] = natural[i].max(width(c));
+                let longest = c.split(' ').map(width).max().unwrap_or(0);
+                floor[i] = floor[i].max(longest.min(24));
             }
         }
+        let widths = fit(natural, floor);
         let line = |cells: [&str; 6], out: &mut dyn Write| -> io::Result<()> {
-            let mut s = String::new();
-            for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-                if i == 5 {
+            let wrapped: Vec<Vec<String>> =
+                cells.iter().zip(widths).map(|(c, w)| wrap(c, w)).collect();
+            let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+            for k in 0..height {
+                let mut s = String::new();
+                for (i, (col, w)) in wrapped.iter().zip(widths).enumerate() {
+                    let c = col.get(k).map_or("", String::as_str);
                     s.push_str(c);
-                } else {
-                    s.push_str(c);
-                    s.push_str(&" ".repeat(w - c.chars().count() + 2));
+                    if i + 1 < wrapped.len() {
+                        s.push_str(&" ".repeat(w.saturating_sub(width(c)) + GAP));
+                    }
                 }
+                writeln!(out, "{}", s.trim_end())?;
             }
-            writeln!(out, "{}", s.trim_end())
+            Ok(())
         };
         line(HEAD, out)?;
-        for r in &self.rows {
+        let mut day = None;
+        for (d, r) in &self.rows {
+            if day != Some(d) {
+                writeln!(out, "{d}")?;
+                day = Some(d);
+            }
             line(
                 [&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]].map(|s| s.as_str()),
                 out,
             )?;
         }
+        for l in self.summary() {
+            for w in wrap(&l, WIDTH) {
+                writeln!(out, "{w}")?;
+            }
+        }
         Ok(())
+    }
+
+    /// The closing lines: calls, how many notify someone, and why the others do not.
+    fn summary(&self) -> Vec<String> {
+        let list = |counts: &[(&'static str, usize)]| {
+            let mut c = counts.to_vec();
+            c.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            c.iter()
+                .map(|(w, n)| format!("{n} {w}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let suppressed: usize = self.suppressed.iter().map(|(_, n)| n).sum();
+        let skipped = self.calls - suppressed - self.notifying;
+        let mut lines = vec![format!(
+            "{} calls: {} notify {} recipient(s), {suppressed} suppressed, {skipped} with every recipient skipped",
+            self.calls, self.notifying, self.recipients
+        )];
+        if !self.suppressed.is_empty() {
+            lines.push(format!("suppressed: {}", list(&self.suppressed)));
+        }
+        if !self.not_notified.is_empty() {
+            lines.push(format!("not notified: {}", list(&self.not_notified)));
+        }
+        lines
     }
 }
 
@@ -187,7 +367,7 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
                         write_failed = true;
                     }
                 } else {
-                    table.push(&v, &tz);
+                    table.push(&v, &tz, &lookup);
                 }
             },
         )
@@ -208,4 +388,46 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
         report::summary(env.stderr, (env.journal, priority), &stats, "");
     }
     outcome(write_failed || bad > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_lists_then_words_then_characters() {
+        assert_eq!(
+            wrap("Anna Schmidt, Bert Meyer", 14),
+            ["Anna Schmidt,", "Bert Meyer"]
+        );
+        assert_eq!(wrap("a, b, c", 10), ["a, b, c"]);
+        assert_eq!(
+            wrap("1 excluded, 1 internal", 12),
+            ["1 excluded,", "1 internal"]
+        );
+        assert_eq!(
+            wrap("+49305550100 (Max Mustermann)", 16),
+            ["+49305550100", "(Max Mustermann)"]
+        );
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        // wide characters count two columns
+        assert_eq!(wrap("山田太郎 様", 8), ["山田太郎", "様"]);
+        assert_eq!(wrap("", 5), [""]);
+        for l in wrap("山田太郎山田太郎", 5) {
+            assert!(width(&l) <= 5, "{l}");
+        }
+    }
+
+    #[test]
+    fn fit_narrows_the_widest_columns_to_the_width() {
+        let w = fit([8, 31, 60, 28, 50, 5], [8, 12, 10, 10, 20, 5]);
+        assert_eq!(w.iter().sum::<usize>() + GAP * 5, WIDTH);
+        assert_eq!(w[0], 8);
+        assert_eq!(w[5], 5);
+        assert!(w[4] >= 20, "{w:?}");
+        assert_eq!(fit([8, 10, 10, 10, 10, 5], [0; 6]), [8, 10, 10, 10, 10, 5]);
+        // words too long for any fit: down to MIN
+        let w = fit([40, 40, 40, 40, 40, 40], [40; 6]);
+        assert_eq!(w.iter().sum::<usize>() + GAP * 5, WIDTH);
+    }
 }

@@ -15,10 +15,13 @@ use crate::exit_codes::ExitCode;
 
 mod check;
 pub(crate) mod explain;
+mod generate;
+mod init;
 pub mod log;
 mod outbox;
 mod report;
 mod run;
+mod send_test;
 mod session;
 mod summary;
 
@@ -45,6 +48,14 @@ pub fn execute(cli: Cli, env: Env<'_>) -> ExitCode {
         Command::Check(args) => check::check_cmd(args, env),
         Command::Run(args) => run::run_cmd(args, env),
         Command::Outbox(args) => outbox::outbox_cmd(args, env),
+        Command::Init(args) => match init::init(&args.dir, env.stdout) {
+            Ok(()) => ExitCode::Success,
+            Err(e) => fatal(&mut { env }, e),
+        },
+        Command::Generate(args) => match generate::generate(&args.what, env.stdout) {
+            Ok(()) => ExitCode::Success,
+            Err(e) => fatal(&mut { env }, e),
+        },
     }
 }
 

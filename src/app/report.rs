@@ -21,6 +21,15 @@ pub(crate) fn summary(
         format!("{} entries", stats.entries),
         format!("{} calls", stats.chains),
     ];
+    if stats.too_old > 0 {
+        parts.push(format!(
+            "{} calls too old to mail (max_age_hours)",
+            stats.too_old
+        ));
+    }
+    if stats.called_back > 0 {
+        parts.push(format!("{} calls already returned", stats.called_back));
+    }
     if stats.rejected > 0 {
         parts.push(format!("{} rows rejected", stats.rejected));
     }

@@ -18,8 +18,9 @@ use super::summary::{self, Delivery, RunSummary};
 use super::{fail, fatal, outcome, report, Env};
 use crate::cli::RunArgs;
 use crate::config::Config;
+use crate::decide::exceptions::Suppression;
 use crate::decide::lookup::Lookup;
-use crate::decide::policy::{History, Suppression, Verdict};
+use crate::decide::recipients::{History, Verdict};
 use crate::decide::stream::{self as pipeline, Merge, Stats};
 use crate::deliver::{self, Deliver, SendError};
 use crate::error::Error;
@@ -93,9 +94,6 @@ struct Decided {
     pending: Vec<(String, Entry)>,
     decided_entries: Vec<String>,
     stats: Stats,
-    /// Chains not mailed because they are older than `[notify] max_age_hours` (0 until the
-    /// rules have that verdict).
-    too_old: u64,
 }
 
 /// Decides every chain; remembers which chains are still ringing (the stream notes who was
@@ -112,17 +110,11 @@ fn decide_all(
         pending: Vec::new(),
         decided_entries: Vec::new(),
         stats: Stats::default(),
-        too_old: 0,
     };
     let lookup: &Lookup = &session.lookup;
     let history: &mut History = &mut session.history;
-    let pending_ids = &session.pending_ids;
-    let (verdicts, chain_entries, pending, decided_entries) = (
-        &mut d.verdicts,
-        &mut d.chain_entries,
-        &mut d.pending,
-        &mut d.decided_entries,
-    );
+    let (verdicts, chain_entries, pending) =
+        (&mut d.verdicts, &mut d.chain_entries, &mut d.pending);
     d.stats = pipeline::decide(
         Merge::new(sources),
         &session.config.rules,
@@ -133,15 +125,12 @@ fn decide_all(
         |v, chain| {
             if v.suppressed_by == Some(Suppression::Incomplete) {
                 pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
+                // a callback already read counts for it in the next run too (§3.8)
+                if let Some(e) = pipeline::kept_callback(&v, chain) {
+                    pending.push((chain.id.clone(), e));
+                }
                 return;
             }
-            decided_entries.extend(
-                chain
-                    .entries
-                    .iter()
-                    .filter(|e| pending_ids.contains(&e.connection_id))
-                    .map(|e| e.connection_id.clone()),
-            );
             if v.to_notify().next().is_some() {
                 chain_entries.push(chain.entries.clone());
                 verdicts.push(v);
@@ -477,7 +466,7 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         entries: d.stats.entries,
         chains: d.stats.chains,
         rows_rejected: d.stats.rejected,
-        too_old: d.too_old,
+        too_old: d.stats.too_old,
         mails_made: r.made,
         mails_delivered: 0,
         mails_queued: 0,
@@ -494,6 +483,19 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
     };
     let online: Vec<(String, Timestamp)> =
         std::mem::take(&mut d.stats.logons).into_iter().collect();
+    // every entry kept from earlier runs that is not kept again was decided now (or was a
+    // callback kept for a call decided now)
+    let kept: HashSet<&str> = d
+        .pending
+        .iter()
+        .map(|(_, e)| e.connection_id.as_str())
+        .collect();
+    d.decided_entries = session
+        .pending_ids
+        .iter()
+        .filter(|id| !kept.contains(id.as_str()))
+        .cloned()
+        .collect();
     if let Err(e) = tx.finish(&d.pending, &d.decided_entries, &online) {
         return fatal(&mut env, format!("nothing was sent: {e}"));
     }

@@ -12,7 +12,7 @@ use super::{fail, fatal, Env};
 use crate::cli::{FormatArg, InputArgs};
 use crate::config::Config;
 use crate::decide::lookup::{ContactInfo, Lookup};
-use crate::decide::policy::History;
+use crate::decide::recipients::History;
 use crate::directory;
 use crate::error::Error;
 use crate::exit_codes::ExitCode;

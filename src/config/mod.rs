@@ -77,6 +77,10 @@ pub struct Exceptions {
     pub repeated_same_day: bool,
     pub repeated_until_logon: bool,
     pub excluded_numbers: Vec<NumberPattern>,
+    /// §3.7: a call that went to voicemail notifies nobody.
+    pub voicemail: bool,
+    /// §3.8: a call already returned notifies nobody.
+    pub called_back: bool,
 }
 
 impl Default for Exceptions {
@@ -90,6 +94,8 @@ impl Default for Exceptions {
             repeated_same_day: false,
             repeated_until_logon: false,
             excluded_numbers: Vec::new(),
+            voicemail: false,
+            called_back: true,
         }
     }
 }
@@ -103,6 +109,8 @@ pub struct Rules {
     pub recipients: RecipientPolicy,
     pub even_if_answered_elsewhere: bool,
     pub settle_seconds: u64,
+    /// §3.9: calls that arrived more than this many hours before now are not mailed; 0 = off.
+    pub max_age_hours: u64,
 }
 
 impl Default for Rules {
@@ -114,6 +122,7 @@ impl Default for Rules {
             recipients: RecipientPolicy::All,
             even_if_answered_elsewhere: false,
             settle_seconds: 120,
+            max_age_hours: 24,
         }
     }
 }
@@ -146,6 +155,9 @@ pub struct Smtp {
     pub username: Option<String>,
     pub password_env: Option<String>,
     pub password_file: Option<PathBuf>,
+    /// The name of a systemd credential (`LoadCredential=NAME:…`): the password is read from
+    /// `$CREDENTIALS_DIRECTORY/NAME`.
+    pub password_credential: Option<String>,
     pub timeout_seconds: u64,
     /// An extra CA certificate (PEM) to trust, e.g. a company CA.
     pub ca_file: Option<PathBuf>,
@@ -279,6 +291,7 @@ impl Config {
                 recipients: notify.recipients,
                 even_if_answered_elsewhere: notify.even_if_answered_elsewhere,
                 settle_seconds: notify.settle_seconds,
+                max_age_hours: notify.max_age_hours,
             },
             language: top.language,
             mode: top.mode,
@@ -440,6 +453,7 @@ mod tests {
                 "numbers.internal_max_digits",
             ),
             ("[notify]\nsettle_seconds = -1", "notify.settle_seconds"),
+            ("[notify]\nmax_age_hours = -1", "notify.max_age_hours"),
             (
                 "[exceptions]\nmin_ring_seconds = -2",
                 "exceptions.min_ring_seconds",
@@ -554,7 +568,19 @@ mod tests {
         let d = Rules::default();
         assert_eq!(c.rules.recipients, d.recipients);
         assert_eq!(c.rules.settle_seconds, d.settle_seconds);
+        assert_eq!(c.rules.max_age_hours, d.max_age_hours);
         assert_eq!(c.rules.time_zone, d.time_zone);
+    }
+
+    #[test]
+    fn round_two_rule_keys() {
+        let c = parse(
+            "[notify]\nmax_age_hours = 0\n[exceptions]\nvoicemail = true\ncalled_back = false\n",
+        )
+        .unwrap();
+        assert_eq!(c.rules.max_age_hours, 0);
+        assert!(c.rules.exceptions.voicemail);
+        assert!(!c.rules.exceptions.called_back);
     }
 
     #[test]

@@ -101,6 +101,7 @@ pub(crate) struct RawNotify {
     pub attach_vcard: Option<bool>,
     pub link_prefix: Value<String>,
     pub settle_seconds: Value<i64>,
+    pub max_age_hours: Value<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -114,6 +115,8 @@ pub(crate) struct RawExceptions {
     pub repeated_same_day: Option<bool>,
     pub repeated_until_logon: Option<bool>,
     pub excluded_numbers: Option<Vec<Spanned<String>>>,
+    pub voicemail: Option<bool>,
+    pub called_back: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -133,6 +136,7 @@ pub(crate) struct RawSmtp {
     pub username: Value<String>,
     pub password_env: Value<String>,
     pub password_file: Value<String>,
+    pub password_credential: Value<String>,
     pub timeout_seconds: Value<i64>,
     pub ca_file: Value<String>,
 }

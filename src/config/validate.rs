@@ -264,6 +264,7 @@ pub(super) struct Notify {
     pub attach_vcard: bool,
     pub link_prefix: String,
     pub settle_seconds: u64,
+    pub max_age_hours: u64,
 }
 
 pub(super) fn notify(v: &mut Validator<'_>, nt: &RawNotify) -> Notify {
@@ -315,6 +316,13 @@ pub(super) fn notify(v: &mut Validator<'_>, nt: &RawNotify) -> Notify {
         0..=i64::MAX,
         "expected 0 or more seconds",
     ) as u64;
+    let max_age_hours = v.int(
+        "notify.max_age_hours",
+        &nt.max_age_hours,
+        d.max_age_hours as i64,
+        0..=876_000,
+        "expected 0 (no limit) to 876000 hours",
+    ) as u64;
     Notify {
         recipients,
         even_if_answered_elsewhere: nt
@@ -324,6 +332,7 @@ pub(super) fn notify(v: &mut Validator<'_>, nt: &RawNotify) -> Notify {
         attach_vcard: nt.attach_vcard.unwrap_or(defaults::ATTACH_VCARD),
         link_prefix,
         settle_seconds,
+        max_age_hours,
     }
 }
 
@@ -357,6 +366,8 @@ pub(super) fn exceptions(
         repeated_same_day: x.repeated_same_day.unwrap_or(d.repeated_same_day),
         repeated_until_logon: x.repeated_until_logon.unwrap_or(d.repeated_until_logon),
         excluded_numbers,
+        voicemail: x.voicemail.unwrap_or(d.voicemail),
+        called_back: x.called_back.unwrap_or(d.called_back),
     }
 }
 
@@ -455,6 +466,29 @@ pub(super) fn smtp(v: &mut Validator<'_>, s: &RawSmtp) -> Smtp {
         );
     }
     let text = |x: &Value<String>| x.as_ref().map(|s| s.get_ref().clone());
+    let credential = text(&s.password_credential);
+    let credential_at = s.password_credential.as_ref().map(Spanned::span);
+    if let Some(name) = &credential {
+        if name.is_empty() || name.contains(['/', '\0']) || name == "." || name == ".." {
+            v.err(
+                "smtp.password_credential",
+                credential_at.clone(),
+                format!("{name:?}: expected a credential name like \"smtp-password\" (as in LoadCredential=smtp-password:/etc/unanswered/smtp-password)"),
+            );
+        }
+    }
+    let password_keys = [&s.password_env, &s.password_file, &s.password_credential];
+    if password_keys.iter().filter(|k| k.is_some()).count() > 1 {
+        let at = password_keys
+            .iter()
+            .rev()
+            .find_map(|k| k.as_ref().map(Spanned::span));
+        v.err(
+            "smtp.password_credential",
+            at,
+            "give only one of password_env, password_file, password_credential".into(),
+        );
+    }
     let timeout = s.timeout_seconds.as_ref().map(|t| *t.get_ref());
     Smtp {
         host,
@@ -463,6 +497,7 @@ pub(super) fn smtp(v: &mut Validator<'_>, s: &RawSmtp) -> Smtp {
         username: text(&s.username),
         password_env: text(&s.password_env),
         password_file: v.rel_opt(&s.password_file),
+        password_credential: credential,
         timeout_seconds: timeout.unwrap_or(defaults::SMTP_TIMEOUT_SECONDS).max(1) as u64,
         ca_file: v.rel_opt(&s.ca_file),
     }

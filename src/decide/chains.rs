@@ -231,8 +231,9 @@ pub fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
             .copied()
             .filter(|&j| j != i)
             .filter(|&j| {
+                // it had stopped ringing when this one started, no more than 10 s before
                 let x = &entries[j];
-                x.start <= e.start && x.stop >= e.start - gap
+                x.stop <= e.start && x.stop >= e.start - gap
             })
             // the closest one before it: latest stop, then latest start, then a stable id
             .max_by(|&a, &b| {
@@ -281,8 +282,10 @@ pub struct Facts {
     /// The participants who did not answer, in chain order.
     pub not_answered: Vec<String>,
     pub answered: bool,
-    /// The answering user (or, when the answering line belongs to no user, its number).
+    /// The answering user; None when nobody answered or only a line without a user did.
     pub answered_by: Option<String>,
+    /// The line that answered when no user did (SPEC §4: `answered_by` is null then).
+    pub answered_line: Option<String>,
     pub ring_seconds: i64,
     pub complete: bool,
     pub internal_flag: bool,
@@ -365,7 +368,11 @@ pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp
     }
     answers.sort_by_key(|a| (!a.known, a.at, a.start, a.seq));
     let answered = !answers.is_empty();
-    let answered_by = answers.first().map(|a| a.user.clone());
+    let (answered_by, answered_line) = match answers.first() {
+        Some(a) if a.known => (Some(a.user.clone()), None),
+        Some(a) => (None, Some(a.user.clone())),
+        None => (None, None),
+    };
     let answered_at = answers.iter().map(|a| a.at).min();
 
     let mut participants: Vec<String> = Vec::new();
@@ -422,6 +429,7 @@ pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp
         not_answered,
         answered,
         answered_by,
+        answered_line,
         ring_seconds,
         complete,
         internal_flag: es.iter().any(|e| e.internal),
@@ -573,6 +581,46 @@ mod tests {
                 vec![vec!["a", "b"]],
             ),
             (
+                "a redirect never joins an entry still ringing when it started",
+                vec![
+                    entry("g1")
+                        .tracker("T1")
+                        .ring("09:00:00", "09:01:00")
+                        .connect("09:00:50"),
+                    entry("r1")
+                        .line("203")
+                        .ring("09:00:20", "09:00:45")
+                        .redirected_from("201"),
+                ],
+                vec![vec!["g1"], vec!["r1"]],
+            ),
+            (
+                "a redirect joins the entry that had stopped, not the one still ringing",
+                vec![
+                    entry("g1")
+                        .tracker("T1")
+                        .ring("09:00:00", "09:01:00")
+                        .connect("09:00:50"),
+                    entry("g2").tracker("T2").ring("09:00:05", "09:00:15"),
+                    entry("r1")
+                        .line("203")
+                        .ring("09:00:20", "09:00:45")
+                        .redirected_from("201"),
+                ],
+                vec![vec!["g1"], vec!["g2", "r1"]],
+            ),
+            (
+                "a redirect starting the second its source stopped joins",
+                vec![
+                    entry("a").ring("09:00:00", "09:00:20"),
+                    entry("b")
+                        .line("202")
+                        .ring("09:00:20", "09:00:50")
+                        .redirected_from("201"),
+                ],
+                vec![vec!["a", "b"]],
+            ),
+            (
                 "redirect chains are transitive",
                 vec![
                     entry("a").ring("09:00:00", "09:00:20"),
@@ -712,6 +760,35 @@ mod tests {
         assert_eq!(f.answered_by.as_deref(), Some("bert"));
         assert_eq!(f.not_answered, vec!["anna", "carl"]);
         assert_eq!(f.ring_seconds, 7);
+    }
+
+    #[test]
+    fn answered_on_a_line_without_user() {
+        // answered_by is a user or null; the line goes to answered_line
+        let f = facts_of(vec![
+            entry("a").tracker("T").line("201"),
+            entry("b").tracker("T").line("299").connect("09:00:05"),
+        ]);
+        assert!(f.answered);
+        assert_eq!(f.answered_by, None);
+        assert_eq!(f.answered_line.as_deref(), Some("299"));
+        assert_eq!(f.not_answered, vec!["anna"]);
+        // a user's answer wins over the line's
+        let f = facts_of(vec![
+            entry("a").tracker("T").line("201").connect("09:00:07"),
+            entry("b").tracker("T").line("299").connect("09:00:05"),
+        ]);
+        assert_eq!(f.answered_by.as_deref(), Some("anna"));
+        assert_eq!(f.answered_line, None);
+    }
+
+    #[test]
+    fn voicemail_is_not_an_answer() {
+        let f = facts_of(vec![entry("a").voicemail()]);
+        assert!(f.voicemail);
+        assert!(!f.answered);
+        assert_eq!(f.not_answered, vec!["anna"]);
+        assert!(!facts_of(vec![entry("a")]).voicemail);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The decision stages, pure: lookup, chains, exceptions and recipients, the stream over them.
 
 pub mod chains;
+pub mod exceptions;
 pub mod lookup;
 pub mod numbers;
-pub mod policy;
+pub mod recipients;
 pub mod stream;
 #[cfg(test)]
 pub(crate) mod testkit;

@@ -1,15 +1,22 @@
 //! The decision pipeline over journals: ingest → chains → exceptions/recipients, streaming.
 //! Verdicts come out in the order of the chains' start; row problems come out as they are met.
+//!
+//! `called_back` (SPEC §3.8) counts every callback the run reads, wherever it stands in the
+//! input: a chain that would notify someone waits until its call was returned or the input
+//! ends, and the chains after it wait behind it (the order of the verdicts is what the
+//! repeated rules need). So with the rule on, memory holds the chains from the first one that
+//! waits; `too_old` keeps that to the last `max_age_hours` of a long export.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::iter::Peekable;
 
 use jiff::Timestamp;
 
 use crate::config::Rules;
 use crate::decide::chains::{self, Assembler, Notice};
+use crate::decide::exceptions::{self, Callbacks, Screened, Suppression};
 use crate::decide::lookup::Lookup;
-use crate::decide::policy::{self, History, Verdict};
+use crate::decide::recipients::{self, History, Verdict};
 use crate::ingest::{Entry, Item, RowError};
 
 /// What the run saw, for the summary. Nothing read is left uncounted.
@@ -32,6 +39,10 @@ pub struct Stats {
     /// Entries that came after their chain had been decided.
     pub late: u64,
     pub chains: u64,
+    /// Chains that arrived longer than `max_age_hours` ago (SPEC §3.9).
+    pub too_old: u64,
+    /// Chains already returned (SPEC §3.8).
+    pub called_back: u64,
     /// With `repeated_until_logon`: each user's latest time logged on as the journal shows it
     /// (user folded to lower case), for the state to keep for later runs.
     pub logons: BTreeMap<String, Timestamp>,
@@ -114,17 +125,13 @@ pub fn decide_with(
 ) -> Stats {
     let mut stats = Stats::default();
     let mut notices = Vec::new();
-    let mut handle = |chains: Vec<chains::Chain>, stats: &mut Stats, history: &mut History| {
-        for c in chains {
-            stats.chains += 1;
-            let facts = chains::facts(&c, lookup, rules.settle_seconds, now);
-            let start = facts.start;
-            on_verdict(policy::decide(facts, rules, lookup, history), &c);
-            if stats.chains.is_multiple_of(1 << 16) {
-                history.prune_online(start);
-                history.prune_notified(start, rules.exceptions.repeated_until_logon);
-            }
-        }
+    let mut d = Decider {
+        rules,
+        lookup,
+        now,
+        callbacks: Callbacks::default(),
+        waiting: VecDeque::new(),
+        decided: 0,
     };
     for item in items {
         match item {
@@ -145,6 +152,7 @@ pub fn decide_with(
                 } else {
                     if e.origin == crate::ingest::Origin::Outgoing {
                         stats.outgoing += 1;
+                        d.note_outgoing(&e);
                     } else {
                         stats.other_types += 1;
                     }
@@ -160,13 +168,107 @@ pub fn decide_with(
                         }
                     }
                 }
-                handle(closed, &mut stats, history);
+                d.add(closed, &mut stats, history, &mut on_verdict, false);
             }
         }
     }
     let rest = assembler.finish();
-    handle(rest, &mut stats, history);
+    d.add(rest, &mut stats, history, &mut on_verdict, true);
     stats
+}
+
+/// Decides the chains handed out, in their order, holding back those that wait for a
+/// callback (§3.8) and every chain after them.
+struct Decider<'a> {
+    rules: &'a Rules,
+    lookup: &'a Lookup,
+    now: Timestamp,
+    callbacks: Callbacks,
+    waiting: VecDeque<(Screened, chains::Chain)>,
+    decided: u64,
+}
+
+impl Decider<'_> {
+    /// An outgoing phone entry with a connect time is a callback to its number (§3.8).
+    fn note_outgoing(&mut self, e: &Entry) {
+        if e.connect.is_some() && matches!(e.call_type, 0 | 7) {
+            // normalised; a hidden number is None and never matches
+            let n = self.lookup.plan.normalise(&e.phone_number);
+            self.callbacks.record(n.as_ref(), e.start);
+        }
+    }
+
+    /// Takes the chains handed out (in start order); `end`: the input is over, nothing waits.
+    fn add(
+        &mut self,
+        chains: Vec<chains::Chain>,
+        stats: &mut Stats,
+        history: &mut History,
+        on_verdict: &mut impl FnMut(Verdict, &chains::Chain),
+        end: bool,
+    ) {
+        for c in chains {
+            stats.chains += 1;
+            let facts = chains::facts(&c, self.lookup, self.rules.settle_seconds, self.now);
+            // an answered incoming call is a callback for the earlier calls of its number
+            if facts.answered {
+                self.callbacks.record(facts.caller.as_ref(), facts.start);
+            }
+            let screened = exceptions::screen(facts, self.rules, self.lookup, self.now);
+            self.waiting.push_back((screened, c));
+        }
+        while let Some((s, _)) = self.waiting.front() {
+            let awaits = s.awaits_callback(self.rules);
+            let returned_at = awaits
+                .or(s.keeps_callbacks(self.rules))
+                .and_then(|n| self.callbacks.after(n, s.facts.start));
+            // a call still ringing waits for the end too: the state keeps its callbacks
+            let waits = awaits.is_some() || s.keeps_callbacks(self.rules).is_some();
+            if !end && waits && !(awaits.is_some() && returned_at.is_some()) {
+                break;
+            }
+            let (s, c) = self.waiting.pop_front().expect("a front");
+            let start = s.facts.start;
+            let v = recipients::decide(s, returned_at, self.rules, self.lookup, history);
+            match v.suppressed_by {
+                Some(Suppression::TooOld) => stats.too_old += 1,
+                Some(Suppression::CalledBack) => stats.called_back += 1,
+                _ => {}
+            }
+            on_verdict(v, &c);
+            self.decided += 1;
+            if self.decided.is_multiple_of(1 << 16) {
+                history.prune_online(start);
+                history.prune_notified(start, self.rules.exceptions.repeated_until_logon);
+            }
+        }
+    }
+}
+
+/// The callback a call still ringing keeps in the state (§3.8): an outgoing entry to the caller
+/// that connected when they last spoke, so the next run counts it even when its exports no
+/// longer hold the entry it came from. None when there is nothing to keep.
+pub fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry> {
+    let at = v.returned_at?;
+    let first = chain.entries.first()?;
+    Some(Entry {
+        connection_id: format!("callback:{}", chain.id),
+        tracker_id: None,
+        start: at,
+        stop: at,
+        connect: Some(at),
+        origin: crate::ingest::Origin::Outgoing,
+        internal: false,
+        user_offline: None,
+        phone_number: v.caller.raw.clone(),
+        redirecting_number: None,
+        contact_name: None,
+        contact_company: None,
+        acceptor: None,
+        tracker_last: false,
+        voicemail: false,
+        ..first.clone()
+    })
 }
 
 /// The one place an entry's "logged on" is noted: in the history (for this run's decisions)
@@ -198,7 +300,8 @@ mod tests {
     use proptest::prelude::*;
 
     /// A journal of call clusters: each cluster rings one to four lines around its own time,
-    /// tracked or untracked (then sometimes redirected from the previous line).
+    /// tracked or untracked (then sometimes redirected from the previous line); some entries
+    /// are outgoing calls (callbacks when they connected).
     fn journal() -> impl Strategy<Value = Vec<Entry>> {
         let one = (
             0u8..7,
@@ -250,6 +353,12 @@ mod tests {
                     if extra == 5 {
                         e = e.online(true);
                     }
+                    if extra == 4 && dur % 3 == 0 {
+                        e = e.outgoing();
+                        if answered {
+                            e.connect = Some(start + jiff::SignedDuration::from_secs(2));
+                        }
+                    }
                     if last {
                         e = e.last();
                     }
@@ -263,17 +372,19 @@ mod tests {
 
     fn all_rules() -> Vec<crate::config::Rules> {
         let mut v = Vec::new();
-        for (policy, even_if, same_day, until_logon) in [
-            (RecipientPolicy::All, false, false, false),
-            (RecipientPolicy::First, true, true, false),
-            (RecipientPolicy::Last, true, false, true),
-            (RecipientPolicy::All, true, true, true),
+        for (policy, even_if, same_day, until_logon, called_back) in [
+            (RecipientPolicy::All, false, false, false, true),
+            (RecipientPolicy::First, true, true, false, true),
+            (RecipientPolicy::Last, true, false, true, false),
+            (RecipientPolicy::All, true, true, true, true),
+            (RecipientPolicy::All, true, true, false, false),
         ] {
             let mut r = rules();
             r.recipients = policy;
             r.even_if_answered_elsewhere = even_if;
             r.exceptions.repeated_same_day = same_day;
             r.exceptions.repeated_until_logon = until_logon;
+            r.exceptions.called_back = called_back;
             v.push(r);
         }
         v
@@ -338,8 +449,33 @@ mod tests {
         }
 
         #[test]
+        fn a_chain_is_never_both_notified_and_returned(es in journal()) {
+            // returned, found from the input itself: an outgoing entry to the caller with a
+            // connect time that started after the arrival, or an answered chain of the caller
+            // that arrived after it
+            let l = lookup();
+            for r in all_rules().into_iter().filter(|r| r.exceptions.called_back) {
+                let vs = verdicts_at(es.clone(), &r, &l, &mut History::default(), t("2026-11-27T12:00:00Z"));
+                for v in vs.iter().filter(|v| v.to_notify().next().is_some()) {
+                    let n = v.caller.number.as_ref().expect("a notified call has a number");
+                    let by_phone = es.iter().any(|e| {
+                        e.origin == crate::ingest::Origin::Outgoing
+                            && e.connect.is_some()
+                            && e.start > v.facts.start
+                            && l.plan.normalise(&e.phone_number).as_ref() == Some(n)
+                    });
+                    let by_call = vs.iter().any(|w| {
+                        w.facts.answered && w.facts.start > v.facts.start && w.caller.number.as_ref() == Some(n)
+                    });
+                    prop_assert!(!by_phone && !by_call, "{} notified, but returned", v.facts.id);
+                }
+            }
+        }
+
+        #[test]
         fn every_incoming_entry_ends_in_exactly_one_chain(es in journal(), every in 1usize..50) {
             let l = lookup();
+            let es: Vec<Entry> = es.into_iter().filter(|e| e.is_incoming_call()).collect();
             let mut a = Assembler::new(&l).flush_every(every);
             let mut notices = Vec::new();
             let mut chains = Vec::new();

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::config::Rules;
+use crate::decide::exceptions::Suppression;
 use crate::decide::lookup::{ContactInfo, Lookup};
-use crate::decide::policy::{History, Verdict};
+use crate::decide::recipients::{History, Verdict};
 use crate::decide::stream as pipeline;
 use crate::directory::User;
 use crate::ingest::{Entry, Item, Origin, SourcePos};
@@ -65,6 +66,7 @@ pub trait EntryExt {
     fn call_type(self, ct: u32) -> Self;
     fn online(self, logged_on: bool) -> Self;
     fn contact(self, name: &str) -> Self;
+    fn voicemail(self) -> Self;
 }
 
 impl EntryExt for Entry {
@@ -123,6 +125,10 @@ impl EntryExt for Entry {
     }
     fn contact(mut self, name: &str) -> Self {
         self.contact_name = Some(name.into());
+        self
+    }
+    fn voicemail(mut self) -> Self {
+        self.voicemail = true;
         self
     }
 }
@@ -189,4 +195,76 @@ pub fn verdicts_at(
         |v, _| out.push(v),
     );
     out
+}
+
+// Verdicts, for the table tests of exceptions and recipients.
+
+/// The verdict of the only chain of `entries`.
+pub fn one(entries: Vec<Entry>, rules: &Rules) -> Verdict {
+    let mut vs = verdicts(entries, rules, &lookup());
+    assert_eq!(vs.len(), 1, "one chain expected");
+    vs.remove(0)
+}
+
+/// `(suppressed_by, [(user, status)])` of a verdict, for table tests.
+pub fn summary(v: &Verdict) -> (Option<&'static str>, Vec<(String, &'static str)>) {
+    (
+        v.suppressed_by.map(Suppression::as_str),
+        v.recipients
+            .iter()
+            .map(|r| (r.user.clone(), r.status.as_str()))
+            .collect(),
+    )
+}
+
+/// The summary of a chain that notifies `users`.
+pub fn notify(users: &[&str]) -> (Option<&'static str>, Vec<(String, &'static str)>) {
+    (
+        None,
+        users.iter().map(|u| (u.to_string(), "notify")).collect(),
+    )
+}
+
+/// The summary of a chain suppressed by `s`.
+pub fn suppressed(s: &'static str) -> (Option<&'static str>, Vec<(String, &'static str)>) {
+    (Some(s), vec![])
+}
+
+/// The default rules, changed by `f`.
+pub fn with(f: impl FnOnce(&mut Rules)) -> Rules {
+    let mut r = rules();
+    f(&mut r);
+    r
+}
+
+/// A group call of 030 5550100 that rang anna, bert and carl; nobody answered.
+pub fn group_call() -> Vec<Entry> {
+    vec![
+        entry("a").tracker("T").line("201"),
+        entry("b")
+            .tracker("T")
+            .line("202")
+            .ring("09:00:01", "09:00:20"),
+        entry("c")
+            .tracker("T")
+            .line("203")
+            .ring("09:00:02", "09:00:20"),
+    ]
+}
+
+/// One-entry calls of 030 5550100 to anna at the given (start, stop) times.
+pub fn calls_from_same_caller(times: &[(&str, &str)]) -> Vec<Entry> {
+    times
+        .iter()
+        .enumerate()
+        .map(|(i, (a, b))| entry(&format!("c{i}")).ring(a, b))
+        .collect()
+}
+
+/// The verdict of the chain `id` among all chains of `entries`.
+pub fn verdict_of(entries: Vec<Entry>, rules: &Rules, id: &str) -> Verdict {
+    verdicts(entries, rules, &lookup())
+        .into_iter()
+        .find(|v| v.facts.id == id)
+        .unwrap_or_else(|| panic!("no chain {id}"))
 }

@@ -118,6 +118,10 @@ pub struct Message<'a> {
 /// and raw bytes.
 pub trait Deliver {
     fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError>;
+    /// What the server answered to the last mail it accepted (`250 …`), where there is one.
+    fn last_reply(&self) -> Option<String> {
+        None
+    }
 }
 
 /// SMTP on one connection kept open for the whole run (reconnected when it breaks), built on
@@ -136,6 +140,7 @@ pub struct SmtpDeliver {
     hello: ClientId,
     from: lettre::Address,
     conn: Option<SmtpConnection>,
+    last_reply: Option<String>,
 }
 
 /// A transport the configuration asks for that cannot be set up. Each names the key, not the
@@ -146,7 +151,11 @@ pub enum SetupError {
     PasswordEnvUnset { var: String },
     #[error("key `smtp.password_file`: {}: {reason}", file.display())]
     PasswordFile { file: PathBuf, reason: String },
-    #[error("key `smtp.username` is set, but neither `password_env` nor `password_file`")]
+    #[error("key `smtp.password_credential`: {}: {reason}", file.display())]
+    PasswordCredential { file: PathBuf, reason: String },
+    #[error("key `smtp.password_credential`: $CREDENTIALS_DIRECTORY is not set: systemd sets it for a unit with LoadCredential={name}:/path/to/password-file (outside systemd use password_file)")]
+    NoCredentialsDirectory { name: String },
+    #[error("key `smtp.username` is set, but none of `password_env`, `password_file`, `password_credential`")]
     NoPassword,
     #[error("key `smtp.ca_file`: {}: {reason}", file.display())]
     CaFile { file: PathBuf, reason: String },
@@ -170,13 +179,22 @@ fn read_password(s: &Smtp) -> Result<Option<String>, SetupError> {
             Err(_) => Err(SetupError::PasswordEnvUnset { var: var.clone() }),
         };
     }
-    if let Some(file) = &s.password_file {
-        return std::fs::read_to_string(file)
+    // a password file: the line end after it does not count
+    let read = |file: &Path| {
+        std::fs::read_to_string(file)
             .map(|p| Some(p.trim_end_matches(['\r', '\n']).to_string()))
-            .map_err(|e| SetupError::PasswordFile {
-                file: file.clone(),
-                reason: e.to_string(),
-            });
+            .map_err(|e| (file.to_path_buf(), e.to_string()))
+    };
+    if let Some(file) = &s.password_file {
+        return read(file).map_err(|(file, reason)| SetupError::PasswordFile { file, reason });
+    }
+    if let Some(name) = &s.password_credential {
+        // systemd's LoadCredential=: the service sees the file in $CREDENTIALS_DIRECTORY
+        let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()) else {
+            return Err(SetupError::NoCredentialsDirectory { name: name.clone() });
+        };
+        return read(&Path::new(&dir).join(name))
+            .map_err(|(file, reason)| SetupError::PasswordCredential { file, reason });
     }
     Ok(None)
 }
@@ -263,6 +281,7 @@ impl SmtpDeliver {
             hello: ClientId::default(),
             from,
             conn: None,
+            last_reply: None,
         })
     }
 
@@ -292,7 +311,7 @@ impl SmtpDeliver {
         from: &lettre::Address,
         to: lettre::Address,
         body: &[u8],
-    ) -> Result<(), lettre::transport::smtp::Error> {
+    ) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
         let mut options = Vec::new();
         if !body.is_ascii() {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
@@ -301,12 +320,15 @@ impl SmtpDeliver {
         conn.command(Rcpt::new(to, vec![]))?;
         conn.command(Data)?;
         let data = String::from_utf8_lossy(&data_phase(body)).into_owned();
-        conn.command(RawData(data))?;
-        Ok(())
+        conn.command(RawData(data))
     }
 }
 
 impl Deliver for SmtpDeliver {
+    fn last_reply(&self) -> Option<String> {
+        self.last_reply.clone()
+    }
+
     fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError> {
         let to: lettre::Address = mail.email.parse().map_err(|e| {
             SendError::Permanent(format!("{:?} is not a mail address: {e}", mail.email))
@@ -319,7 +341,11 @@ impl Deliver for SmtpDeliver {
         }
         let conn = self.conn.as_mut().expect("connected");
         match Self::transaction(conn, &self.from, to, mail.bytes) {
-            Ok(()) => Ok(()),
+            Ok(reply) => {
+                let words: Vec<&str> = reply.message().collect();
+                self.last_reply = Some(format!("{} {}", reply.code(), words.join(" ")));
+                Ok(())
+            }
             Err(e) => {
                 let answered = e.is_permanent() || e.is_transient();
                 let err = classify(e);
@@ -335,6 +361,18 @@ impl Deliver for SmtpDeliver {
                 Err(err)
             }
         }
+    }
+}
+
+impl SmtpDeliver {
+    /// Where this transport connects, for messages: `host:port (tls)`.
+    pub fn describe(s: &Smtp) -> String {
+        let tls = match s.tls {
+            Tls::StartTls => "starttls",
+            Tls::Tls => "tls",
+            Tls::None => "none",
+        };
+        format!("{}:{} (tls = \"{tls}\")", s.host, s.port)
     }
 }
 

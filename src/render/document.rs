@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use crate::decide::lookup::{ContactInfo, Lookup};
 use crate::decide::numbers::NumberPlan;
-use crate::decide::policy::Verdict;
+use crate::decide::recipients::Verdict;
 use crate::directory::User;
 use crate::render::language::Language;
 
@@ -401,7 +401,8 @@ pub fn build(input: &Input<'_>) -> String {
             );
         }
         x.close("rang");
-        if let Some(a) = &f.answered_by {
+        // answered on a line without a user: the line stands in for the user
+        if let Some(a) = f.answered_by.as_ref().or(f.answered_line.as_ref()) {
             x.empty("answered-by", &[("user", a), ("name", &name_of(a))]);
         }
         if let Some((from, owner)) = &redirect {

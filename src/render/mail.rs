@@ -10,7 +10,7 @@ use lettre::Address;
 use crate::config::Mode;
 use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
-use crate::decide::policy::{Status, Verdict};
+use crate::decide::recipients::{Status, Verdict};
 use crate::directory::PhoneKind;
 use crate::render::document::clean_name;
 use crate::render::headers;

@@ -280,7 +280,7 @@ impl Renderer {
     pub fn compose_plans(
         &self,
         plans: Vec<mail::Plan>,
-        verdicts: &[crate::decide::policy::Verdict],
+        verdicts: &[crate::decide::recipients::Verdict],
         lookup: &crate::decide::lookup::Lookup,
         settings: &MailSettings<'_>,
         now: jiff::Timestamp,
@@ -309,12 +309,12 @@ impl Renderer {
     pub fn compose(
         &self,
         plan: &mail::Plan,
-        verdicts: &[crate::decide::policy::Verdict],
+        verdicts: &[crate::decide::recipients::Verdict],
         lookup: &crate::decide::lookup::Lookup,
         settings: &MailSettings<'_>,
         now: jiff::Timestamp,
     ) -> Result<Outgoing, String> {
-        let calls: Vec<&crate::decide::policy::Verdict> =
+        let calls: Vec<&crate::decide::recipients::Verdict> =
             plan.calls.iter().map(|&i| &verdicts[i]).collect();
         let fallback;
         let user = match lookup.user(&plan.user) {

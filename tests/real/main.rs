@@ -38,11 +38,19 @@ pub struct Out {
 }
 
 /// `explain --json` over `files` with a users file that maps extension 301, `--now` pinned.
+/// The calls are from 2024 and `--now` is 2025-01-01: `max_age_hours = 0`, or every call would
+/// be `too_old`.
 pub fn explain(extra_config: &str, files: &[PathBuf]) -> Out {
     let dir = tempfile::tempdir().unwrap();
+    let no_age_limit = "[notify]\nmax_age_hours = 0\n";
+    let extra = if extra_config.contains("[notify]") {
+        extra_config.replacen("[notify]\n", no_age_limit, 1)
+    } else {
+        format!("{extra_config}\n{no_age_limit}")
+    };
     std::fs::write(
         dir.path().join("unanswered.toml"),
-        format!("time_zone = \"UTC\"\n{extra_config}\n[directory]\nusers = \"users.csv\"\n"),
+        format!("time_zone = \"UTC\"\n{extra}\n[directory]\nusers = \"users.csv\"\n"),
     )
     .unwrap();
     std::fs::write(
@@ -70,12 +78,17 @@ pub fn explain(extra_config: &str, files: &[PathBuf]) -> Out {
     }
 }
 
-/// `(answered_by, suppressed_by, [(user, status)])` of chain `id`.
-pub fn verdict(chains: &[Value], id: &str) -> (Value, Value, Vec<(String, String)>) {
-    let c = chains
+/// The JSON object of chain `id`.
+pub fn chain<'a>(chains: &'a [Value], id: &str) -> &'a Value {
+    chains
         .iter()
         .find(|c| c["chain"] == id)
-        .unwrap_or_else(|| panic!("no chain {id}"));
+        .unwrap_or_else(|| panic!("no chain {id}"))
+}
+
+/// `(answered_by, suppressed_by, [(user, status)])` of chain `id`.
+pub fn verdict(chains: &[Value], id: &str) -> (Value, Value, Vec<(String, String)>) {
+    let c = chain(chains, id);
     let recipients = c["recipients"]
         .as_array()
         .unwrap()

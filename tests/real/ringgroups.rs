@@ -1,6 +1,6 @@
 //! The 21-column `ringgroups-Master.csv` and the Asterisk test-suite files.
 
-use crate::{data, explain, notify, verdict};
+use crate::{chain, data, explain, notify, verdict};
 use serde_json::Value;
 
 #[test]
@@ -25,11 +25,13 @@ fn real_ring_groups_default_rules() {
         (by.as_str(), sup.as_str(), rec.len()),
         (Some("stadion"), Some("answered"), 0)
     );
-    // 301 missed it, the other PBX (200@stadionpbx) answered: answered elsewhere
+    // 301 missed it, the other PBX (200@stadionpbx, a line without user) answered: answered
+    // elsewhere, answered_by is null and answered_line names the line
     let (by, sup, _) = verdict(&out.chains, "1706415046.98");
+    assert_eq!((by, sup.as_str()), (Value::Null, Some("answered")));
     assert_eq!(
-        (by.as_str(), sup.as_str()),
-        (Some("stadionpbx"), Some("answered"))
+        chain(&out.chains, "1706415046.98")["answered_line"].as_str(),
+        Some("stadionpbx")
     );
     // the second uniqueid style, answered at 301
     let (by, _, _) = verdict(&out.chains, "mainserverdss-1706420300.0");
@@ -71,8 +73,9 @@ fn real_ring_groups_default_rules() {
 
 #[test]
 fn real_ring_groups_even_if_answered_elsewhere() {
+    // called_back off: this test is about who is told of a call answered elsewhere
     let out = explain(
-        "[notify]\neven_if_answered_elsewhere = true",
+        "[notify]\neven_if_answered_elsewhere = true\n[exceptions]\ncalled_back = false",
         &[data("ringgroups-Master.csv")],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -84,16 +87,17 @@ fn real_ring_groups_even_if_answered_elsewhere() {
         "mainserverdss-1706437649.85",
     ] {
         let (by, sup, rec) = verdict(&out.chains, id);
+        assert_eq!((by, sup, rec), (Value::Null, Value::Null, notify()), "{id}");
         assert_eq!(
-            (by.as_str(), sup, rec),
-            (Some("stadionpbx"), Value::Null, notify()),
+            chain(&out.chains, id)["answered_line"].as_str(),
+            Some("stadionpbx"),
             "{id}"
         );
     }
-    // answered at 301 itself: the answering user never gets mail
+    // answered at 301 itself: the answering user never gets mail, nobody is left
     assert_eq!(
         verdict(&out.chains, "1706407446.50").1.as_str(),
-        Some("policy_none")
+        Some("no_recipient")
     );
     let notified = out
         .chains
@@ -101,6 +105,27 @@ fn real_ring_groups_even_if_answered_elsewhere() {
         .filter(|c| c["suppressed_by"].is_null())
         .count();
     assert_eq!(notified, 9);
+}
+
+#[test]
+fn real_call_answered_elsewhere_then_returned() {
+    // with called_back on (the default), a call the other PBX answered whose caller was
+    // answered again later tells nobody, even with even_if_answered_elsewhere
+    let out = explain(
+        "[notify]\neven_if_answered_elsewhere = true",
+        &[data("ringgroups-Master.csv")],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        verdict(&out.chains, "mainserverdss-1706422609.10")
+            .1
+            .as_str(),
+        Some("called_back")
+    );
+    assert_eq!(
+        verdict(&out.chains, "1706415046.98"),
+        (Value::Null, Value::Null, notify())
+    );
 }
 
 #[test]
