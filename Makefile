@@ -5,7 +5,7 @@ NOW ?= 2026-11-26 12:47:00
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean install deb mail-clients
+.PHONY: build test test-deps test-real prereqs prereqs-tests ci fmt clippy demo explain preview bench clean install deb mail-clients fuzz
 
 build: prereqs
 	$(CARGO) build --release
@@ -18,6 +18,14 @@ test: prereqs-tests
 # ../shared/data. Missing data fails loudly.
 test-real: prereqs
 	$(CARGO) test --test real --no-fail-fast
+
+# Every parser (native CSV / JSON Lines, Asterisk, users, contacts, vCard, logons, config) fed
+# mutated sample files and random bytes; bounded: FUZZ_INPUTS per parser, FUZZ_SECONDS at most
+# each. Prints how many inputs each ran. (`make ci` runs the same targets with 64 inputs.)
+FUZZ_INPUTS ?= 20000
+FUZZ_SECONDS ?= 60
+fuzz: prereqs-tests
+	UNANSWERED_FUZZ_INPUTS=$(FUZZ_INPUTS) UNANSWERED_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --lib ingest::fuzz -- --nocapture --test-threads 2
 
 fmt:
 	$(CARGO) fmt --all

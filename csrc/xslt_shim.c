@@ -31,6 +31,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/globals.h>
@@ -66,12 +67,24 @@
 #define UX_MAX_TEMPLATE_DEPTH 1000
 #endif
 
+/* Limits of one transformation: what libxml2 may allocate while it runs
+ * (counted, not live: a bound on the output size and on runaway templates),
+ * and how long it may run. A transformation that passes one is stopped
+ * (XSLT_STATE_STOPPED) and fails with UX_ERR_LIMIT. */
+#ifndef UX_MAX_ALLOC_BYTES
+#define UX_MAX_ALLOC_BYTES ((size_t)256 * 1024 * 1024)
+#endif
+#ifndef UX_MAX_SECONDS
+#define UX_MAX_SECONDS 5
+#endif
+
 /* Status codes shared with Rust. */
 #define UX_OK 0
 #define UX_ERR_PARSE 1     /* stylesheet is not well-formed XML */
 #define UX_ERR_COMPILE 2   /* stylesheet is XML but not a usable XSLT */
 #define UX_ERR_INPUT 3     /* input document is not well-formed XML */
 #define UX_ERR_TRANSFORM 4 /* the transformation failed or was refused */
+#define UX_ERR_LIMIT 5     /* stopped: the size or time limit was reached */
 
 /* Layout shared with Rust (`ffi::Msgs`). */
 typedef struct ux_msgs {
@@ -92,6 +105,49 @@ static __thread ux_msgs *ux_cur_msgs;
 static __thread const char *ux_cur_dir;
 
 static xsltSecurityPrefsPtr ux_prefs;
+
+/* The transformation running on this thread, and what it has used. */
+static __thread xsltTransformContextPtr ux_lim_ctxt;
+static __thread size_t ux_lim_bytes;
+static __thread unsigned long ux_lim_calls;
+static __thread struct timespec ux_lim_deadline;
+static __thread int ux_lim_hit; /* 0, 1 = size, 2 = time */
+
+/* ------------------------------------------------------------------ */
+/* Limits: libxml2's allocator, counted per thread                     */
+/* ------------------------------------------------------------------ */
+
+/* Counts an allocation of the running transformation; 0 = refuse it (far
+ * beyond the limit: the engine did not stop in time). */
+static int ux_lim_count(size_t n) {
+    struct timespec now;
+    if (ux_lim_ctxt == NULL)
+        return 1;
+    ux_lim_bytes += n;
+    if (ux_lim_hit == 0 && ux_lim_bytes > UX_MAX_ALLOC_BYTES)
+        ux_lim_hit = 1;
+    if (ux_lim_hit == 0 && (++ux_lim_calls & 255) == 0 &&
+        clock_gettime(CLOCK_MONOTONIC, &now) == 0 &&
+        (now.tv_sec > ux_lim_deadline.tv_sec ||
+         (now.tv_sec == ux_lim_deadline.tv_sec && now.tv_nsec > ux_lim_deadline.tv_nsec)))
+        ux_lim_hit = 2;
+    if (ux_lim_hit != 0)
+        ux_lim_ctxt->state = XSLT_STATE_STOPPED;
+    return ux_lim_bytes <= 2 * UX_MAX_ALLOC_BYTES;
+}
+
+static void *ux_malloc(size_t n) { return ux_lim_count(n) ? malloc(n) : NULL; }
+static void *ux_realloc(void *p, size_t n) { return ux_lim_count(n) ? realloc(p, n) : NULL; }
+static char *ux_strdup(const char *s) { return ux_lim_count(strlen(s) + 1) ? strdup(s) : NULL; }
+
+static void ux_lim_start(xsltTransformContextPtr ctxt) {
+    ux_lim_bytes = 0;
+    ux_lim_calls = 0;
+    ux_lim_hit = 0;
+    clock_gettime(CLOCK_MONOTONIC, &ux_lim_deadline);
+    ux_lim_deadline.tv_sec += UX_MAX_SECONDS;
+    ux_lim_ctxt = ctxt;
+}
 
 /* ------------------------------------------------------------------ */
 /* Message collection                                                  */
@@ -468,6 +524,9 @@ static xmlParserInputPtr ux_entity_loader(const char *URL, const char *ID,
 
 /* Call exactly once (Rust guards it with std::sync::Once). */
 int ux_init(void) {
+    /* before anything of libxml2 allocates */
+    if (xmlMemSetup(free, ux_malloc, ux_realloc, ux_strdup) != 0)
+        return -1;
     xmlInitParser();
     xsltInit();
     exsltRegisterAll();
@@ -629,7 +688,19 @@ int ux_transform(const ux_sheet *sh, const char *xml, size_t len,
         goto done;
     }
 
+    ux_lim_start(ctxt);
     res = xsltApplyStylesheetUser(sh->style, doc, NULL, NULL, NULL, ctxt);
+    ux_lim_ctxt = NULL;
+    if (ux_lim_hit != 0) {
+        if (ux_lim_hit == 1)
+            ux_appendf("stopped: the transformation produced more than %zu MB (the output-size limit; a template that recurses without end?)\n",
+                       (size_t)UX_MAX_ALLOC_BYTES / (1024 * 1024));
+        else
+            ux_appendf("stopped: the transformation ran longer than %d s (the time limit; a template that recurses without end?)\n",
+                       UX_MAX_SECONDS);
+        status = UX_ERR_LIMIT;
+        goto done;
+    }
     if (res == NULL || ctxt->state != XSLT_STATE_OK || msgs->refused)
         goto done;
 

@@ -158,24 +158,27 @@ fn a_server_that_is_not_listening_loses_nothing() {
     let j = three_calls(&p).display().to_string();
     let out = p.run(&["run", "--now", NOW, &j]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        text(&out.stderr).matches("stays queued").count(),
-        3,
-        "{}",
-        text(&out.stderr)
-    );
-    // the server comes up; the next run (without any journal) sends all three
+    let err = text(&out.stderr);
+    // one attempt to connect, not one per mail
+    assert_eq!(err.matches("cannot connect").count(), 1, "{err}");
+    assert!(err.contains("3 mail(s) stay queued"), "{err}");
+    // the server comes up; the next run (the same export again) sends all three, once
     let smtp = Smtp::start(Faults::default());
     p.config(&format!("mode = \"per-call\"\n{}", smtp.config()));
+    let out = p.run(&["run", "--now", "2026-11-26T12:10:00Z", &j]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(smtp.received().len(), 3);
+    // a run over an empty export still sends what is queued, and says the export is empty
     let empty = p.write("empty.csv", "");
     let out = p.run(&[
         "run",
         "--now",
-        "2026-11-26T12:10:00Z",
+        "2026-11-26T12:20:00Z",
         empty.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(smtp.received().len(), 3);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("empty.csv:1: the journal is empty"), "{err}");
 }
 
 #[test]
@@ -241,13 +244,13 @@ fn a_second_run_waits_for_the_lock_then_says_so() {
         "mode = \"per-call\"\n[state]\nlock_wait_seconds = 1\n{}",
         smtp.config()
     ));
-    // another run holds the lock
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(p.path("unanswered.db.lock"))
+    // another run holds the lock: an flock on the state itself (a new, empty database)
+    rusqlite::Connection::open(p.path("unanswered.db"))
+        .unwrap()
+        .execute_batch("PRAGMA journal_mode = WAL")
         .unwrap();
+    let empty_state = std::fs::read(p.path("unanswered.db")).unwrap();
+    let lock = std::fs::File::open(p.path("unanswered.db")).unwrap();
     lock.lock().unwrap();
     let out = p.run(&["run", "--now", NOW, &j]);
     assert_eq!(out.status.code(), Some(2));
@@ -262,8 +265,8 @@ fn a_second_run_waits_for_the_lock_then_says_so() {
         p.run(&["run", "--dry-run", "--now", NOW, &j]).status.code(),
         Some(0)
     );
-    // and a dry run changes no state: none was created
-    assert!(!p.path("unanswered.db").exists());
+    // and a dry run changes no state
+    assert_eq!(std::fs::read(p.path("unanswered.db")).unwrap(), empty_state);
     drop(lock);
     assert_eq!(p.run(&["run", "--now", NOW, &j]).status.code(), Some(0));
     assert_eq!(smtp.received().len(), 3);
@@ -438,6 +441,155 @@ fn repeated_rules_across_runs() {
     // and again at 12:00, no logon since 11:00: not told
     let x4 = call("x4", "12:00:00");
     assert!(explain(&x4, "2026-11-26T12:10:00Z").contains("repeated_until_logon"));
+}
+
+/// `--out` into `out/` with the state at `state` (relative to the project).
+fn run_out(p: &Project, state: &str, out: &str, j: &str) -> std::process::Output {
+    let state = p.path(state).display().to_string();
+    let out = p.path(out).display().to_string();
+    p.run(&["run", "--now", NOW, "--state", &state, "--out", &out, j])
+}
+
+#[test]
+fn the_lock_is_on_the_state_whatever_path_names_it() {
+    let p = Project::new("mode = \"per-call\"\n[state]\nlock_wait_seconds = 0\n");
+    let j = three_calls(&p).display().to_string();
+    let out = run_out(&p, "real.db", "first", &j);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::os::unix::fs::symlink(p.path("real.db"), p.path("alias.db")).unwrap();
+    // a run holds the state through its alias; a run through the real name must not start
+    // (an flock, as a run takes it, on the file the alias names)
+    let held = std::fs::File::open(p.path("alias.db")).unwrap();
+    held.try_lock().unwrap();
+    let other = p.write(
+        "other.csv",
+        &format!("{HEADER}{}", row("z", "09:30:00", "201", "030 5550199")),
+    );
+    let out = run_out(&p, "real.db", "second", other.to_str().unwrap());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("another unanswered run holds the state"),
+        "{err}"
+    );
+    assert!(!p.path("second").exists(), "nothing sent");
+    drop(held);
+    let out = run_out(&p, "alias.db", "second", other.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn call_data_files_are_private_and_planted_links_are_not_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Project::new("mode = \"per-call\"");
+    let j = three_calls(&p).display().to_string();
+    let out = run_out(&p, "s1.db", "first", &j);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    for suffix in ["", "-wal", "-shm"] {
+        let f = p.path(&format!("s1.db{suffix}"));
+        if f.exists() {
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+    }
+    let names: Vec<String> = std::fs::read_dir(p.path("first"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for n in &names {
+        assert_eq!(mode(&p.path("first").join(n)), 0o600, "{n}");
+    }
+    // a fresh state writes the same names: plant links at each name and its old temp name
+    let victim = p.write("victim.txt", "precious\n");
+    std::fs::create_dir(p.path("second")).unwrap();
+    for n in &names {
+        std::os::unix::fs::symlink(&victim, p.path("second").join(n)).unwrap();
+        std::os::unix::fs::symlink(&victim, p.path("second").join(format!(".{n}.tmp"))).unwrap();
+    }
+    let out = run_out(&p, "s2.db", "second", &j);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    for n in &names {
+        let f = p.path("second").join(n);
+        assert!(std::fs::symlink_metadata(&f).unwrap().is_file(), "{n}");
+        assert_eq!(mode(&f), 0o600, "{n}");
+    }
+}
+
+#[test]
+fn an_empty_or_backwards_state_is_refused_with_what_to_do() {
+    let p = Project::new("mode = \"per-call\"");
+    let j = three_calls(&p).display().to_string();
+    std::fs::write(p.path("zero.db"), "").unwrap();
+    let out = run_out(&p, "zero.db", "out", &j);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("0 bytes") && err.contains("delete it to start afresh"),
+        "{err}"
+    );
+    assert!(!p.path("out").exists(), "nothing re-mailed");
+    // a state whose schema version was set back
+    let out = run_out(&p, "s.db", "out", &j);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    rusqlite::Connection::open(p.path("s.db"))
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 0")
+        .unwrap();
+    let out = run_out(&p, "s.db", "out2", &j);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("schema version went backwards"), "{err}");
+    assert!(!err.contains("already exists"), "{err}");
+    let state = p.path("s.db").display().to_string();
+    let out = p.run(&["explain", "--now", NOW, "--state", &state, &j]);
+    assert!(
+        text(&out.stderr).contains("went backwards"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_renders_a_sample_mail_and_a_template_that_always_fails_fails_it() {
+    let p = Project::new("templates = \"tpl\"");
+    std::fs::create_dir(p.path("tpl")).unwrap();
+    let sheet = |body: &str| {
+        format!("<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\"><xsl:template match=\"/\">{body}</xsl:template></xsl:stylesheet>")
+    };
+    p.write("tpl/mail.txt.xsl", &sheet("text"));
+    p.write("tpl/subject.xsl", &sheet("subject"));
+    p.write("tpl/mail.html.xsl", &sheet("<html><body>ok</body></html>"));
+    let out = p.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // compiles, but fails on every mail
+    p.write(
+        "tpl/mail.html.xsl",
+        &sheet("<xsl:message terminate=\"yes\">no mail today</xsl:message>"),
+    );
+    let out = p.run(&["check"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("fail on a sample mail") && err.contains("no mail today"),
+        "{err}"
+    );
+    // one that never ends is stopped by the render limits, in check as in a run
+    p.write(
+        "tpl/mail.html.xsl",
+        "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\">\
+         <xsl:template match=\"/\"><xsl:call-template name=\"t\"><xsl:with-param name=\"n\" select=\"60\"/></xsl:call-template></xsl:template>\
+         <xsl:template name=\"t\"><xsl:param name=\"n\"/><xsl:if test=\"$n &gt; 0\">x<xsl:call-template name=\"t\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template><xsl:call-template name=\"t\"><xsl:with-param name=\"n\" select=\"$n - 1\"/></xsl:call-template></xsl:if></xsl:template>\
+         </xsl:stylesheet>",
+    );
+    let t = std::time::Instant::now();
+    let out = p.run(&["check"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("stopped: the transformation"), "{err}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(60), "stops");
 }
 
 #[test]

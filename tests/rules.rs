@@ -48,7 +48,21 @@ fn two_runs(first: &str) -> (Project, String, usize) {
         "2026-11-26T12:10:00Z",
         empty.to_str().unwrap(),
     ]);
-    run_out(&p, "2026-11-26T12:10:00Z", &empty);
+    // a header-only export finishes, and says so (exit 1: an empty export must be noticed)
+    let out = p.run(&[
+        "run",
+        "--now",
+        "2026-11-26T12:10:00Z",
+        "--out",
+        p.path("out").to_str().unwrap(),
+        empty.to_str().unwrap(),
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("empty.csv:1: the journal has no rows, only a header"),
+        "{err}"
+    );
     let mails = eml_count(&p.path("out"));
     (p, text(&explained.stdout), mails)
 }

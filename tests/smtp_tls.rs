@@ -37,6 +37,7 @@ struct Server {
     child: Child,
     port: u16,
     record: PathBuf,
+    events: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -44,10 +45,13 @@ impl Server {
     fn start(args: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let record = dir.path().join("received.jsonl");
+        let events = dir.path().join("events.jsonl");
         let mut child = Command::new(python())
             .arg(repo().join("tests/smtp/server.py"))
             .args(["--port", "0", "--exit-on-stdin-eof", "--record"])
             .arg(&record)
+            .arg("--events")
+            .arg(&events)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -68,8 +72,18 @@ impl Server {
             child,
             port,
             record,
+            events,
             _dir: dir,
         }
+    }
+
+    /// How many times the server saw `event` ("connect", "auth").
+    fn count(&self, event: &str) -> usize {
+        std::fs::read_to_string(&self.events)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"] == event)
+            .count()
     }
 
     fn received(&self) -> Vec<serde_json::Value> {
@@ -175,13 +189,11 @@ fn an_untrusted_certificate_keeps_the_mails_queued() {
     ));
     let out = p.run(&["run", "--now", NOW, &j]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        text(&out.stderr).matches("stays queued").count(),
-        3,
-        "{}",
-        text(&out.stderr)
-    );
+    let err = text(&out.stderr);
+    assert!(err.contains("STARTTLS failed"), "{err}");
+    assert!(err.contains("3 mail(s) stay queued"), "{err}");
     assert_eq!(s.received().len(), 0);
+    assert_eq!(s.count("connect"), 1, "one connection per run");
 }
 
 #[test]
@@ -200,6 +212,12 @@ fn wrong_password_keeps_the_mails_queued_and_says_why() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("535"), "{err}");
+    // one login per run, not one per mail: an account lock-out needs many
+    assert_eq!(s.count("auth"), 1, "{err}");
+    assert_eq!(s.count("connect"), 1, "{err}");
+    assert!(err.contains("`smtp.username`"), "{err}");
+    assert!(err.contains("3 mail(s) stay queued"), "{err}");
+    assert!(!err.contains("temporar"), "{err}");
     assert!(
         !err.contains("wrong"),
         "the password is never logged: {err}"
@@ -209,6 +227,132 @@ fn wrong_password_keeps_the_mails_queued_and_says_why() {
     let out = p.run(&["run", "--now", "2026-11-26T12:10:00Z", &j]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(s.received().len(), 3);
+    assert_eq!(s.count("auth"), 2);
+}
+
+#[test]
+fn auth_without_tls_is_refused_by_check_and_run() {
+    let s = Server::start(&["--auth", "pbx:pw"]);
+    let (p, j) = project(&format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nusername = \"pbx\"\npassword_env = \"UNANSWERED_TEST_PW\"\n",
+        s.port
+    ));
+    let check = p
+        .command(&["check"])
+        .env("UNANSWERED_TEST_PW", "pw")
+        .output()
+        .unwrap();
+    let err = text(&check.stderr);
+    assert_eq!(check.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("clear text") && err.contains("`smtp.tls`"),
+        "{err}"
+    );
+    let run = p
+        .command(&["run", "--now", NOW, &j])
+        .env("UNANSWERED_TEST_PW", "pw")
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(err.contains("clear text"), "{err}");
+    assert_eq!(s.count("connect"), 0, "nothing crossed the network");
+}
+
+#[test]
+fn starttls_not_offered_is_a_configuration_error() {
+    let s = Server::start(&[]);
+    let (p, j) = project(&format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"starttls\"\n",
+        s.port
+    ));
+    let out = p.run(&["run", "--now", NOW, &j]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("does not offer STARTTLS") && err.contains("`smtp.port`"),
+        "{err}"
+    );
+    assert!(!err.contains("internal client error"), "{err}");
+    assert!(err.contains("3 mail(s) stay queued"), "{err}");
+    assert_eq!(s.count("connect"), 1);
+}
+
+#[test]
+fn no_usable_auth_mechanism_is_a_configuration_error() {
+    let c = certs();
+    let mut args = tls_args(&c, "implicit");
+    args.push("--no-auth-offer".into());
+    let s = Server::start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (p, j) = project(&format!(
+        "[smtp]\nhost = \"localhost\"\nport = {}\ntls = \"tls\"\nusername = \"pbx\"\npassword_env = \"UNANSWERED_TEST_PW\"\nca_file = \"{}\"\n",
+        s.port,
+        c.join("ca.pem").display()
+    ));
+    let out = p
+        .command(&["run", "--now", NOW, &j])
+        .env("UNANSWERED_TEST_PW", "pw")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("offers no login we can use"), "{err}");
+    assert!(!err.contains("internal client error"), "{err}");
+    assert_eq!(s.count("connect"), 1);
+    assert_eq!(s.received().len(), 0);
+}
+
+/// `calls` per-call mails to a server whose every reply (and greeting) comes after `delay_ms`;
+/// the run's output, its stderr and how long it took.
+fn run_against_slow_server(
+    delay_ms: &str,
+    smtp: &str,
+    calls: usize,
+) -> (Server, String, std::time::Duration) {
+    let s = Server::start(&["--reply-delay-ms", delay_ms]);
+    let p = Project::new(&format!(
+        "mode = \"per-call\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n{smtp}",
+        s.port
+    ));
+    let j = p
+        .write("journal.csv", &many_calls(calls, "s"))
+        .display()
+        .to_string();
+    let t = std::time::Instant::now();
+    let out = p.run(&["run", "--now", NOW, &j]);
+    let dt = t.elapsed();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    println!("{calls} mails, replies after {delay_ms} ms, {smtp:?}: {dt:?}");
+    (s, err, dt)
+}
+
+#[test]
+fn a_silent_server_costs_one_timeout_and_says_timed_out() {
+    // every reply after 4 s, timeout 1 s: before, each of the 12 mails waited on its own
+    // connection (12+ s); now the first timeout ends the run's delivery
+    let (s, err, dt) = run_against_slow_server("4000", "timeout_seconds = 1", 12);
+    assert!(err.contains("timed out"), "{err}");
+    assert!(!err.contains("os error 11"), "{err}");
+    assert!(err.contains("12 mail(s) stay queued"), "{err}");
+    assert_eq!(s.count("connect"), 1, "{err}");
+    assert!(dt < std::time::Duration::from_secs(10), "stops: {dt:?}");
+}
+
+#[test]
+fn max_run_seconds_ends_delivery_and_keeps_the_rest_queued() {
+    // each reply after 0.4 s (2 s a mail): 30 mails would take a minute
+    let (s, err, dt) =
+        run_against_slow_server("400", "timeout_seconds = 5\nmax_run_seconds = 3", 30);
+    assert!(err.contains("`smtp.max_run_seconds` = 3"), "{err}");
+    let sent = s.received().len();
+    assert!(sent < 30, "{sent}");
+    assert!(
+        err.contains(&format!("{} mail(s) stay queued", 30 - sent)),
+        "{err}"
+    );
+    assert!(dt < std::time::Duration::from_secs(30), "stops: {dt:?}");
+    assert_eq!(s.count("connect"), 1, "one connection per run: {err}");
 }
 
 #[test]

@@ -21,6 +21,7 @@ pub mod log;
 mod outbox;
 mod report;
 mod run;
+mod sample;
 mod send_test;
 mod session;
 mod summary;

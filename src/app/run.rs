@@ -252,6 +252,8 @@ struct Delivered {
     sent: u64,
     queued: u64,
     refused: u64,
+    /// Why delivery stopped early (the rest stays queued), if it did.
+    stopped: Option<String>,
 }
 
 /// A progress bar for a person at a terminal; nothing under cron.
@@ -285,6 +287,8 @@ fn deliver_one(
         Ok(()) => state.mark_sent(&m.message_id, now),
         Err(SendError::Transient(why)) => state.mark_retry(&m.message_id, now, why).map(|_| ()),
         Err(SendError::Permanent(why)) => state.mark_failed(&m.message_id, why),
+        // untouched: due again at the next run
+        Err(SendError::Stop(_)) => Ok(()),
     };
     let problem = match result {
         Ok(()) => {
@@ -301,6 +305,10 @@ fn deliver_one(
             let who = format!("{} <{}>", m.user, m.email);
             Some((who, format!("failed: {why}")))
         }
+        Err(SendError::Stop(why)) => {
+            d.stopped = Some(why);
+            None
+        }
     };
     (problem, mark)
 }
@@ -316,7 +324,14 @@ fn deliver_due(
     let mut d = Delivered::default();
     let mut problems = Repeats::new("mails", Priority::Error, env.journal);
     let progress = progress_bar(due.len());
-    for id in &due {
+    // when delivery stops: the mail that stopped it and those after it
+    let mut left = 1;
+    for (i, id) in due.iter().enumerate() {
+        if d.stopped.is_some() {
+            // the mail before this one stopped delivery: it and the rest stay queued
+            left = (due.len() - i + 1) as u64;
+            break;
+        }
         progress.inc(1);
         let m = match state.outbox_mail(id) {
             Ok(Some(m)) => m,
@@ -340,6 +355,14 @@ fn deliver_due(
                 format!("the state could not record a delivery: {e}"),
             ));
         }
+    }
+    if let Some(why) = &d.stopped {
+        d.queued += left;
+        let _ = writeln!(
+            env.stderr,
+            "delivery stopped: {}; {left} mail(s) stay queued for the next run",
+            crate::render::document::clean(why)
+        );
     }
     progress.finish_and_clear();
     problems.finish(env.stderr);

@@ -129,7 +129,7 @@ pub fn check_mail(
         }
         Err(e) => {
             let why = match e {
-                SendError::Transient(w) | SendError::Permanent(w) => w,
+                SendError::Transient(w) | SendError::Permanent(w) | SendError::Stop(w) => w,
             };
             let _ = writeln!(
                 err,
@@ -167,9 +167,12 @@ pub fn hint(why: &str, config: &Config) -> Option<String> {
             s.username.as_deref().unwrap_or(""),
             password_key(s)
         )
-    } else if has(&["no compatible authentication mechanism"]) {
+    } else if has(&[
+        "no compatible authentication mechanism",
+        "offers no login we can use",
+    ]) {
         "the server offers neither AUTH PLAIN nor AUTH LOGIN on this connection: ask for one of them, or check `smtp.tls` (many servers offer AUTH only after STARTTLS)".to_string()
-    } else if has(&["starttls is not supported"]) {
+    } else if has(&["starttls is not supported", "does not offer starttls"]) {
         format!("the server does not offer STARTTLS on port {port}: use the port that does (usually 587), or `tls = \"tls\"` for a port that speaks TLS at once (usually 465)")
     } else if has(&[
         "unknownissuer",

@@ -30,6 +30,7 @@ mod defaults {
     pub const STATE: &str = "unanswered.db";
     pub const SENDMAIL: &str = "/usr/sbin/sendmail";
     pub const SMTP_TIMEOUT_SECONDS: i64 = 30;
+    pub const SMTP_MAX_RUN_SECONDS: i64 = 300;
     pub const LOCK_WAIT_SECONDS: i64 = 60;
     pub const ATTACH_VCARD: bool = true;
 }
@@ -159,6 +160,8 @@ pub struct Smtp {
     /// `$CREDENTIALS_DIRECTORY/NAME`.
     pub password_credential: Option<String>,
     pub timeout_seconds: u64,
+    /// A run stops delivering after this many seconds; the rest stays queued.
+    pub max_run_seconds: u64,
     /// An extra CA certificate (PEM) to trust, e.g. a company CA.
     pub ca_file: Option<PathBuf>,
 }

@@ -138,6 +138,7 @@ pub(crate) struct RawSmtp {
     pub password_file: Value<String>,
     pub password_credential: Value<String>,
     pub timeout_seconds: Value<i64>,
+    pub max_run_seconds: Value<i64>,
     pub ca_file: Value<String>,
 }
 

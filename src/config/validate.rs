@@ -490,6 +490,13 @@ pub(super) fn smtp(v: &mut Validator<'_>, s: &RawSmtp) -> Smtp {
         );
     }
     let timeout = s.timeout_seconds.as_ref().map(|t| *t.get_ref());
+    let max_run_seconds = v.int(
+        "smtp.max_run_seconds",
+        &s.max_run_seconds,
+        defaults::SMTP_MAX_RUN_SECONDS,
+        1..=86400,
+        "expected 1 to 86400 seconds",
+    ) as u64;
     Smtp {
         host,
         port: port as u16,
@@ -499,6 +506,7 @@ pub(super) fn smtp(v: &mut Validator<'_>, s: &RawSmtp) -> Smtp {
         password_file: v.rel_opt(&s.password_file),
         password_credential: credential,
         timeout_seconds: timeout.unwrap_or(defaults::SMTP_TIMEOUT_SECONDS).max(1) as u64,
+        max_run_seconds,
         ca_file: v.rel_opt(&s.ca_file),
     }
 }

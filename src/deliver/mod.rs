@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -11,7 +11,7 @@ use lettre::transport::smtp::client::{
     Certificate, SmtpConnection, Tls as LettreTls, TlsParameters,
 };
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
-use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::{SendmailTransport, Transport as _};
 
 use crate::config::{Config, Smtp, Tls, Transport as TransportKind};
@@ -68,7 +68,7 @@ pub fn write_preview(
     let base = if *n > 1 { format!("{base}-{n}") } else { base };
     for (ext, body) in [(".html", &m.html), (".txt", &m.text)] {
         let path = dir.join(format!("{base}{ext}"));
-        std::fs::write(&path, body)
+        write_private(&path, body.as_bytes())
             .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
     }
     Ok(())
@@ -102,6 +102,10 @@ pub enum SendError {
     Transient(String),
     /// The server said no for good (5xx).
     Permanent(String),
+    /// Delivery ends for this run: this mail and every one after it stay queued, untouched,
+    /// for the next run (a refused login, a server set up unlike the configuration, a
+    /// timeout, `[smtp] max_run_seconds` spent, a server that cannot be reached).
+    Stop(String),
 }
 
 /// One mail to deliver: the envelope (recipient, and whose and which mail it is, for file
@@ -137,9 +141,16 @@ pub struct SmtpDeliver {
     tls: LettreTls,
     credentials: Option<Credentials>,
     timeout: Duration,
+    /// `[smtp] max_run_seconds`, counted from the first mail.
+    max_run: Duration,
+    started: Option<Instant>,
     hello: ClientId,
     from: lettre::Address,
     conn: Option<SmtpConnection>,
+    /// A broken connection is opened again only when the last one carried a mail.
+    may_reconnect: bool,
+    /// Why delivery stopped for this run, once it did.
+    stopped: Option<String>,
     last_reply: Option<String>,
 }
 
@@ -159,6 +170,8 @@ pub enum SetupError {
     NoPassword,
     #[error("key `smtp.ca_file`: {}: {reason}", file.display())]
     CaFile { file: PathBuf, reason: String },
+    #[error("key `smtp.username` is set, but `smtp.tls = \"none\"`: the password would cross the network in clear text; set `smtp.tls` to \"starttls\" (port 587) or \"tls\" (port 465), or remove `smtp.username` if the server relays without a login")]
+    AuthWithoutTls,
     #[error("TLS setup: {0}")]
     Tls(String),
     #[error("no [smtp] section: configure the mail server, or use --dry-run or --out DIR")]
@@ -261,6 +274,7 @@ impl SmtpDeliver {
             Tls::Tls => tls_params().map(LettreTls::Wrapper),
         };
         let credentials = match &s.username {
+            Some(_) if s.tls == Tls::None => Err(SetupError::AuthWithoutTls),
             Some(user) => read_password(s).and_then(|p| {
                 p.map(|p| Some(Credentials::new(user.clone(), p)))
                     .ok_or(SetupError::NoPassword)
@@ -278,50 +292,174 @@ impl SmtpDeliver {
             tls,
             credentials,
             timeout: Duration::from_secs(s.timeout_seconds),
+            max_run: Duration::from_secs(s.max_run_seconds),
+            started: None,
             hello: ClientId::default(),
             from,
             conn: None,
+            may_reconnect: true,
+            stopped: None,
             last_reply: None,
         })
     }
 
-    fn connect(&self) -> Result<SmtpConnection, lettre::transport::smtp::Error> {
+    fn server(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// The socket timeout for the next step: `timeout_seconds`, or what is left of
+    /// `max_run_seconds` when that is less; Stop when nothing is left.
+    fn budget(&self) -> Result<Duration, SendError> {
+        let started = self.started.unwrap_or_else(Instant::now);
+        let left = self.max_run.saturating_sub(started.elapsed());
+        if left < Duration::from_millis(200) {
+            return Err(SendError::Stop(format!(
+                "delivery took longer than `smtp.max_run_seconds` = {}",
+                self.max_run.as_secs()
+            )));
+        }
+        Ok(self.timeout.min(left))
+    }
+
+    /// Words for a failure of the connection (not an answer of the server).
+    fn broken(&self, e: &lettre::transport::smtp::Error) -> String {
+        if is_timeout(e) {
+            format!(
+                "{}: timed out: no answer within {} s (`smtp.timeout_seconds`)",
+                self.server(),
+                self.timeout.as_secs()
+            )
+        } else {
+            format!("{}: {e}", self.server())
+        }
+    }
+
+    /// Opens the run's connection: TLS as configured, then the login. Every failure stops
+    /// the run's delivery (one login attempt per run, never one per mail).
+    fn connect(&self) -> Result<SmtpConnection, SendError> {
+        let stop = SendError::Stop;
         let wrapper = match &self.tls {
             LettreTls::Wrapper(p) => Some(p),
             _ => None,
         };
         let mut conn = SmtpConnection::connect(
             (self.host.as_str(), self.port),
-            Some(self.timeout),
+            Some(self.budget()?),
             &self.hello,
             wrapper,
             None,
-        )?;
+        )
+        .map_err(|e| stop(format!("cannot connect: {}", self.broken(&e))))?;
         if let LettreTls::Required(p) = &self.tls {
-            conn.starttls(p, &self.hello)?;
+            if !conn.server_info().supports_feature(Extension::StartTls) {
+                return Err(stop(format!(
+                    "{} does not offer STARTTLS: check `smtp.port` (587 is the usual submission port), or set `smtp.tls = \"tls\"` if the port speaks TLS at once (465)",
+                    self.server()
+                )));
+            }
+            conn.starttls(p, &self.hello).map_err(|e| {
+                stop(format!(
+                    "STARTTLS failed: {}; check `smtp.host` (the certificate's name), `smtp.ca_file`, `smtp.tls`",
+                    self.broken(&e)
+                ))
+            })?;
         }
         if let Some(c) = &self.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], c)?;
+            let ours = [Mechanism::Plain, Mechanism::Login];
+            if conn.server_info().get_auth_mechanism(&ours).is_none() {
+                return Err(stop(format!(
+                    "{} offers no login we can use (PLAIN or LOGIN; the server says: {}): check `smtp.port` and `smtp.tls` (many servers offer AUTH only on the submission port, after TLS), or remove `smtp.username` if it relays without a login",
+                    self.server(),
+                    conn.server_info()
+                )));
+            }
+            conn.auth(&ours, c).map_err(|e| {
+                if e.is_permanent() || e.is_transient() {
+                    stop(format!(
+                        "{} refused the login ({e}): check `smtp.username` and the password (`smtp.password_env`, `smtp.password_file` or `smtp.password_credential`); no further login is tried in this run",
+                        self.server()
+                    ))
+                } else {
+                    stop(format!("login failed: {}", self.broken(&e)))
+                }
+            })?;
         }
         Ok(conn)
     }
 
-    fn transaction(
-        conn: &mut SmtpConnection,
-        from: &lettre::Address,
-        to: lettre::Address,
-        body: &[u8],
-    ) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+    /// One mail on the open connection; each command waits at most [`Self::budget`].
+    fn transaction(&mut self, to: lettre::Address, body: &[u8]) -> Result<(), SendError> {
         let mut options = Vec::new();
         if !body.is_ascii() {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        conn.command(Mail::new(Some(from.clone()), options))?;
-        conn.command(Rcpt::new(to, vec![]))?;
-        conn.command(Data)?;
         let data = String::from_utf8_lossy(&data_phase(body)).into_owned();
-        conn.command(RawData(data))
+        let commands: [&dyn std::fmt::Display; 4] = [
+            &Mail::new(Some(self.from.clone()), options),
+            &Rcpt::new(to, vec![]),
+            &Data,
+            &RawData(data),
+        ];
+        for command in commands {
+            let budget = self.budget()?;
+            let conn = self.conn.as_mut().expect("connected");
+            let _ = conn.set_timeout(Some(budget));
+            match conn.command(command) {
+                Ok(reply) => {
+                    let words: Vec<&str> = reply.message().collect();
+                    self.last_reply = Some(format!("{} {}", reply.code(), words.join(" ")));
+                }
+                Err(e) => return Err(self.failed(e)),
+            }
+        }
+        Ok(())
     }
+
+    /// A command failed: an answer of the server is about this mail (the session goes on
+    /// after a reset); a timeout stops the run's delivery; a broken connection fails this
+    /// mail for now.
+    fn failed(&mut self, e: lettre::transport::smtp::Error) -> SendError {
+        if e.is_permanent() || e.is_transient() {
+            // the server answered for this mail: it is alive, a new connection may follow
+            self.may_reconnect = true;
+            let conn = self.conn.as_mut().expect("connected");
+            if conn.command(Rset).is_err() {
+                self.conn = None;
+            }
+            return classify(e);
+        }
+        let why = self.broken(&e);
+        if let Some(mut c) = self.conn.take() {
+            c.abort();
+        }
+        if is_timeout(&e) {
+            // cut short by the run's budget rather than by the server's silence
+            SendError::Stop(self.budget().err().map_or(why, |e| match e {
+                SendError::Stop(w) => w,
+                _ => unreachable!("budget only stops"),
+            }))
+        } else {
+            SendError::Transient(why)
+        }
+    }
+}
+
+/// A socket timeout, however it shows (Linux reports one as EAGAIN, "Resource temporarily
+/// unavailable").
+fn is_timeout(e: &lettre::transport::smtp::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    e.is_timeout()
 }
 
 impl Deliver for SmtpDeliver {
@@ -333,34 +471,39 @@ impl Deliver for SmtpDeliver {
         let to: lettre::Address = mail.email.parse().map_err(|e| {
             SendError::Permanent(format!("{:?} is not a mail address: {e}", mail.email))
         })?;
-        if self.conn.as_ref().is_none_or(|c| c.has_broken()) {
-            self.conn = Some(self.connect().map_err(|e| {
-                // a server that cannot be reached or refuses us: the mail waits for the next run
-                SendError::Transient(format!("{}:{}: {e}", self.host, self.port))
-            })?);
+        if let Some(why) = &self.stopped {
+            return Err(SendError::Stop(why.clone()));
         }
-        let conn = self.conn.as_mut().expect("connected");
-        match Self::transaction(conn, &self.from, to, mail.bytes) {
-            Ok(reply) => {
-                let words: Vec<&str> = reply.message().collect();
-                self.last_reply = Some(format!("{} {}", reply.code(), words.join(" ")));
-                Ok(())
-            }
-            Err(e) => {
-                let answered = e.is_permanent() || e.is_transient();
-                let err = classify(e);
-                if answered {
-                    // the server answered: the session goes on after a reset
-                    if conn.command(Rset).is_err() {
-                        self.conn = None;
-                    }
-                } else {
-                    // the connection broke: reconnect for the next mail
-                    self.conn = None;
-                }
-                Err(err)
+        self.started.get_or_insert_with(Instant::now);
+        let result = self.deliver_to(to, mail.bytes);
+        if let Err(SendError::Stop(why)) = &result {
+            self.stopped = Some(why.clone());
+            if let Some(mut c) = self.conn.take() {
+                c.abort();
             }
         }
+        result
+    }
+}
+
+impl SmtpDeliver {
+    fn deliver_to(&mut self, to: lettre::Address, body: &[u8]) -> Result<(), SendError> {
+        if self.conn.as_ref().is_some_and(|c| c.has_broken()) {
+            self.conn = None;
+        }
+        if self.conn.is_none() {
+            if !self.may_reconnect {
+                return Err(SendError::Stop(format!(
+                    "{}: the connection broke again before a mail got through",
+                    self.server()
+                )));
+            }
+            self.conn = Some(self.connect()?);
+            self.may_reconnect = false;
+        }
+        self.transaction(to, body)?;
+        self.may_reconnect = true;
+        Ok(())
     }
 }
 
@@ -428,10 +571,53 @@ impl Deliver for DirDeliver {
             SendError::Transient(format!("{}: cannot create: {e}", self.dir.display()))
         })?;
         let path = self.dir.join(&name);
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, mail.bytes)
-            .and_then(|_| std::fs::rename(&tmp, &path))
+        write_private(&path, mail.bytes)
             .map_err(|e| SendError::Transient(format!("{}: cannot write: {e}", path.display())))
+    }
+}
+
+/// Writes a file that holds call data: readable by its owner only, through a temporary file
+/// created exclusively (`O_EXCL | O_NOFOLLOW`, a name no one can guess ahead), then renamed
+/// into place — a link planted at either name is never followed, only replaced.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut attempt = 0;
+    let (tmp, mut file) = loop {
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs());
+        let tmp = dir.join(format!(
+            ".{name}.{}.{}.{nonce:x}.tmp",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file.write_all(bytes).and_then(|_| file.sync_all());
+    drop(file);
+    match written.and_then(|_| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
 }
 

@@ -66,8 +66,10 @@ impl<R: BufRead> CsvLines<R> {
                 Ok(false)
             }
             Ok(_) => {
-                self.pending.push_back((self.next_line, s));
-                self.next_line += 1;
+                for piece in split_bare_cr(s) {
+                    self.pending.push_back((self.next_line, piece));
+                    self.next_line += 1;
+                }
                 Ok(true)
             }
             Err(e) => {
@@ -123,6 +125,27 @@ impl<R: BufRead> CsvLines<R> {
         }
         rec
     }
+}
+
+/// Cuts a line read up to `\n` at every bare CR (a `\r` not followed by `\n`): old Mac
+/// exports end their lines with CR alone, and a row after one must not vanish. Each piece
+/// keeps its line end, so a quoted field that spans pieces is joined back unchanged.
+fn split_bare_cr(s: String) -> Vec<String> {
+    let b = s.as_bytes();
+    let cuts: Vec<usize> = (0..b.len())
+        .filter(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n') && i + 1 < b.len())
+        .collect();
+    if cuts.is_empty() {
+        return vec![s];
+    }
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for c in cuts {
+        out.push(s[start..=c].to_string());
+        start = c + 1;
+    }
+    out.push(s[start..].to_string());
+    out
 }
 
 fn quotes(s: &str) -> usize {
@@ -213,6 +236,24 @@ mod tests {
                 ok(2, &["x\ny", "2"]),
                 ok(4, &["3", "q\""])
             ]
+        );
+    }
+
+    #[test]
+    fn a_bare_cr_ends_a_line() {
+        // old Mac exports: CR alone; mixed with LF; a CR-only file
+        assert_eq!(
+            read("a,b\n1,2\r3,4\n"),
+            vec![ok(1, &["a", "b"]), ok(2, &["1", "2"]), ok(3, &["3", "4"])]
+        );
+        assert_eq!(
+            read("a,b\r1,2\r\r3,4\r"),
+            vec![ok(1, &["a", "b"]), ok(2, &["1", "2"]), ok(4, &["3", "4"])]
+        );
+        // a bare CR inside quotes stays in the field
+        assert_eq!(
+            read("a,b\r\"x\ry\",2\r"),
+            vec![ok(1, &["a", "b"]), ok(2, &["x\ry", "2"])]
         );
     }
 

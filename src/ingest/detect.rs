@@ -76,10 +76,11 @@ pub fn open(
             "cannot tell the format from the first line: expected a CSV header with u8sConnectionID, a JSON object per line, or an Asterisk Master.csv row of 16, 18 or 21 columns (or use --format)".to_string()
         })?,
     };
+    let empty_file = head.trim().is_empty();
     let stream: Box<dyn BufRead> =
         Box::new(std::io::BufReader::new(Cursor::new(head).chain(reader)));
     let ctx = ReadContext {
-        file,
+        file: file.clone(),
         time_zone: ctx_zone,
     };
     let items = match format {
@@ -90,7 +91,52 @@ pub fn open(
         Format::NativeJsonLines => native::read_json_lines(stream, ctx),
         Format::AsteriskCdr => asterisk::read(stream, ctx, asterisk_columns),
     };
-    Ok((format, items))
+    Ok((format, Box::new(NoRows::new(items, file, empty_file))))
+}
+
+/// Passes a journal's items on; a journal that yields none (an empty file, or a header and
+/// nothing else) ends with one error, so a cron job whose export went empty is noticed
+/// (exit code 1, SPEC §8) instead of finishing in silence.
+struct NoRows {
+    inner: Box<dyn Iterator<Item = Item>>,
+    seen: bool,
+    file: Option<Arc<str>>,
+    empty_file: bool,
+}
+
+impl NoRows {
+    fn new(inner: Box<dyn Iterator<Item = Item>>, file: Arc<str>, empty_file: bool) -> Self {
+        NoRows {
+            inner,
+            seen: false,
+            file: Some(file),
+            empty_file,
+        }
+    }
+}
+
+impl Iterator for NoRows {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if let Some(item) = self.inner.next() {
+            self.seen = true;
+            return Some(item);
+        }
+        if self.seen {
+            return None;
+        }
+        let file = self.file.take()?;
+        let message = if self.empty_file {
+            "the journal is empty: no header and no rows (did the export fail?)"
+        } else {
+            "the journal has no rows, only a header (did the export fail?)"
+        };
+        Some(Item::Error(super::RowError {
+            pos: super::SourcePos { file, line: 1 },
+            message: message.into(),
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -118,5 +164,46 @@ mod tests {
             Some(Format::AsteriskCdr)
         );
         assert_eq!(detect("name,email"), None);
+    }
+
+    fn open_text(text: &'static str) -> Vec<Item> {
+        let zone = crate::ingest::time::zone("Europe/Berlin").unwrap();
+        let raw: Box<dyn Read> = Box::new(text.as_bytes());
+        open(
+            raw,
+            Arc::from("j.csv"),
+            TextEncoding::Auto,
+            None,
+            zone,
+            None,
+        )
+        .unwrap()
+        .1
+        .collect()
+    }
+
+    #[test]
+    fn an_empty_or_header_only_journal_is_an_error() {
+        let head = "u8sConnectionID,stStartTime,stStopTime,iOrigin,u8sLineNumber\n";
+        for (text, want) in [
+            ("", "empty"),
+            ("\n\r\n  \n", "empty"),
+            (head, "only a header"),
+            ("{\"x\":1}\n", ""),
+        ] {
+            let items = open_text(text);
+            assert_eq!(items.len(), 1, "{text:?}");
+            match &items[0] {
+                Item::Error(e) if !want.is_empty() => {
+                    assert_eq!(e.pos.to_string(), "j.csv:1");
+                    assert!(e.message.contains(want), "{}", e.message);
+                }
+                Item::Error(e) => assert!(!e.message.contains("no rows"), "{}", e.message),
+                other => panic!("{other:?}"),
+            }
+        }
+        // a journal with rows gets no such error
+        let rows = open_text("u8sConnectionID,stStartTime,stStopTime,iOrigin,u8sLineNumber\nc1,2026-11-26 09:00:00,2026-11-26 09:01:00,0,201\n");
+        assert!(matches!(rows.as_slice(), [Item::Entry(_)]), "{rows:?}");
     }
 }

@@ -7,6 +7,8 @@
 pub mod asterisk;
 pub mod csv;
 pub mod detect;
+#[cfg(test)]
+mod fuzz;
 mod model;
 pub mod native;
 pub mod text;

@@ -8,7 +8,6 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::str::FromStr;
 
 use encoding_rs::Encoding;
-use encoding_rs_io::DecodeReaderBytesBuilder;
 
 /// The encoding an input is read in. A byte-order mark always wins over it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,13 +55,86 @@ impl FromStr for TextEncoding {
 
 /// Wraps a byte stream so that it yields valid UTF-8 without a BOM.
 pub fn utf8_reader<R: Read + 'static>(inner: R, enc: TextEncoding) -> Box<dyn BufRead> {
-    let decoded = DecodeReaderBytesBuilder::new()
-        .encoding(Some(enc.encoding()))
-        .bom_override(true)
-        .strip_bom(true)
-        .utf8_passthru(false)
-        .build(inner);
-    Box::new(BufReader::with_capacity(64 * 1024, decoded))
+    Box::new(BufReader::with_capacity(
+        64 * 1024,
+        Decoding::new(inner, enc),
+    ))
+}
+
+/// A byte stream decoded to UTF-8 as it is read (our own, over `encoding_rs`): the BOM, if
+/// any, chooses the encoding and is removed; malformed sequences — a stray last byte of a
+/// UTF-16 file, say — become U+FFFD. Any caller buffer size works, down to one byte.
+struct Decoding<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    in_pos: (usize, usize),
+    out: Vec<u8>,
+    out_pos: (usize, usize),
+    eof: bool,
+    done: bool,
+}
+
+impl<R: Read> Decoding<R> {
+    fn new(inner: R, enc: TextEncoding) -> Self {
+        Decoding {
+            inner,
+            // new_decoder sniffs a BOM: it wins over `enc` and is not passed on
+            decoder: enc.encoding().new_decoder(),
+            input: vec![0; 16 * 1024],
+            in_pos: (0, 0),
+            out: vec![0; 64 * 1024],
+            out_pos: (0, 0),
+            eof: false,
+            done: false,
+        }
+    }
+
+    /// Decodes more into `out`; false at the end of the stream.
+    fn refill(&mut self) -> io::Result<bool> {
+        while !self.done {
+            if self.in_pos.0 == self.in_pos.1 && !self.eof {
+                let n = loop {
+                    match self.inner.read(&mut self.input) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        other => break other?,
+                    }
+                };
+                self.in_pos = (0, n);
+                self.eof = n == 0;
+            }
+            let (res, read, written, _) = self.decoder.decode_to_utf8(
+                &self.input[self.in_pos.0..self.in_pos.1],
+                &mut self.out,
+                self.eof,
+            );
+            self.in_pos.0 += read;
+            self.out_pos = (0, written);
+            if self.eof && res == encoding_rs::CoderResult::InputEmpty {
+                self.done = true;
+            }
+            if written > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl<R: Read> Read for Decoding<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.out_pos.0 == self.out_pos.1 && !self.refill()? {
+            return Ok(0);
+        }
+        let (start, end) = self.out_pos;
+        let n = buf.len().min(end - start);
+        buf[..n].copy_from_slice(&self.out[start..start + n]);
+        self.out_pos.0 += n;
+        Ok(n)
+    }
 }
 
 /// Reads a whole (small) text file, decoded. For directory files, not journals.
@@ -85,11 +157,8 @@ pub fn decode_bytes(bytes: &[u8], enc: TextEncoding) -> String {
     } else {
         enc
     };
-    let mut s = String::new();
-    utf8_reader(io::Cursor::new(bytes.to_vec()), enc)
-        .read_to_string(&mut s)
-        .expect("decoding from memory cannot fail");
-    s
+    // decode sniffs a BOM (which wins and is removed) and replaces what is malformed
+    enc.encoding().decode(bytes).0.into_owned()
 }
 
 #[cfg(test)]
@@ -142,5 +211,37 @@ mod tests {
         );
         assert_eq!("utf-8".parse::<TextEncoding>(), Ok(TextEncoding::Utf8));
         assert!("klingon".parse::<TextEncoding>().is_err());
+    }
+}
+
+#[cfg(test)]
+mod odd_utf16 {
+    use super::*;
+
+    #[test]
+    fn utf16_with_a_stray_trailing_byte_never_panics() {
+        for units in 0..600usize {
+            for bom in [&b"\xff\xfe"[..], &b"\xfe\xff"[..]] {
+                let mut bytes = bom.to_vec();
+                for _ in 0..units {
+                    bytes.extend_from_slice(b"a\x00");
+                }
+                bytes.push(b'\n');
+                let s = decode_bytes(&bytes, TextEncoding::Auto);
+                assert!(s.ends_with('\u{fffd}'), "{units}: {s:?}");
+                let mut s = String::new();
+                utf8_reader(std::io::Cursor::new(bytes.clone()), TextEncoding::Auto)
+                    .read_to_string(&mut s)
+                    .unwrap();
+                assert!(s.ends_with('\u{fffd}'), "{units}: {s:?}");
+                // the decoder itself, read a byte at a time
+                let mut d = Decoding::new(std::io::Cursor::new(bytes.clone()), TextEncoding::Auto);
+                let (mut one, mut all) = ([0u8; 1], Vec::new());
+                while d.read(&mut one).unwrap() == 1 {
+                    all.push(one[0]);
+                }
+                assert_eq!(String::from_utf8(all).unwrap(), s);
+            }
+        }
     }
 }

@@ -414,6 +414,32 @@ mod tests {
     }
 
     #[test]
+    fn a_runaway_template_is_stopped_by_the_size_or_time_limit() {
+        // exponential recursion: 2^60 calls, each writing text
+        let forever = compile(&sheet(
+            r#"<xsl:template match="/"><xsl:call-template name="t"><xsl:with-param name="n" select="60"/></xsl:call-template></xsl:template>
+               <xsl:template name="t"><xsl:param name="n"/>
+                 <xsl:if test="$n &gt; 0">x<xsl:call-template name="t"><xsl:with-param name="n" select="$n - 1"/></xsl:call-template><xsl:call-template name="t"><xsl:with-param name="n" select="$n - 1"/></xsl:call-template></xsl:if>
+               </xsl:template>"#,
+        ));
+        let e = transform_err(&forever, CALLS);
+        assert!(e.contains("stopped: the transformation"), "{e}");
+        // a huge output: a string doubled 40 times
+        let huge = compile(&sheet(
+            r#"<xsl:template match="/"><xsl:call-template name="d"><xsl:with-param name="s" select="'0123456789abcdef'"/></xsl:call-template></xsl:template>
+               <xsl:template name="d"><xsl:param name="s"/>
+                 <xsl:choose><xsl:when test="string-length($s) &gt; 1000000000"><xsl:value-of select="$s"/></xsl:when>
+                 <xsl:otherwise><xsl:call-template name="d"><xsl:with-param name="s" select="concat($s, $s)"/></xsl:call-template></xsl:otherwise></xsl:choose>
+               </xsl:template>"#,
+        ));
+        let e = transform_err(&huge, CALLS);
+        assert!(e.contains("output-size limit"), "{e}");
+        // the limits are per transformation: a normal one after them works
+        let fine = compile(&sheet(r#"<xsl:template match="/">ok</xsl:template>"#));
+        assert!(run(&fine, CALLS, &[]).contains("ok"));
+    }
+
+    #[test]
     fn stylesheet_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Stylesheet>();

@@ -70,12 +70,12 @@ pub enum StateError {
     },
     #[error("{path}: the state was written by a newer unanswered (schema {found}, this one knows {SCHEMA_VERSION}); update unanswered")]
     TooNew { path: PathBuf, found: i64 },
-    #[error("{path}: another unanswered run holds the state (waited {waited} s); if none is running, check the lock file {lock}")]
-    Locked {
-        path: PathBuf,
-        lock: PathBuf,
-        waited: u64,
-    },
+    #[error("{path}: another unanswered run holds the state (waited {waited} s; `state.lock_wait_seconds`); the lock is on the state file itself, whatever path names it, and ends with that run")]
+    Locked { path: PathBuf, waited: u64 },
+    #[error("{path}: the state is empty (0 bytes): it was truncated or replaced, and taken as new it would mail the calls of the export again (up to `notify.max_age_hours`); restore it from a backup, or delete it to start afresh on purpose")]
+    Empty { path: PathBuf },
+    #[error("{path}: the state's schema version went backwards (it says {found}, but the tables of a later version are there): it was changed by another program or restored in part; restore it from a backup, or move it away to start afresh (calls of the last `notify.max_age_hours` are then mailed again)")]
+    Backwards { path: PathBuf, found: i64 },
     #[error("{path}: {message}")]
     Other { path: PathBuf, message: String },
 }
@@ -158,8 +158,10 @@ pub struct OutboxMail {
     pub created: Timestamp,
 }
 
-/// The exclusive lock of a run that writes the state (a lock file beside it, released by the
-/// kernel when the process ends, however it ends).
+/// The exclusive lock of a run that writes the state: an `flock` on the state file itself
+/// (so a symlink, a second name or a bind mount shares it), released by the kernel when the
+/// process ends, however it ends. SQLite's own locks are POSIX record locks, which on Linux
+/// do not interact with `flock`.
 pub struct RunLock {
     _file: std::fs::File,
 }
@@ -182,50 +184,72 @@ impl State {
         }
     }
 
-    /// Takes the run lock, waiting at most `wait`.
+    /// Takes the run lock, waiting at most `wait`. A state that does not exist yet is created
+    /// here, readable by its owner only, and made a (still empty) database at once.
     pub fn lock(path: &Path, wait: Duration) -> Result<RunLock, StateError> {
-        let lock = lock_path(path);
-        if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StateError::Other {
-                path: path.to_path_buf(),
-                message: format!("cannot create the state directory: {e}"),
-            })?;
+        use std::os::unix::fs::OpenOptionsExt;
+        let other = |message: String| StateError::Other {
+            path: path.to_path_buf(),
+            message,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| other(format!("cannot create the state directory: {e}")))?;
         }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
+        let (file, created) = match std::fs::OpenOptions::new()
             .write(true)
-            .open(&lock)
-            .map_err(|e| StateError::Other {
-                path: lock.clone(),
-                message: format!("cannot open the lock file: {e}"),
-            })?;
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(f) => (f, true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let f = std::fs::OpenOptions::new()
+                    .read(true)
+                    .open(path)
+                    .map_err(|e| other(format!("cannot open: {e}")))?;
+                (f, false)
+            }
+            Err(e) => return Err(other(format!("cannot create: {e}"))),
+        };
         let start = std::time::Instant::now();
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(RunLock { _file: file }),
+                Ok(()) => break,
                 Err(std::fs::TryLockError::WouldBlock) => {
                     if start.elapsed() >= wait {
                         return Err(StateError::Locked {
                             path: path.to_path_buf(),
-                            lock,
                             waited: wait.as_secs(),
                         });
                     }
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(StateError::Other {
-                        path: lock,
-                        message: format!("cannot lock: {e}"),
-                    })
+                    return Err(other(format!("cannot lock: {e}")))
                 }
             }
         }
+        if created {
+            // a database header at once, so that only a lost or truncated state is 0 bytes
+            Connection::open(path)
+                .and_then(|c| c.execute_batch("PRAGMA journal_mode = WAL;"))
+                .map_err(|source| StateError::Sqlite {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        }
+        private(path);
+        Ok(RunLock { _file: file })
     }
 
     /// Opens (creating and migrating) the state for a run that writes it. Hold a [`RunLock`].
     pub fn open(path: &Path) -> Result<State, StateError> {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+            return Err(StateError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
         let conn = Connection::open(path).map_err(|source| StateError::Sqlite {
             path: path.to_path_buf(),
             source,
@@ -243,6 +267,7 @@ impl State {
             )
             .map_err(|e| s.err(e))?;
         s.migrate()?;
+        private(path);
         Ok(s)
     }
 
@@ -271,6 +296,12 @@ impl State {
                 found: v,
             });
         }
+        if v == 0 && s.has_tables()? {
+            return Err(StateError::Backwards {
+                path: path.to_path_buf(),
+                found: v,
+            });
+        }
         if v < SCHEMA_VERSION {
             // an empty or old state: nothing in it that this build can read without migrating
             return Ok(None);
@@ -284,10 +315,28 @@ impl State {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether any of our tables exist (a state of version 0 has none).
+    fn has_tables(&self) -> Result<bool, StateError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('notifications', 'outbox', 'pending_entries', 'online')",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
     fn migrate(&mut self) -> Result<(), StateError> {
         let v = self.version()?;
         if v > SCHEMA_VERSION {
             return Err(StateError::TooNew {
+                path: self.path.clone(),
+                found: v,
+            });
+        }
+        if v == 0 && self.has_tables()? {
+            return Err(StateError::Backwards {
                 path: self.path.clone(),
                 found: v,
             });
@@ -531,11 +580,20 @@ impl State {
     }
 }
 
-/// The lock file of a state.
-pub fn lock_path(state: &Path) -> PathBuf {
-    let mut s = state.as_os_str().to_owned();
-    s.push(".lock");
-    PathBuf::from(s)
+/// The state and its journal files (`-wal`, `-shm`) readable by their owner only: they hold
+/// callers' numbers and mail bodies. (SQLite creates the journal files with the database's
+/// mode; this also tightens a state made by an older version.)
+fn private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        if let Ok(m) = std::fs::metadata(&p) {
+            if m.permissions().mode() & 0o077 != 0 {
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
 }
 
 fn parse_number(s: &str) -> Number {

@@ -80,9 +80,16 @@ async def _hang():
 class TestSMTP(SMTP):
     """aiosmtpd SMTP with a connection number."""
 
-    def __init__(self, handler, *, conn_id, **kwargs):
+    def __init__(self, handler, *, conn_id, reply_delay=0.0, **kwargs):
         super().__init__(handler, **kwargs)
         self.conn_id = conn_id
+        self.reply_delay = reply_delay
+
+    async def push(self, status):
+        # --reply-delay-ms: a slow server, every reply (the greeting too) comes late
+        if self.reply_delay:
+            await asyncio.sleep(self.reply_delay)
+        await super().push(status)
 
 
 class Refuse421(asyncio.Protocol):
@@ -202,7 +209,7 @@ class Handler:
         return f"250 2.0.0 OK queued as {self.state.accepted}"
 
 
-def make_authenticator(user, password):
+def make_authenticator(user, password, event):
     user_b, pass_b = user.encode("utf-8"), password.encode("utf-8")
 
     # authenticator(server, session, envelope, mechanism, auth_data); for the
@@ -211,6 +218,7 @@ def make_authenticator(user, password):
         login = getattr(auth_data, "login", None)
         secret = getattr(auth_data, "password", None)
         ok = login == user_b and secret == pass_b
+        event({"event": "auth", "session": server.conn_id, "ok": ok})
         return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
     return authenticator
@@ -247,6 +255,12 @@ def parse_args(argv):
                    help="sleep MS before answering each DATA")
     p.add_argument("--max-messages", type=int, metavar="N",
                    help="after N accepted messages answer 421 and close")
+    p.add_argument("--events", metavar="FILE",
+                   help="append one JSON line per connection and per AUTH attempt")
+    p.add_argument("--reply-delay-ms", type=int, default=0, metavar="MS",
+                   help="answer every command (and greet) only after MS milliseconds")
+    p.add_argument("--no-auth-offer", action="store_true",
+                   help="offer no AUTH mechanism in the EHLO reply")
     p.add_argument("--exit-on-stdin-eof", action="store_true",
                    help="exit when stdin is closed (parent died)")
     p.add_argument("-v", "--verbose", action="count", default=0,
@@ -309,6 +323,12 @@ async def serve(opts):
         record = open(opts.record, "a", encoding="utf-8")
 
     handler = Handler(opts, state, record)
+    events = open(opts.events, "a", encoding="utf-8") if opts.events else None
+
+    def event(rec):
+        if events is not None:
+            events.write(json.dumps(rec) + "\n")
+            events.flush()
     smtp_kwargs = dict(
         hostname=opts.hostname,
         ident="unanswered test SMTP",
@@ -328,13 +348,17 @@ async def serve(opts):
     if opts.auth is not None:
         user, _, password = opts.auth.partition(":")
         smtp_kwargs.update(auth_required=True,
-                           authenticator=make_authenticator(user, password))
+                           authenticator=make_authenticator(user, password, event))
+    if opts.no_auth_offer:
+        smtp_kwargs.update(auth_exclude_mechanism=["LOGIN", "PLAIN"])
 
     def factory():
         state.connections += 1
         if opts.max_messages is not None and state.accepted >= opts.max_messages:
             return Refuse421(opts.hostname)
-        proto = TestSMTP(handler, conn_id=state.connections, **smtp_kwargs)
+        event({"event": "connect", "session": state.connections})
+        proto = TestSMTP(handler, conn_id=state.connections,
+                         reply_delay=opts.reply_delay_ms / 1000.0, **smtp_kwargs)
         state.live.add(proto)
         return proto
 
