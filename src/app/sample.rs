@@ -42,6 +42,7 @@ fn sample_entry(user: &User, now: jiff::Timestamp) -> Entry {
         tracker_last: true,
         call_type: 0,
         voicemail: false,
+        arrival: None,
     }
 }
 

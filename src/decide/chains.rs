@@ -329,7 +329,14 @@ fn canonical_user(name: &str, lookup: &Lookup) -> String {
 pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp) -> Facts {
     let es = &chain.entries;
     let owners: Vec<Option<String>> = es.iter().map(|e| owner(e, lookup)).collect();
-    let start = es.iter().map(|e| e.start).min().expect("chain has entries");
+    // The first ring (ring time counts from it, §2.5) and the caller's arrival, which may be
+    // earlier (IVR / queue rows that rang no phone, §1.2): the chain's `start` is the arrival.
+    let first_ring = es.iter().map(|e| e.start).min().expect("chain has entries");
+    let start = es
+        .iter()
+        .map(|e| e.arrival.map_or(e.start, |a| a.min(e.start)))
+        .min()
+        .unwrap_or(first_ring);
     let last_stop = es.iter().map(|e| e.stop).max().expect("chain has entries");
     let first_connect = es.iter().filter_map(|e| e.connect).min();
 
@@ -402,7 +409,7 @@ pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp
     } else {
         last_stop
     };
-    let ring_seconds = (ring_end - start).as_secs().max(0);
+    let ring_seconds = (ring_end - first_ring).as_secs().max(0);
     let complete = es.iter().any(|e| e.tracker_last)
         || now.duration_since(last_stop) >= SignedDuration::from_secs(settle_seconds as i64);
 
@@ -825,6 +832,20 @@ mod tests {
         assert_eq!(f.answered_by.as_deref(), Some("anna"));
         assert_eq!(f.participants, vec!["anna", "bert"]);
         assert_eq!(f.not_answered, vec!["bert"]);
+    }
+
+    #[test]
+    fn the_chain_starts_at_the_callers_arrival_and_rings_from_the_first_ring() {
+        // a caller in the IVR / queue from 08:55:00; the first line rang at 09:00:00
+        let mut early = entry("1").tracker("T").ring("09:00:00", "09:00:20");
+        early.arrival = Some(t("08:55:00"));
+        let f = facts_of(vec![early, entry("2").tracker("T").line("202")]);
+        assert_eq!(f.start, t("08:55:00"));
+        assert_eq!(f.ring_seconds, 20);
+        // an arrival after the entry's own start does not move the start
+        let mut late = entry("1").ring("09:00:00", "09:00:20");
+        late.arrival = Some(t("09:00:10"));
+        assert_eq!(facts_of(vec![late]).start, t("09:00:00"));
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub fn entry(id: &str) -> Entry {
         tracker_last: false,
         call_type: 0,
         voicemail: false,
+        arrival: None,
     }
 }
 

@@ -38,7 +38,7 @@ pub fn detect(first_line: &str) -> Option<Format> {
         .flexible(true)
         .from_reader(t.as_bytes());
     if let Some(Ok(rec)) = rdr.records().next() {
-        if asterisk::looks_like_cdr(&rec) {
+        if asterisk::looks_like_cdr(&rec) || asterisk::grandstream_header(&rec).is_some() {
             return Some(Format::AsteriskCdr);
         }
     }
@@ -73,7 +73,7 @@ pub fn open(
         Some(f) => f,
         None if head.trim().is_empty() => Format::NativeCsv, // empty input: nothing to read
         None => detect_with(&first, asterisk_columns.as_ref()).ok_or_else(|| {
-            "cannot tell the format from the first line: expected a CSV header with u8sConnectionID, a JSON object per line, or an Asterisk Master.csv row of 16, 18 or 21 columns (or use --format)".to_string()
+            "cannot tell the format from the first line: expected a CSV header with u8sConnectionID, a JSON object per line, an Asterisk Master.csv row of 16, 18 or 21 columns, or a Grandstream UCM CDR header (or use --format)".to_string()
         })?,
     };
     let empty_file = head.trim().is_empty();
@@ -164,6 +164,15 @@ mod tests {
             Some(Format::AsteriskCdr)
         );
         assert_eq!(detect("name,email"), None);
+        // the header of a Grandstream UCM CDR export (the first line of the real excerpt)
+        let grandstream = "Account Code,Caller Number,Callee Number,Context,CallerID Number,Source Channel,Dest. Channel,Last app.,Last date,Start Time,Answer Time,End Time,Call Time,Talk Time,Disposition,AMA Flags,Unique ID,Log Userfield,Dest Channel Extension,Caller Name,Answered by,Session,Premier Caller,Action Type,Source Trunk Name,Destination Trunk Name\r\n";
+        assert_eq!(detect(grandstream), Some(Format::AsteriskCdr));
+        assert_eq!(
+            detect(&format!("\u{feff}{grandstream}")),
+            Some(Format::AsteriskCdr)
+        );
+        // a header with only some of the names is not one
+        assert_eq!(detect("Caller Number,Callee Number,Start Time"), None);
     }
 
     fn open_text(text: &'static str) -> Vec<Item> {

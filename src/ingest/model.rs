@@ -56,6 +56,12 @@ pub struct Entry {
     /// entry has no connect time. Set by the Asterisk reader; the native journal has no column for it.
     #[serde(default)]
     pub voicemail: bool,
+    /// When the caller arrived, if earlier than `start`: the earliest row of the call, including
+    /// rows in IVRs and queues that rang no phone (SPEC §1.2). The chain's `start` (what the
+    /// mail shows) is the earliest arrival; the ring time still counts from `start`.
+    /// Set by the Asterisk reader; the native journal has no column for it.
+    #[serde(default)]
+    pub arrival: Option<Timestamp>,
 }
 
 impl Entry {

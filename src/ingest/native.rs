@@ -97,6 +97,7 @@ pub fn entry_from<'a>(
         tracker_last: flag("TrackerLastCall")?.unwrap_or(false),
         call_type,
         voicemail: false,
+        arrival: None,
     })
 }
 
