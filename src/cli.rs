@@ -136,6 +136,12 @@ pub struct RunArgs {
     /// Say more on standard error.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Write what the run did as JSON into FILE (overrides [report] summary_json).
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+    /// Write Prometheus textfile-collector metrics into FILE (overrides [report] metrics).
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
 }

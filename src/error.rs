@@ -3,7 +3,6 @@
 
 use crate::config::ConfigErrors;
 use crate::deliver::SetupError;
-use crate::directory::DirError;
 use crate::exit_codes::ExitCode;
 use crate::state::StateError;
 
@@ -13,10 +12,6 @@ pub(crate) enum Error {
     Config(#[from] ConfigErrors),
     #[error(transparent)]
     State(#[from] StateError),
-    /// Directory files that cannot be read (without the users nobody can be mailed
-    /// correctly); all of them, one a line.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Directory(Vec<DirError>),
     /// The transport cannot be set up; every problem, each with the configuration file.
     #[error("{}", errors.iter().map(|e| format!("{file}: {e}")).collect::<Vec<_>>().join("\n"))]
     Transport {
@@ -33,35 +28,11 @@ impl Error {
         match self {
             Error::Config(e) => e.exit_code(),
             Error::State(e) => e.exit_code(),
-            Error::Directory(_) => ExitCode::Fatal,
             Error::Transport { errors, .. } => errors
                 .iter()
                 .map(SetupError::exit_code)
                 .fold(ExitCode::Success, ExitCode::and),
             Error::Usage(_) => ExitCode::Fatal,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ingest::text::TextEncoding;
-
-    #[test]
-    fn unreadable_directory_files_are_fatal_and_each_is_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let missing = |name: &str| {
-            crate::directory::load_users(&dir.path().join(name), TextEncoding::Auto).unwrap_err()
-        };
-        let e = Error::Directory(vec![missing("users.csv"), missing("logons.csv")]);
-        assert_eq!(e.exit_code(), ExitCode::Fatal);
-        let text = e.to_string();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 2, "{text}");
-        assert!(
-            lines[0].contains("users.csv") && lines[1].contains("logons.csv"),
-            "{text}"
-        );
     }
 }

@@ -1,17 +1,29 @@
 //! `unanswered`: parses the command line, runs the command, maps the outcome to an exit code.
 
 use clap::Parser;
+use unanswered::app::log::JournalStderr;
 
 fn main() -> std::process::ExitCode {
+    let started = std::time::Instant::now();
     let cli = unanswered::cli::Cli::parse();
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
+    let journal = unanswered::app::log::stderr_is_journal();
+    let mut to_journal = journal.then(|| JournalStderr::new(std::io::stderr().lock()));
+    let mut plain = std::io::stderr().lock();
+    let stderr: &mut dyn std::io::Write = match to_journal.as_mut() {
+        Some(j) => j,
+        None => &mut plain,
+    };
     let env = unanswered::app::Env {
         stdin: Box::new(std::io::stdin()),
         stdout: &mut stdout.lock(),
-        stderr: &mut stderr.lock(),
+        stderr,
         clock: jiff::Timestamp::now(),
+        elapsed: &|| started.elapsed(),
+        journal,
         stdin_is_terminal: std::io::IsTerminal::is_terminal(&std::io::stdin()),
     };
-    unanswered::app::execute(cli, env).into()
+    let code = unanswered::app::execute(cli, env);
+    drop(to_journal);
+    code.into()
 }

@@ -15,6 +15,8 @@ fn exec(args: &[&str], stdin: &str, terminal: bool) -> (ExitCode, String, String
             stdout: &mut out,
             stderr: &mut err,
             clock: "2026-11-26T12:47:00+01:00".parse().unwrap(),
+            elapsed: &|| std::time::Duration::ZERO,
+            journal: false,
             stdin_is_terminal: terminal,
         },
     );

@@ -12,6 +12,13 @@ pub(crate) fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&mut env, e),
     };
+    // a language that is not offered is a bad value in the configuration: exit 2, like the rest
+    if let Ok(languages) = crate::render::language::load_all(config.languages.as_deref()) {
+        let offered: Vec<&str> = languages.keys().map(String::as_str).collect();
+        if let Some(e) = config.language_not_offered(&offered) {
+            return fail(&mut env, crate::config::ConfigErrors::from(e));
+        }
+    }
     let loaded = match load_directory(&config, env.stderr) {
         Ok(l) => l,
         Err(e) => return fail(&mut env, e),

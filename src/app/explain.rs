@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::session::{load_config, Session};
-use super::{fail, outcome, report, Env};
+use super::{fail, log, outcome, report, Env};
 use crate::cli::ExplainArgs;
 use crate::decide::recipients::Verdict;
 use crate::decide::stream::{self as pipeline, Merge};
@@ -341,6 +341,7 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
         mut history,
         problems,
         sources,
+        pending_ids,
         ..
     } = match Session::open(config, &args.input, &mut env, None) {
         Ok(p) => p,
@@ -349,7 +350,8 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
     let tz = config.rules.time_zone.clone();
     let mut table = Table::default();
     let mut write_failed = false;
-    let stats = {
+    let mut rows = log::Repeats::new("rows", log::Priority::Warning, env.journal);
+    let mut stats = {
         let stdout = &mut *env.stdout;
         let stderr = &mut *env.stderr;
         pipeline::decide(
@@ -358,9 +360,7 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
             &lookup,
             &mut history,
             now,
-            |e| {
-                let _ = writeln!(stderr, "{e}");
-            },
+            |e| rows.note(stderr, &e.pos.to_string(), &e.message, &e.to_string()),
             |v, _| {
                 if args.json {
                     if writeln!(stdout, "{}", json_line(&v, &tz)).is_err() {
@@ -372,12 +372,20 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
             },
         )
     };
+    rows.finish(env.stderr);
+    // the entries kept from earlier runs are not the journals' entries
+    stats.entries = stats.entries.saturating_sub(pending_ids.len() as u64);
     if !args.json && table.print(env.stdout).is_err() {
         write_failed = true;
     }
     let bad = stats.rejected + stats.late + problems;
     if args.verbose || bad > 0 {
-        report::summary(env.stderr, &stats, "");
+        let priority = if bad > 0 {
+            log::Priority::Warning
+        } else {
+            log::Priority::Info
+        };
+        report::summary(env.stderr, (env.journal, priority), &stats, "");
     }
     outcome(write_failed || bad > 0)
 }

@@ -17,20 +17,27 @@ mod check;
 pub(crate) mod explain;
 mod generate;
 mod init;
+pub mod log;
 mod outbox;
 mod report;
 mod run;
 mod sample;
 mod send_test;
 mod session;
+mod summary;
 
 /// The process around a command.
 pub struct Env<'a> {
     pub stdin: Box<dyn Read>,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
-    /// The clock, read once by main.
+    /// The clock, read once by main: what the run did is stamped with it.
     pub clock: Timestamp,
+    /// Time since the process started, by a monotonic clock (never the clock above): how
+    /// long a run took.
+    pub elapsed: &'a dyn Fn() -> std::time::Duration,
+    /// Standard error is the systemd journal: lines carry a syslog priority (`<3>`).
+    pub journal: bool,
     /// Standard input is a terminal (a person, not a pipe): not read without `-`.
     pub stdin_is_terminal: bool,
 }
@@ -55,14 +62,24 @@ pub fn execute(cli: Cli, env: Env<'_>) -> ExitCode {
 
 /// Reports a fatal problem and returns exit code 2.
 fn fatal(env: &mut Env<'_>, msg: impl std::fmt::Display) -> ExitCode {
-    let _ = writeln!(env.stderr, "unanswered: {msg}");
+    log::line(
+        env.stderr,
+        env.journal,
+        log::Priority::Error,
+        &format!("unanswered: {msg}"),
+    );
     ExitCode::Fatal
 }
 
 /// Reports an error that ends the command and returns the exit code its layer gives it.
 fn fail(env: &mut Env<'_>, e: impl Into<crate::error::Error>) -> ExitCode {
     let e = e.into();
-    let _ = writeln!(env.stderr, "unanswered: {e}");
+    log::line(
+        env.stderr,
+        env.journal,
+        log::Priority::Error,
+        &format!("unanswered: {e}"),
+    );
     e.exit_code()
 }
 

@@ -5,12 +5,18 @@ use std::io::Write;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
+use super::log::Priority;
 use crate::decide::stream::Stats;
 use crate::render::document::clean;
 use crate::state::{OutboxMail, OutboxStatus};
 
-/// Writes the run summary line(s) to stderr.
-pub(crate) fn summary(err: &mut dyn Write, stats: &Stats, extra: &str) {
+/// Writes the run summary line to stderr (`priority`: info when all went well, else warning).
+pub(crate) fn summary(
+    err: &mut dyn Write,
+    (journal, priority): (bool, Priority),
+    stats: &Stats,
+    extra: &str,
+) {
     let mut parts = vec![
         format!("{} entries", stats.entries),
         format!("{} calls", stats.chains),
@@ -48,7 +54,8 @@ pub(crate) fn summary(err: &mut dyn Write, stats: &Stats, extra: &str) {
     if !extra.is_empty() {
         parts.push(extra.to_string());
     }
-    let _ = writeln!(err, "unanswered: {}", parts.join("; "));
+    let text = format!("unanswered: {}", parts.join("; "));
+    super::log::line(err, journal, priority, &text);
 }
 
 /// The outbox of a state: the counts per status, then every mail not yet sent.

@@ -6,12 +6,15 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use lettre::message::Mailbox;
 
+use super::log::{Priority, Repeats};
 use super::session::{load_config, Session, Sources};
+use super::summary::{self, Delivery, RunSummary};
 use super::{fail, fatal, outcome, report, Env};
 use crate::cli::RunArgs;
 use crate::config::Config;
@@ -23,6 +26,7 @@ use crate::deliver::{self, Deliver, SendError};
 use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::ingest::Entry;
+use crate::render::document::clean;
 use crate::render::{mail, MailSettings, Outgoing, Renderer};
 use crate::state::{NewMail, NotificationRecord, RunLock, RunTx, State, StateError};
 
@@ -94,7 +98,12 @@ struct Decided {
 
 /// Decides every chain; remembers which chains are still ringing (the stream notes who was
 /// seen logged on).
-fn decide_all(session: &mut Session, sources: Vec<Sources>, err: &mut dyn Write) -> Decided {
+fn decide_all(
+    session: &mut Session,
+    sources: Vec<Sources>,
+    rows: &mut Repeats,
+    err: &mut dyn Write,
+) -> Decided {
     let mut d = Decided {
         verdicts: Vec::new(),
         chain_entries: Vec::new(),
@@ -112,9 +121,7 @@ fn decide_all(session: &mut Session, sources: Vec<Sources>, err: &mut dyn Write)
         lookup,
         history,
         session.now,
-        |e| {
-            let _ = writeln!(err, "{e}");
-        },
+        |e| rows.note(err, &e.pos.to_string(), &e.message, &e.to_string()),
         |v, chain| {
             if v.suppressed_by == Some(Suppression::Incomplete) {
                 pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
@@ -312,15 +319,15 @@ fn progress_bar(due: usize) -> indicatif::ProgressBar {
     }
 }
 
-/// Sends one mail and marks it in the state at once. Returns the line to report (if the
-/// mail was not accepted) and how marking went.
+/// Sends one mail and marks it in the state at once. Returns the problem to report (if the
+/// mail was not accepted: the recipient, what happened) and how marking went.
 fn deliver_one(
     state: &State,
     transport: &mut dyn Deliver,
     m: &crate::state::OutboxMail,
     now: Timestamp,
     d: &mut Delivered,
-) -> (Option<String>, Result<(), StateError>) {
+) -> (Option<(String, String)>, Result<(), StateError>) {
     let result = transport.deliver(&deliver::Message {
         user: &m.user,
         message_id: &m.message_id,
@@ -341,14 +348,13 @@ fn deliver_one(
         }
         Err(SendError::Transient(why)) => {
             d.queued += 1;
-            Some(format!(
-                "mail to {} <{}> stays queued: {why}",
-                m.user, m.email
-            ))
+            let who = format!("{} <{}>", m.user, m.email);
+            Some((who, format!("stays queued: {why}")))
         }
         Err(SendError::Permanent(why)) => {
             d.refused += 1;
-            Some(format!("mail to {} <{}> failed: {why}", m.user, m.email))
+            let who = format!("{} <{}>", m.user, m.email);
+            Some((who, format!("failed: {why}")))
         }
         Err(SendError::Stop(why)) => {
             d.stopped = Some(why);
@@ -367,6 +373,7 @@ fn deliver_due(
 ) -> Result<Delivered, ExitCode> {
     let due = state.due(now).map_err(|e| fail(env, e))?;
     let mut d = Delivered::default();
+    let mut problems = Repeats::new("mails", Priority::Error, env.journal);
     let progress = progress_bar(due.len());
     // when delivery stops: the mail that stopped it and those after it
     let mut left = 1;
@@ -380,16 +387,20 @@ fn deliver_due(
         let m = match state.outbox_mail(id) {
             Ok(Some(m)) => m,
             Ok(None) => continue,
-            Err(e) => return Err(fail(env, e)),
+            Err(e) => {
+                problems.finish(env.stderr);
+                return Err(fail(env, e));
+            }
         };
         let (problem, mark) = deliver_one(state, transport, &m, now, &mut d);
-        if let Some(line) = problem {
-            progress.suspend(|| {
-                let _ = writeln!(env.stderr, "{}", crate::render::document::clean(&line));
-            });
+        if let Some((who, what)) = problem {
+            let (who, what) = (clean(&who), clean(&what));
+            let line = format!("mail to {who} {what}");
+            progress.suspend(|| problems.note(env.stderr, &who, &what, &line));
         }
         if let Err(e) = mark {
             progress.abandon();
+            problems.finish(env.stderr);
             return Err(fatal(
                 env,
                 format!("the state could not record a delivery: {e}"),
@@ -405,7 +416,72 @@ fn deliver_due(
         );
     }
     progress.finish_and_clear();
+    problems.finish(env.stderr);
     Ok(d)
+}
+
+/// Where the run's summary and metrics go: the command line, else `[report]`.
+fn report_paths(args: &RunArgs, config: &Config) -> (Option<PathBuf>, Option<PathBuf>) {
+    (
+        args.summary_json.clone().or(config.summary_json.clone()),
+        args.metrics.clone().or(config.metrics.clone()),
+    )
+}
+
+/// The state's outbox after the run: how many mails are queued, and how long the oldest
+/// has waited (by the run's clock).
+fn queued_after(state: Option<&State>, now: Timestamp) -> (u64, Option<i64>) {
+    let Some(Ok(mails)) = state.map(State::unsent) else {
+        return (0, None);
+    };
+    let queued: Vec<Timestamp> = mails
+        .iter()
+        .filter(|m| m.status == crate::state::OutboxStatus::Queued)
+        .map(|m| m.created)
+        .collect();
+    let oldest = queued
+        .iter()
+        .min()
+        .map(|t| (now.as_second() - t.as_second()).max(0));
+    (queued.len() as u64, oldest)
+}
+
+/// The summary line (`-v`, or when something went wrong), then the summary and metrics
+/// files; returns the exit code (a file that cannot be written makes it at least 1).
+fn finish_run(
+    args: &RunArgs,
+    config: &Config,
+    stats: &Stats,
+    summary: RunSummary,
+    extra: &str,
+    env: &mut Env<'_>,
+) -> ExitCode {
+    let code = match summary.exit_code {
+        0 => ExitCode::Success,
+        _ => ExitCode::Partial,
+    };
+    if args.verbose || code != ExitCode::Success {
+        let priority = match code {
+            ExitCode::Success => Priority::Info,
+            _ => Priority::Warning,
+        };
+        report::summary(env.stderr, (env.journal, priority), stats, extra);
+    }
+    let (json, metrics) = report_paths(args, config);
+    let problems = summary::write_files(&summary, json.as_deref(), metrics.as_deref());
+    for p in &problems {
+        super::log::line(
+            env.stderr,
+            env.journal,
+            Priority::Error,
+            &format!("unanswered: {p}"),
+        );
+    }
+    if problems.is_empty() {
+        code
+    } else {
+        code.and(ExitCode::Partial)
+    }
 }
 
 /// `run`: decide, render, record, deliver.
@@ -426,7 +502,15 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         Err(code) => return code,
     };
     let sources = std::mem::take(&mut session.sources);
-    let mut d = decide_all(&mut session, sources, env.stderr);
+    let mut rows = Repeats::new("rows", Priority::Warning, env.journal);
+    let mut d = decide_all(&mut session, sources, &mut rows, env.stderr);
+    rows.finish(env.stderr);
+    // the entries kept from earlier runs (calls that were still ringing) are read again, but
+    // they are not the journals' entries
+    d.stats.entries = d
+        .stats
+        .entries
+        .saturating_sub(session.pending_ids.len() as u64);
     let settings = MailSettings::of(&session.config, &from);
     let mut run_tx = match (&transport, state.as_mut()) {
         (Some(_), Some(s)) => match s.begin_run(session.now) {
@@ -449,12 +533,27 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
     };
     d.verdicts = Vec::new();
     let bad = d.stats.rejected + d.stats.late + session.problems + r.failed;
+    let mut summary = RunSummary {
+        time: session.now,
+        exit_code: 0,
+        delivery: Delivery::DryRun,
+        entries: d.stats.entries,
+        chains: d.stats.chains,
+        rows_rejected: d.stats.rejected,
+        too_old: d.stats.too_old,
+        mails_made: r.made,
+        mails_delivered: 0,
+        mails_queued: 0,
+        mails_failed: r.failed,
+        queued_now: 0,
+        oldest_queued_seconds: None,
+        duration: Duration::ZERO,
+    };
     let (Some(transport), Some(tx)) = (transport.as_mut(), run_tx) else {
-        if args.verbose || bad > 0 {
-            let extra = format!("{} mails made (dry run)", r.made);
-            report::summary(env.stderr, &d.stats, &extra);
-        }
-        return outcome(r.show_failed || bad > 0);
+        let extra = format!("{} mails made (dry run)", r.made);
+        summary.exit_code = outcome(r.show_failed || bad > 0).code();
+        summary.duration = (env.elapsed)();
+        return finish_run(&args, &session.config, &d.stats, summary, &extra, &mut env);
     };
     let online: Vec<(String, Timestamp)> =
         std::mem::take(&mut d.stats.logons).into_iter().collect();
@@ -480,12 +579,25 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         Err(code) => return code,
     };
     let bad = bad + done.queued + done.refused;
-    if args.verbose || bad > 0 {
-        let extra = format!(
-            "{} mails sent, {} queued for retry, {} failed",
-            done.sent, done.queued, done.refused
-        );
-        report::summary(env.stderr, &d.stats, &extra);
-    }
-    outcome(bad > 0)
+    let (delivery, verb) = match &args.out {
+        Some(dir) => (Delivery::Written, format!("written to {}", dir.display())),
+        None => (Delivery::Sent, "sent".to_string()),
+    };
+    let extra = format!(
+        "{} mails {verb}, {} queued for retry, {} failed",
+        done.sent, done.queued, done.refused
+    );
+    let (queued_now, oldest_queued_seconds) = queued_after(Some(state), session.now);
+    let summary = RunSummary {
+        exit_code: outcome(bad > 0).code(),
+        delivery,
+        mails_delivered: done.sent,
+        mails_queued: done.queued,
+        mails_failed: r.failed + done.refused,
+        queued_now,
+        oldest_queued_seconds,
+        duration: (env.elapsed)(),
+        ..summary
+    };
+    finish_run(&args, &session.config, &d.stats, summary, &extra, &mut env)
 }

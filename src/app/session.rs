@@ -47,14 +47,17 @@ pub(crate) struct Loaded {
 /// Collects what the directory files yield: bad rows are reported and counted, a file that
 /// cannot be read is kept for one fatal message naming all such files.
 struct Sink<'e> {
-    unreadable: Vec<directory::DirError>,
+    config: &'e Config,
+    unreadable: Vec<crate::config::ConfigError>,
     problems: u64,
     err: &'e mut dyn Write,
 }
 
 impl Sink<'_> {
+    /// `key`: the configuration key that names the file.
     fn rows<T>(
         &mut self,
+        key: &str,
         loaded: Result<(Vec<T>, Vec<directory::DirError>), directory::DirError>,
     ) -> Vec<T> {
         match loaded {
@@ -66,7 +69,8 @@ impl Sink<'_> {
                 list
             }
             Err(e) => {
-                self.unreadable.push(e);
+                self.unreadable
+                    .push(self.config.error_at(key, e.to_string()));
                 Vec::new()
             }
         }
@@ -87,15 +91,16 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
     // whatever the journals' encoding is
     let enc = TextEncoding::Auto;
     let mut sink = Sink {
+        config,
         unreadable: Vec::new(),
         problems: 0,
         err,
     };
-    let users = sink.rows(directory::load_users(&config.users, enc));
+    let users = sink.rows("directory.users", directory::load_users(&config.users, enc));
     let mut contacts = Vec::new();
     for path in &config.contacts {
         contacts.extend(
-            sink.rows(directory::load_contacts(path, enc))
+            sink.rows("directory.contacts", directory::load_contacts(path, enc))
                 .into_iter()
                 .map(contact_info),
         );
@@ -103,7 +108,10 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
     let lookup = Lookup::new(config.rules.numbers.clone(), users, contacts);
     let mut history = History::default();
     if let Some(path) = &config.logons {
-        for l in sink.rows(directory::load_logons(path, enc, &config.rules.time_zone)) {
+        for l in sink.rows(
+            "directory.logons",
+            directory::load_logons(path, enc, &config.rules.time_zone),
+        ) {
             let user = lookup
                 .user(&l.user)
                 .map_or(l.user.clone(), |u| u.user.clone());
@@ -116,7 +124,7 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
         ..
     } = sink;
     if !unreadable.is_empty() {
-        return Err(Error::Directory(unreadable));
+        return Err(Error::Config(crate::config::ConfigErrors(unreadable)));
     }
     Ok(Loaded {
         lookup,

@@ -13,9 +13,11 @@ use crate::ingest::text::TextEncoding;
 
 mod error;
 mod raw;
+mod suggest;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
+pub(crate) use suggest::closest;
 
 /// The defaults of the keys whose type carries none (SPEC §5). The rules' defaults are
 /// [`Rules::default`], [`Exceptions::default`] and [`NumberPlan::default`].
@@ -194,6 +196,12 @@ pub struct Config {
     pub state_path: PathBuf,
     pub lock_wait_seconds: u64,
     pub asterisk_columns: Option<Vec<String>>,
+    /// `[report] summary_json`: what each run did, as JSON.
+    pub summary_json: Option<PathBuf>,
+    /// `[report] metrics`: a Prometheus textfile-collector file.
+    pub metrics: Option<PathBuf>,
+    /// The line of each key that names a file or the language, as written.
+    places: std::collections::BTreeMap<String, usize>,
 }
 
 /// `link_prefix`: "" or a scheme of 1 to 9 characters plus the colon (SPEC §5).
@@ -214,6 +222,38 @@ pub fn valid_link_prefix(p: &str) -> bool {
 }
 
 impl Config {
+    /// A problem found after loading (a file the key names cannot be read, a language that
+    /// is not offered), reported at the key: its line when written, else as its default.
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        let line = self.places.get(key).copied();
+        let mut message = message.into();
+        if line.is_none() {
+            message.push_str(&format!(" (the default of `{key}`; set it in this file)"));
+        }
+        ConfigError {
+            file: self.path.clone(),
+            line,
+            key: Some(key.to_string()),
+            message,
+        }
+    }
+
+    /// The problem of a `language` that is not among `offered`, at its key (None: it is).
+    pub fn language_not_offered(&self, offered: &[&str]) -> Option<ConfigError> {
+        if offered.contains(&self.language.as_str()) {
+            return None;
+        }
+        let mut m = format!(
+            "{:?} is not offered; the languages are: {}",
+            self.language,
+            offered.join(", ")
+        );
+        if let Some(k) = closest(&self.language, offered) {
+            m.push_str(&format!("; did you mean `{k}`?"));
+        }
+        Some(self.error_at("language", m))
+    }
+
     /// Reads and validates a configuration file. All problems are reported together.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
@@ -228,14 +268,7 @@ impl Config {
     /// Validates configuration text; `path` names it in messages and anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let raw: raw::Raw = toml::from_str(text).map_err(|e| ConfigError {
-            file: path.to_path_buf(),
-            line: e
-                .span()
-                .map(|s| validate::Validator::line_at(text, s.start)),
-            key: None,
-            message: e.message().trim().to_string(),
-        })?;
+        let raw: raw::Raw = toml::from_str(text).map_err(|e| toml_error(e, text, path))?;
         let mut v = validate::Validator::new(path, text);
         let top = validate::top(&mut v, &raw);
         let numbers = validate::numbers(&mut v, &raw.numbers);
@@ -246,6 +279,8 @@ impl Config {
         let smtp = raw.smtp.as_ref().map(|s| validate::smtp(&mut v, s));
         let transport = validate::mail_transport(&mut v, &raw.mail);
         let (state_path, lock_wait_seconds) = validate::state(&mut v, &raw.state);
+        let summary_json = v.path_key("report.summary_json", &raw.report.summary_json);
+        let metrics = v.path_key("report.metrics", &raw.report.metrics);
         if !v.errors.is_empty() {
             return Err(ConfigErrors(v.errors));
         }
@@ -278,8 +313,37 @@ impl Config {
             state_path,
             lock_wait_seconds,
             asterisk_columns: raw.asterisk.columns,
+            summary_json,
+            metrics,
+            places: v.places,
         })
     }
+}
+
+/// The TOML reader's error with its line and the keys it was in.
+fn toml_error(mut e: toml::de::Error, text: &str, path: &Path) -> ConfigError {
+    let line = e
+        .span()
+        .map(|s| validate::Validator::line_at(text, s.start));
+    let message = e.message().to_string();
+    // without the input, the error's text ends with "in `section.key`"
+    e.set_input(None);
+    let shown = e.to_string();
+    let keys: Vec<String> = shown
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("in `")?.strip_suffix('`'))
+        .map(|k| k.split('.').map(str::to_string).collect())
+        // a syntax error names no key: the key written on its line (an unknown key at the top
+        // level names none either, and is that key itself)
+        .or_else(|| {
+            let unknown = message.starts_with("unknown field");
+            (!unknown)
+                .then(|| suggest::key_on_line(text, line?))
+                .flatten()
+        })
+        .unwrap_or_default();
+    suggest::from_toml(path, line, &keys, &message)
 }
 
 #[cfg(test)]
@@ -422,6 +486,66 @@ mod tests {
             (e.0[0].key.as_deref(), e.0[0].line),
             (Some("smtp.host"), None)
         );
+    }
+
+    #[test]
+    fn type_errors_name_the_key_the_line_and_what_was_expected() {
+        let e = parse("# c\n[exceptions]\nmin_ring_seconds = \"two\"\n").unwrap_err();
+        assert_eq!(e.0.len(), 1, "{e}");
+        assert_eq!(e.0[0].key.as_deref(), Some("exceptions.min_ring_seconds"));
+        assert_eq!(e.0[0].line, Some(3));
+        assert!(e.0[0].message.contains("a whole number"), "{e}");
+        assert!(!e.to_string().contains("i64"), "{e}");
+        let e = parse("[notify]\nattach_vcard = \"yes\"\n").unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("notify.attach_vcard"));
+        assert!(e.0[0].message.contains("true or false"), "{e}");
+    }
+
+    #[test]
+    fn a_syntax_error_in_a_value_names_its_key() {
+        let e = parse("[numbers]\narea_code = 030\n").unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("numbers.area_code"));
+        assert_eq!(e.0[0].line, Some(2));
+        assert!(e.0[0].message.contains("\"030\""), "{e}");
+        let e = parse("mode = digest\n").unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("mode"));
+    }
+
+    #[test]
+    fn numbers_may_be_written_as_integers() {
+        let c =
+            parse("[numbers]\ncountry_code = 49\narea_code = 30\npbx_number = \"1234\"\n").unwrap();
+        assert_eq!(c.rules.numbers.country_code, "49");
+        assert_eq!(c.rules.numbers.area_code, "30");
+        let e = parse("[numbers]\ncountry_code = true\n").unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("numbers.country_code"));
+        assert_eq!(e.0[0].line, Some(2));
+    }
+
+    #[test]
+    fn a_typo_in_a_key_is_answered_with_the_closest_key() {
+        let e = parse("[notify]\nrecipient = \"all\"\n").unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("notify.recipient"));
+        assert!(e.0[0].message.contains("did you mean `recipients`?"), "{e}");
+        let e = parse("langauge = \"de\"\n").unwrap_err();
+        assert_eq!(e.0[0].key.as_deref(), Some("langauge"));
+        assert!(e.0[0].message.contains("did you mean `language`?"), "{e}");
+        // nothing close: no guess
+        let e = parse("colour = 1\n").unwrap_err();
+        assert!(!e.0[0].message.contains("did you mean"), "{e}");
+    }
+
+    #[test]
+    fn later_problems_are_reported_at_the_key_that_set_them() {
+        let c = parse("# c\n[directory]\nusers = \"people.csv\"\n").unwrap();
+        let e = c.error_at("directory.users", "cannot read");
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(3), Some("directory.users"))
+        );
+        let e = c.error_at("language", "not offered");
+        assert_eq!(e.line, None);
+        assert!(e.message.contains("the default of `language`"), "{e}");
     }
 
     #[test]

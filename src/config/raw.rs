@@ -26,17 +26,18 @@ pub(crate) struct Raw {
     pub smtp: Option<RawSmtp>,
     pub state: RawState,
     pub asterisk: RawAsterisk,
+    pub report: RawReport,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawNumbers {
-    pub country_code: Value<String>,
-    pub area_code: Value<String>,
-    pub pbx_number: Value<String>,
-    pub outside_line_prefix: Value<String>,
-    pub national_prefix: Value<String>,
-    pub international_prefix: Value<String>,
+    pub country_code: Value<Digits>,
+    pub area_code: Value<Digits>,
+    pub pbx_number: Value<Digits>,
+    pub outside_line_prefix: Value<Digits>,
+    pub national_prefix: Value<Digits>,
+    pub international_prefix: Value<Digits>,
     pub internal_max_digits: Value<i64>,
 }
 
@@ -44,8 +45,35 @@ pub(crate) struct RawNumbers {
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawDirectory {
     pub users: Value<String>,
-    pub contacts: Option<StringOrList>,
+    pub contacts: Value<StringOrList>,
     pub logons: Value<String>,
+}
+
+/// A number that is a string of digits (`country_code = "49"`), also when written as a TOML
+/// integer (`country_code = 49`, the natural way to write it). Checked in the validator.
+#[derive(Debug, Clone)]
+pub(crate) struct Digits(pub String);
+
+impl<'de> Deserialize<'de> for Digits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Digits;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("digits, as text (\"49\") or a whole number (49)")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Digits, E> {
+                Ok(Digits(s.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Digits, E> {
+                Ok(Digits(n.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Digits, E> {
+                Ok(Digits(n.to_string()))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 /// `caller_as_sender = true` or `caller_as_sender = "reply-to"`.
@@ -119,6 +147,13 @@ pub(crate) struct RawSmtp {
 pub(crate) struct RawState {
     pub path: Value<String>,
     pub lock_wait_seconds: Value<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct RawReport {
+    pub summary_json: Value<String>,
+    pub metrics: Value<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -2,6 +2,7 @@
 //! line and key and replaced by the default, so that every problem of the file is found in
 //! one pass; [`super::Config::parse`] fails when any was.
 
+use std::collections::BTreeMap;
 use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,7 @@ use jiff::tz::TimeZone;
 use toml::Spanned;
 
 use super::raw::{
-    Raw, RawDirectory, RawExceptions, RawMail, RawNotify, RawNumbers, RawSmtp, RawState,
+    Digits, Raw, RawDirectory, RawExceptions, RawMail, RawNotify, RawNumbers, RawSmtp, RawState,
     StringOrList, Value,
 };
 use super::{
@@ -25,6 +26,9 @@ pub(super) struct Validator<'t> {
     /// The config file's directory: relative paths are read from there.
     base: PathBuf,
     pub(super) errors: Vec<ConfigError>,
+    /// The line of each key that names a file or a language, for messages found later
+    /// (a users file that cannot be read, a language that is not offered).
+    pub(super) places: BTreeMap<String, usize>,
 }
 
 impl<'t> Validator<'t> {
@@ -34,6 +38,15 @@ impl<'t> Validator<'t> {
             text,
             base: file.parent().unwrap_or(Path::new("")).to_path_buf(),
             errors: Vec::new(),
+            places: BTreeMap::new(),
+        }
+    }
+
+    /// Remembers the line of `key` when it is written.
+    fn place<T>(&mut self, key: &str, v: Option<&Spanned<T>>) {
+        if let Some(v) = v {
+            let line = Self::line_at(self.text, v.span().start);
+            self.places.insert(key.to_string(), line);
         }
     }
 
@@ -59,6 +72,12 @@ impl<'t> Validator<'t> {
         } else {
             self.base.join(p)
         }
+    }
+
+    /// An optional path key: relative to the config file, remembered with its line.
+    pub(super) fn path_key(&mut self, key: &str, v: &Value<String>) -> Option<PathBuf> {
+        self.place(key, v.as_ref());
+        self.rel_opt(v)
     }
 
     fn rel_opt(&self, v: &Value<String>) -> Option<PathBuf> {
@@ -108,8 +127,8 @@ impl<'t> Validator<'t> {
     }
 
     /// Digits only (a leading `+` and spaces around are dropped); "" only when `allow_empty`.
-    fn digits(&mut self, key: &str, v: &Value<String>, default: &str, allow_empty: bool) -> String {
-        let written = v.as_ref().map_or(default, |s| s.get_ref().as_str());
+    fn digits(&mut self, key: &str, v: &Value<Digits>, default: &str, allow_empty: bool) -> String {
+        let written = v.as_ref().map_or(default, |s| s.get_ref().0.as_str());
         let d = written.trim().trim_start_matches('+').to_string();
         if (d.is_empty() && !allow_empty) || !d.bytes().all(|b| b.is_ascii_digit()) {
             let at = v.as_ref().map(Spanned::span);
@@ -171,6 +190,9 @@ pub(super) fn top(v: &mut Validator<'_>, raw: &Raw) -> Top {
             && l.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
+    v.place("language", raw.language.as_ref());
+    v.place("templates", raw.templates.as_ref());
+    v.place("languages", raw.languages.as_ref());
     if !is_name(&language) {
         let at = raw.language.as_ref().map(Spanned::span);
         let message = format!("{language:?} is not a language name (like en or de)");
@@ -359,7 +381,10 @@ pub(super) fn directory(
             .as_ref()
             .map_or(defaults::USERS, |s| s.get_ref().as_str()),
     );
-    let contacts = match &d.contacts {
+    v.place("directory.users", d.users.as_ref());
+    v.place("directory.contacts", d.contacts.as_ref());
+    v.place("directory.logons", d.logons.as_ref());
+    let contacts = match d.contacts.as_ref().map(Spanned::get_ref) {
         None => Vec::new(),
         Some(StringOrList::One(s)) => vec![v.rel(s)],
         Some(StringOrList::Many(list)) => list.iter().map(|s| v.rel(s)).collect(),

@@ -150,13 +150,9 @@ impl Renderer {
                 return Err(errors);
             }
         };
-        if !languages.contains_key(&config.language) {
-            errors.push(format!(
-                "{}: key `language`: {:?} is not offered; the languages are: {}",
-                config.path.display(),
-                config.language,
-                languages.keys().cloned().collect::<Vec<_>>().join(", ")
-            ));
+        let offered: Vec<&str> = languages.keys().map(String::as_str).collect();
+        if let Some(e) = config.language_not_offered(&offered) {
+            errors.push(e.to_string());
         }
         let keys = templates.string_keys();
         for (code, lang) in &languages {
