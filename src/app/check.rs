@@ -25,7 +25,8 @@ pub(crate) fn check_cmd(args: CheckArgs, mut env: Env<'_>) -> ExitCode {
     };
     let mut problems = loaded.problems;
     problems += crate::render::check(&config, &loaded.lookup, env.stderr);
-    problems += super::sample::check_sample_mail(&config, loaded.lookup.users(), env.stderr);
+    problems +=
+        super::sample::check_sample_mail(&config, loaded.lookup.users(), env.clock, env.stderr);
     // the mail side: the sender, the transport as `run` sets it up, and --send-test
     problems += super::send_test::check_mail(
         &config,

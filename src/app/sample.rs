@@ -48,7 +48,13 @@ fn sample_entry(user: &User, now: jiff::Timestamp) -> Entry {
 
 /// Renders one sample mail for the first user who gets mail (else a made-up one); returns the
 /// problems reported. Template loading problems are `render::check`'s, not counted here.
-pub(crate) fn check_sample_mail(config: &Config, users: &[User], err: &mut dyn Write) -> u64 {
+/// `now` is the command's clock (`main` reads it once), so the sample is stamped like a run's mail.
+pub(crate) fn check_sample_mail(
+    config: &Config,
+    users: &[User],
+    now: jiff::Timestamp,
+    err: &mut dyn Write,
+) -> u64 {
     let (Ok(renderer), Ok(from)) = (Renderer::load(config), mail::parse_from(&config.from)) else {
         return 0;
     };
@@ -70,7 +76,6 @@ pub(crate) fn check_sample_mail(config: &Config, users: &[User], err: &mut dyn W
     );
     let mut rules = config.rules.clone();
     rules.recipients = crate::config::RecipientPolicy::All;
-    let now = jiff::Timestamp::now();
     let mut verdicts = Vec::new();
     pipeline::decide(
         std::iter::once(Item::Entry(Box::new(sample_entry(&user, now)))),

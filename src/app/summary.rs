@@ -4,7 +4,6 @@
 //! exclusively, then renamed), so a reader never sees half a file.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -181,49 +180,6 @@ impl RunSummary {
     }
 }
 
-/// Writes `bytes` to `path` so that a reader sees the old file or the new one, never a part:
-/// a temporary file beside it, created exclusively (no link planted there is followed) with
-/// `mode`, synced, then renamed over `path`.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().map_or_else(
-        || std::ffi::OsString::from("unanswered"),
-        |n| n.to_os_string(),
-    );
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let open = || {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)
-    };
-    let mut file = match open() {
-        // left by a killed run of the same process id: it is ours to replace
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            std::fs::remove_file(&tmp)?;
-            open()?
-        }
-        other => other?,
-    };
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}
-
 /// Writes the files asked for; a problem is returned as the line to report.
 pub(crate) fn write_files(
     summary: &RunSummary,
@@ -234,14 +190,14 @@ pub(crate) fn write_files(
     if let Some(path) = json {
         let mut text = summary.to_json().to_string();
         text.push('\n');
-        if let Err(e) = write_atomic(path, text.as_bytes(), 0o644) {
+        if let Err(e) = crate::deliver::write_replacing(path, text.as_bytes(), 0o644) {
             problems.push(format!("{}: cannot write the summary: {e}", path.display()));
         }
     }
     if let Some(path) = metrics {
         let previous = std::fs::read_to_string(path).unwrap_or_default();
         let text = summary.to_prometheus(&previous);
-        if let Err(e) = write_atomic(path, text.as_bytes(), 0o644) {
+        if let Err(e) = crate::deliver::write_replacing(path, text.as_bytes(), 0o644) {
             problems.push(format!("{}: cannot write the metrics: {e}", path.display()));
         }
     }

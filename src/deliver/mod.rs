@@ -576,10 +576,16 @@ impl Deliver for DirDeliver {
     }
 }
 
-/// Writes a file that holds call data: readable by its owner only, through a temporary file
-/// created exclusively (`O_EXCL | O_NOFOLLOW`, a name no one can guess ahead), then renamed
-/// into place — a link planted at either name is never followed, only replaced.
+/// Writes a file that holds call data: readable by its owner only (see [`write_replacing`]).
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_replacing(path, bytes, 0o600)
+}
+
+/// Writes `bytes` to `path` so that a reader sees the old file or the new one, never a part:
+/// a temporary file beside it, created exclusively with `mode` (`O_EXCL | O_NOFOLLOW`, a name
+/// no one can guess ahead), synced, then renamed into place — a link planted at either name is
+/// never followed, only replaced.
+pub fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::sync::atomic::{AtomicU64, Ordering};
     static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -590,9 +596,13 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_default();
     let mut attempt = 0;
     let (tmp, mut file) = loop {
-        let nonce = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs());
+        // unguessable without reading a clock: std seeds each RandomState from the OS
+        let nonce = {
+            use std::hash::{BuildHasher, Hasher};
+            std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish()
+        };
         let tmp = dir.join(format!(
             ".{name}.{}.{}.{nonce:x}.tmp",
             std::process::id(),
@@ -601,7 +611,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600)
+            .mode(mode)
             .custom_flags(libc::O_NOFOLLOW)
             .open(&tmp)
         {
