@@ -4,6 +4,7 @@ use std::io::{BufRead, Cursor, Read};
 use std::sync::Arc;
 
 use super::{asterisk, native, Format, Item, ReadContext};
+use crate::ingest::csv::first_record;
 use crate::ingest::text::{utf8_reader, TextEncoding};
 
 /// Guesses the format from the first non-blank line. With a configured Asterisk column map,
@@ -14,14 +15,9 @@ pub fn detect_with(first_line: &str, columns: Option<&asterisk::ColumnMap>) -> O
         return found;
     }
     let columns = columns?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(first_line.trim().as_bytes());
-    match rdr.records().next() {
-        Some(Ok(rec)) if rec.len() == columns.width() => Some(Format::AsteriskCdr),
-        _ => None,
-    }
+    let trimmed = first_line.trim();
+    (!trimmed.is_empty() && first_record(trimmed, b',').len() == columns.width())
+        .then_some(Format::AsteriskCdr)
 }
 
 /// Guesses the format from the first non-blank line.
@@ -33,16 +29,9 @@ pub fn detect(first_line: &str) -> Option<Format> {
     if t.to_ascii_lowercase().contains("u8sconnectionid") {
         return Some(Format::NativeCsv);
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(t.as_bytes());
-    if let Some(Ok(rec)) = rdr.records().next() {
-        if asterisk::looks_like_cdr(&rec) || asterisk::grandstream_header(&rec).is_some() {
-            return Some(Format::AsteriskCdr);
-        }
-    }
-    None
+    let rec = first_record(t, b',');
+    (asterisk::looks_like_cdr(&rec) || asterisk::grandstream_header(&rec).is_some())
+        .then_some(Format::AsteriskCdr)
 }
 
 /// Opens a decoded stream, detects (or takes) its format and returns its items.
