@@ -158,7 +158,11 @@ pub(super) fn top(v: &mut Validator<'_>, raw: &Raw) -> Top {
     let time_zone = match crate::ingest::time::zone(&time_zone_name) {
         Ok(tz) => tz,
         Err(m) => {
-            v.err("time_zone", raw.time_zone.as_ref().map(Spanned::span), m.to_string());
+            v.err(
+                "time_zone",
+                raw.time_zone.as_ref().map(Spanned::span),
+                m.to_string(),
+            );
             Rules::default().time_zone
         }
     };

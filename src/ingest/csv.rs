@@ -142,7 +142,6 @@ pub struct Reader<R> {
     lines: VecDeque<Line>,
     next_line: u64,
     eof: bool,
-    out: Vec<u8>,
 }
 
 impl<R: BufRead> Reader<R> {
@@ -154,7 +153,6 @@ impl<R: BufRead> Reader<R> {
             lines: VecDeque::new(),
             next_line: 1,
             eof: false,
-            out: Vec::with_capacity(1024),
         }
     }
 
@@ -192,7 +190,9 @@ impl<R: BufRead> Reader<R> {
     fn record(&mut self, record: &mut Record) -> Result<bool, BadRecord> {
         let number = self.lines[0].number;
         let mut split = Splitter::new(self.dialect.delimiter);
-        self.out.clear();
+        // the fields are written straight into the record's own buffer
+        let mut out = std::mem::take(&mut record.text).into_bytes();
+        out.clear();
         record.ends.clear();
         let mut used = 0;
         loop {
@@ -208,7 +208,7 @@ impl<R: BufRead> Reader<R> {
             }
             split.feed(
                 &self.raw[line.start..line.content_end],
-                &mut self.out,
+                &mut out,
                 &mut record.ends,
             );
             if !split.quoted {
@@ -223,16 +223,12 @@ impl<R: BufRead> Reader<R> {
                 return Err(self.unclosed(number, split.fields + 1, used));
             }
             // the line end is data of the quoted field
-            self.out
-                .extend_from_slice(&self.raw[line.content_end..line.end]);
+            out.extend_from_slice(&self.raw[line.content_end..line.end]);
         }
-        split.finish(&mut self.out, &mut record.ends);
+        split.finish(&mut out, &mut record.ends);
         self.lines.drain(..used);
         record.line = number;
-        let mut bytes = std::mem::take(&mut record.text).into_bytes();
-        bytes.clear();
-        bytes.extend_from_slice(&self.out);
-        record.text = match String::from_utf8(bytes) {
+        record.text = match String::from_utf8(out) {
             Ok(s) => s,
             Err(e) => {
                 // replace what is not UTF-8, field by field (a field's bytes stay its own)
@@ -317,10 +313,16 @@ impl<R: BufRead> Reader<R> {
         if self.raw.len() == start && !overlong {
             return Ok(false);
         }
+        self.cut_lines(start, overlong);
+        Ok(true)
+    }
+
+    /// Cuts the bytes read from `start` on into physical lines.
+    fn cut_lines(&mut self, start: usize, overlong: bool) {
         if overlong {
             let end = self.raw.len();
             self.push_line(start, end, end, true);
-            return Ok(true);
+            return;
         }
         let first_line = self.next_line == 1;
         let mut from = start;
@@ -350,7 +352,6 @@ impl<R: BufRead> Reader<R> {
             let content_end = line_content_end(&self.raw[from..end]) + from;
             self.push_line(from, content_end, end, false);
         }
-        Ok(true)
     }
 
     fn push_line(&mut self, start: usize, content_end: usize, end: usize, overlong: bool) {
@@ -639,16 +640,15 @@ mod tests {
             vec![ok(1, &["a", "b"]), Err(2), ok(3, &["c"])]
         );
         // invalid UTF-8 is replaced field by field
-        assert_eq!(
-            read_with(b"a\xa5,b\n", d),
-            vec![ok(1, &["a\u{fffd}", "b"])]
-        );
+        assert_eq!(read_with(b"a\xa5,b\n", d), vec![ok(1, &["a\u{fffd}", "b"])]);
     }
 
     #[test]
     fn sniffing_helpers() {
         assert_eq!(
-            first_record("\"a;b\";c\r\nx", b';').iter().collect::<Vec<_>>(),
+            first_record("\"a;b\";c\r\nx", b';')
+                .iter()
+                .collect::<Vec<_>>(),
             ["a;b", "c"]
         );
         assert_eq!(

@@ -34,6 +34,15 @@ pub fn detect(first_line: &str) -> Option<Format> {
         .then_some(Format::AsteriskCdr)
 }
 
+/// Why a journal could not be opened; the texts are the messages users see.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot read: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("cannot tell the format from the first line: expected a CSV header with u8sConnectionID, a JSON object per line, an Asterisk Master.csv row of 16, 18 or 21 columns, or a Grandstream UCM CDR header (or use --format)")]
+    UnknownFormat,
+}
+
 /// Opens a decoded stream, detects (or takes) its format and returns its items.
 pub fn open(
     raw: Box<dyn Read>,
@@ -42,16 +51,14 @@ pub fn open(
     forced: Option<Format>,
     ctx_zone: jiff::tz::TimeZone,
     asterisk_columns: Option<asterisk::ColumnMap>,
-) -> Result<(Format, Box<dyn Iterator<Item = Item>>), String> {
+) -> Result<(Format, Box<dyn Iterator<Item = Item>>), OpenError> {
     let mut reader = utf8_reader(raw, encoding);
     // read up to the first non-blank line, keep it, and put it back in front
     let mut head = String::new();
     let first;
     loop {
         let mut line = String::new();
-        let n = reader
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read: {e}"))?;
+        let n = reader.read_line(&mut line)?;
         head.push_str(&line);
         if n == 0 || !line.trim().is_empty() {
             first = line;
@@ -61,9 +68,7 @@ pub fn open(
     let format = match forced {
         Some(f) => f,
         None if head.trim().is_empty() => Format::NativeCsv, // empty input: nothing to read
-        None => detect_with(&first, asterisk_columns.as_ref()).ok_or_else(|| {
-            "cannot tell the format from the first line: expected a CSV header with u8sConnectionID, a JSON object per line, an Asterisk Master.csv row of 16, 18 or 21 columns, or a Grandstream UCM CDR header (or use --format)".to_string()
-        })?,
+        None => detect_with(&first, asterisk_columns.as_ref()).ok_or(OpenError::UnknownFormat)?,
     };
     let empty_file = head.trim().is_empty();
     let stream: Box<dyn BufRead> =

@@ -105,10 +105,18 @@ pub fn entry_from(
     let flag = |c: Col| -> Result<Option<bool>, RowFault> {
         match field(c) {
             None => Ok(None),
-            Some(v) if ["1", "true", "yes"].iter().any(|t| v.eq_ignore_ascii_case(t)) => {
+            Some(v)
+                if ["1", "true", "yes"]
+                    .iter()
+                    .any(|t| v.eq_ignore_ascii_case(t)) =>
+            {
                 Ok(Some(true))
             }
-            Some(v) if ["0", "false", "no"].iter().any(|t| v.eq_ignore_ascii_case(t)) => {
+            Some(v)
+                if ["0", "false", "no"]
+                    .iter()
+                    .any(|t| v.eq_ignore_ascii_case(t)) =>
+            {
                 Ok(Some(false))
             }
             Some(v) => Err(RowFault::NotFlag {
@@ -307,13 +315,15 @@ impl Iterator for CsvRows {
             index: &self.index,
             record: &self.record,
         };
-        Some(match entry_from(&fields, pos.clone(), &self.ctx, self.seq - 1) {
-            Ok(e) => Item::Entry(Box::new(e)),
-            Err(fault) => Item::Error(RowError {
-                pos,
-                message: fault.to_string(),
-            }),
-        })
+        Some(
+            match entry_from(&fields, pos.clone(), &self.ctx, self.seq - 1) {
+                Ok(e) => Item::Entry(Box::new(e)),
+                Err(fault) => Item::Error(RowError {
+                    pos,
+                    message: fault.to_string(),
+                }),
+            },
+        )
     }
 }
 

@@ -42,11 +42,9 @@ pub fn parse_timestamp(
             (dt, Some(offset)) => offset
                 .to_timestamp(dt)
                 .map_err(|_| TimeError::NotTimestamp(s.to_string())),
-            (dt, None) => local_to_timestamp(dt, tz, not_before).map_err(|reason| {
-                TimeError::Local {
-                    value: s.to_string(),
-                    reason,
-                }
+            (dt, None) => local_to_timestamp(dt, tz, not_before).map_err(|e| TimeError::Local {
+                value: s.to_string(),
+                reason: e.to_string(),
             }),
         };
     }
@@ -64,9 +62,9 @@ pub fn parse_timestamp(
     let dt: DateTime = normalised
         .parse()
         .map_err(|_| TimeError::NotTimestamp(s.to_string()))?;
-    local_to_timestamp(dt, tz, not_before).map_err(|reason| TimeError::Local {
+    local_to_timestamp(dt, tz, not_before).map_err(|e| TimeError::Local {
         value: s.to_string(),
-        reason,
+        reason: e.to_string(),
     })
 }
 
@@ -111,25 +109,23 @@ fn fast(b: &[u8]) -> Option<(DateTime, Option<jiff::tz::Offset>)> {
 }
 
 /// Turns a civil date-time in `tz` into an instant, resolving gaps and folds as documented.
-/// The error is jiff's reason.
 pub fn local_to_timestamp(
     dt: DateTime,
     tz: &TimeZone,
     not_before: Option<Timestamp>,
-) -> Result<Timestamp, String> {
+) -> Result<Timestamp, jiff::Error> {
     let amb = tz.to_ambiguous_timestamp(dt);
-    let res = match amb.offset() {
+    match amb.offset() {
         AmbiguousOffset::Unambiguous { .. } => amb.compatible(),
         AmbiguousOffset::Gap { .. } => amb.compatible(),
         AmbiguousOffset::Fold { .. } => {
-            let earlier = amb.earlier().map_err(|e| e.to_string())?;
+            let earlier = amb.earlier()?;
             match not_before {
                 Some(min) if earlier < min => amb.later(),
                 _ => Ok(earlier),
             }
         }
-    };
-    res.map_err(|e| e.to_string())
+    }
 }
 
 /// RFC 3339 in the zone's offset at that instant, seconds precision (`Z` for offset zero).
@@ -205,7 +201,11 @@ mod tests {
                     .map_err(|_| ())
                     .and_then(|dt| local_to_timestamp(dt, &tz, None).map_err(|_| ())),
             };
-            assert_eq!(parse_timestamp(s, &tz, None).map_err(|_| ()), general, "{s}");
+            assert_eq!(
+                parse_timestamp(s, &tz, None).map_err(|_| ()),
+                general,
+                "{s}"
+            );
         }
         assert_eq!(
             parse_timestamp("yesterday", &tz, None).unwrap_err().to_string(),

@@ -70,7 +70,6 @@ pub(super) const GRANDSTREAM_HEADER: [(&str, usize); 26] = [
     ("destination trunk name", DST_TRUNK),
 ];
 
-
 // Indexes into NAMES of the columns the reader uses.
 pub(super) const SRC: usize = 1;
 pub(super) const DST: usize = 2;

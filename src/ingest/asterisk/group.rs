@@ -1,5 +1,7 @@
 //! Which rows are one call (SPEC §1.2, "One call, one chain").
 
+use std::collections::HashMap;
+
 use super::channel::{local_half, local_number};
 use super::row::Raw;
 
@@ -43,10 +45,21 @@ impl UnionFind {
 /// callee's own row (its `channel` is another row's `dstchannel`) joins that row; the last two
 /// only when the rows overlap in time. Returns the group index of each row.
 pub(super) fn group_rows(rows: &[Raw]) -> Vec<usize> {
-    use std::collections::HashMap;
     let mut uf = UnionFind((0..rows.len()).collect());
+    let by_dst = by_keys(rows, &mut uf);
+    by_channels(rows, &by_dst, &mut uf);
+    orphan_halves(rows, &by_dst, &mut uf);
+    (0..rows.len()).map(|i| uf.find(i)).collect()
+}
+
+/// The rows of each destination channel.
+type ByDst<'a> = HashMap<&'a str, Vec<usize>>;
+
+/// Joins the rows that share `linkedid` (else `uniqueid`, else the channel@start key) or
+/// Grandstream's Session; returns the rows of each destination channel.
+fn by_keys<'a>(rows: &'a [Raw], uf: &mut UnionFind) -> ByDst<'a> {
     let mut keys: HashMap<(u8, &str), usize> = HashMap::new();
-    let mut by_dst: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_dst: ByDst = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         let mut ks: Vec<(u8, &str)> = Vec::new();
         if !r.linkedid.is_empty() {
@@ -71,6 +84,12 @@ pub(super) fn group_rows(rows: &[Raw]) -> Vec<usize> {
             by_dst.entry(&r.dstchannel).or_default().push(i);
         }
     }
+    by_dst
+}
+
+/// Joins a Local `;2` half to the row that dialled its `;1` half, and a callee's own row to
+/// the row whose destination it is, when they overlap in time.
+fn by_channels(rows: &[Raw], by_dst: &ByDst<'_>, uf: &mut UnionFind) {
     for (i, r) in rows.iter().enumerate() {
         if r.channel.is_empty() {
             continue;
@@ -88,6 +107,10 @@ pub(super) fn group_rows(rows: &[Raw]) -> Vec<usize> {
             }
         }
     }
+}
+
+/// Joins the `;2` halves whose `;1` half is no row's destination to the call that created them.
+fn orphan_halves(rows: &[Raw], by_dst: &ByDst<'_>, uf: &mut UnionFind) {
     // A `;2` half whose `;1` half is no row's destination was created by the dialplan of
     // another Local half whose own row Asterisk did not write (FreePBX follow-me: the
     // `FMPR-1001` half dials `Local/1001@from-internal`). It joins the call of the same caller
@@ -133,5 +156,4 @@ pub(super) fn group_rows(rows: &[Raw]) -> Vec<usize> {
             }
         }
     }
-    (0..rows.len()).map(|i| uf.find(i)).collect()
 }

@@ -118,7 +118,10 @@ impl Fields<'_> {
 }
 
 /// The layout of a row: the configured one, else cdr_csv by the row's width.
-fn layout(columns: Option<&ColumnMap>, found: usize) -> Result<std::borrow::Cow<'_, ColumnMap>, RowFault> {
+fn layout(
+    columns: Option<&ColumnMap>,
+    found: usize,
+) -> Result<std::borrow::Cow<'_, ColumnMap>, RowFault> {
     match columns {
         Some(map) if found == map.width => Ok(std::borrow::Cow::Borrowed(map)),
         Some(map) => Err(RowFault::Width {

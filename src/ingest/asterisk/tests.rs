@@ -424,14 +424,14 @@ fn cdr_custom_layouts() {
     assert!(bad.contains("\"x\" (column 7)"), "{bad}");
     assert!(bad.starts_with("unknown CDR column names"), "{bad}");
 
-    let missing = ColumnMap::from_names(&names(&["src", "dstchannel", "answer"])).unwrap_err()
-    .to_string();
+    let missing = ColumnMap::from_names(&names(&["src", "dstchannel", "answer"]))
+        .unwrap_err()
+        .to_string();
     assert!(
         missing.contains("lacks start, end, disposition"),
         "{missing}"
     );
-    let none = ColumnMap::from_names(&[]).unwrap_err()
-    .to_string();
+    let none = ColumnMap::from_names(&[]).unwrap_err().to_string();
     assert!(
         none.contains("lacks src, dstchannel, start, end, disposition"),
         "{none}"
