@@ -71,8 +71,8 @@ pub fn open(
         None => detect_with(&first, asterisk_columns.as_ref()).ok_or(OpenError::UnknownFormat)?,
     };
     let empty_file = head.trim().is_empty();
-    let stream: Box<dyn BufRead> =
-        Box::new(std::io::BufReader::new(Cursor::new(head).chain(reader)));
+    // both halves are buffered already: the chain reads from their buffers, no third copy
+    let stream: Box<dyn BufRead> = Box::new(Cursor::new(head).chain(reader));
     let ctx = ReadContext {
         file: file.clone(),
         time_zone: ctx_zone,

@@ -1,6 +1,6 @@
 //! Which rows are one call (SPEC §1.2, "One call, one chain").
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::channel::{local_half, local_number};
 use super::row::Raw;

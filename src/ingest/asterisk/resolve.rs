@@ -1,6 +1,6 @@
 //! The rows of one call → its items: chain key, arrival, who answered, voicemail.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use jiff::Timestamp;
 
