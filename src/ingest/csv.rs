@@ -598,6 +598,15 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_inside_an_unquoted_field_is_data() {
+        // as the csv crate reads it: only a quote that starts a field opens one
+        assert_eq!(
+            read("a,O\"Brien\nb,\"x\"y\n"),
+            vec![ok(1, &["a", "O\"Brien"]), ok(2, &["b", "xy"])]
+        );
+    }
+
+    #[test]
     fn each_dialect_of_an_open_quote() {
         let text = b"a,\"b\nc,d\ne\n";
         let one_line = Dialect {

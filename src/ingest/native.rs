@@ -514,6 +514,17 @@ mod tests {
     }
 
     #[test]
+    fn a_name_with_a_quote_inside_is_read() {
+        let items = csv(&format!(
+            "{HEAD}c1,2026-11-26 09:00:00,2026-11-26 09:00:20,0,201,O\"Brien 555,,1\nc2,2026-11-26 09:00:00,2026-11-26 09:00:20,0,201,,,\n"
+        ));
+        let es = entries(&items);
+        assert_eq!(es.len(), 2, "{items:?}");
+        assert_eq!(es[0].phone_number, "O\"Brien 555");
+        assert_eq!(es[1].pos.line, 3);
+    }
+
+    #[test]
     fn missing_required_column_is_one_error_that_counts_rows() {
         let items =
             csv("u8sConnectionID,stStartTime\nc1,2026-11-26 09:00:00\nc2,2026-11-26 09:00:00\n");
