@@ -179,8 +179,8 @@ pub(super) fn top(v: &mut Validator<'_>, raw: &Raw) -> Top {
     );
     let encoding = match &raw.encoding {
         None => TextEncoding::Auto,
-        Some(e) => e.get_ref().parse().unwrap_or_else(|m| {
-            v.err("encoding", Some(e.span()), m);
+        Some(e) => e.get_ref().parse::<TextEncoding>().unwrap_or_else(|m| {
+            v.err("encoding", Some(e.span()), m.to_string());
             TextEncoding::Auto
         }),
     };
