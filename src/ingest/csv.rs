@@ -668,7 +668,40 @@ mod tests {
         assert_eq!(delimiter_naming("x|y", b",;", "id"), b',');
     }
 
+    /// The physical lines of a text as `Dialect::text` cuts them: at `\n`, `\r\n` and a bare `\r`.
+    fn physical_lines(text: &str) -> Vec<&str> {
+        let mut lines: Vec<&str> = text
+            .split('\n')
+            .flat_map(|l| {
+                let l = l.strip_suffix('\r').unwrap_or(l);
+                l.split('\r')
+            })
+            .collect();
+        if lines.last() == Some(&"") {
+            lines.pop();
+        }
+        lines
+    }
+
     proptest! {
+        /// Records and bad records come in line order, within the file; without quotes every
+        /// non-blank line is one record with its own number.
+        #[test]
+        fn every_line_is_accounted_for(text in "[a,;\" \r\n]{0,60}") {
+            let got = read(&text);
+            let lines: Vec<u64> = got.iter().map(|r| match r { Ok((l, _)) => *l, Err(l) => *l }).collect();
+            prop_assert!(lines.windows(2).all(|w| w[0] < w[1]), "{:?}", got);
+            let physical = physical_lines(&text);
+            prop_assert!(lines.iter().all(|&l| l >= 1 && l as usize <= physical.len()), "{:?}", got);
+            if !text.contains('"') {
+                let want: Vec<u64> = physical.iter().enumerate()
+                    .filter(|(_, l)| !l.trim().is_empty())
+                    .map(|(i, _)| i as u64 + 1)
+                    .collect();
+                prop_assert_eq!(lines, want);
+            }
+        }
+
         /// One line reads as the `csv` crate reads it; a quote it leaves open is a bad record.
         #[test]
         fn fields_are_what_the_csv_crate_reads(text in "[a\",; \r]{0,24}") {
