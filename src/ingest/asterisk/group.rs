@@ -470,11 +470,7 @@ impl Grouper {
     }
 
     /// The calls (their roots) joined to `root` by the orphan rule, `root` included.
-    fn soft_class(
-        &self,
-        root: usize,
-        memo: &mut HashMap<String, Option<usize>>,
-    ) -> Vec<usize> {
+    fn soft_class(&self, root: usize, memo: &mut HashMap<String, Option<usize>>) -> Vec<usize> {
         let mut class = vec![root];
         let mut k = 0;
         while k < class.len() {
@@ -490,7 +486,12 @@ impl Grouper {
                     bases.push((base, true));
                 }
                 if is_creator(r) {
-                    for &o in self.orphans_by_src.get(r.src.as_str()).into_iter().flatten() {
+                    for &o in self
+                        .orphans_by_src
+                        .get(r.src.as_str())
+                        .into_iter()
+                        .flatten()
+                    {
                         if let Some((base, 2)) = local_half(&self.raw(o).channel) {
                             bases.push((base, false));
                         }

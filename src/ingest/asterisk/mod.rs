@@ -345,7 +345,12 @@ impl Rows {
     /// The batch reader (the oracle of the incremental grouping): every open row regrouped
     /// from scratch at each hand-out.
     fn flush_batch(&mut self, all: bool, horizon: Option<Timestamp>, mut items: Vec<Item>) {
-        let mut rows: Vec<Raw> = self.calls.take_ready(None, true).into_iter().flatten().collect();
+        let mut rows: Vec<Raw> = self
+            .calls
+            .take_ready(None, true)
+            .into_iter()
+            .flatten()
+            .collect();
         rows.sort_by_key(|r| r.seq);
         let (done, kept) = resolve::resolve(rows, |last| {
             all || matches!((last, horizon), (Some(l), Some(h)) if l < h)

@@ -1438,7 +1438,14 @@ fn small_cdr_line() -> impl Strategy<Value = String> {
                     (LASTAPP, app),
                     (LASTDATA, "201@default"),
                     (START, &at(start)),
-                    (ANSWER, &if answered { at(start + ring) } else { String::new() }),
+                    (
+                        ANSWER,
+                        &if answered {
+                            at(start + ring)
+                        } else {
+                            String::new()
+                        },
+                    ),
                     (END, &at(end)),
                     (DURATION, &(end - start).to_string()),
                     (DISPOSITION, disp),
@@ -1519,6 +1526,10 @@ fn an_orphan_half_waits_for_the_call_that_created_it() {
             })
             .collect();
         // one call: the chain key of its earliest row (the orphan's, by line)
-        assert_eq!(ids[..2], [Some("1.2".to_string()), Some("1.2".to_string())], "{items:?}");
+        assert_eq!(
+            ids[..2],
+            [Some("1.2".to_string()), Some("1.2".to_string())],
+            "{items:?}"
+        );
     }
 }
