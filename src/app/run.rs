@@ -23,6 +23,7 @@ use crate::decide::lookup::Lookup;
 use crate::decide::recipients::{History, Verdict};
 use crate::decide::stream::{self as pipeline, Merge, Stats};
 use crate::deliver::{self, Deliver, SendError};
+use crate::directory::UserKey;
 use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::ingest::Entry;
@@ -161,7 +162,7 @@ fn queue_mail(
         .iter()
         .map(|&i| NotificationRecord {
             chain: verdicts[i].facts.id.clone(),
-            user: m.user.clone(),
+            user: UserKey::of(&m.user),
             caller: verdicts[i].caller.number.clone(),
             call_start: verdicts[i].facts.start,
             message_id: m.message_id.clone(),
@@ -555,7 +556,7 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         summary.duration = (env.elapsed)();
         return finish_run(&args, &session.config, &d.stats, summary, &extra, &mut env);
     };
-    let online: Vec<(String, Timestamp)> =
+    let online: Vec<(UserKey, Timestamp)> =
         std::mem::take(&mut d.stats.logons).into_iter().collect();
     // every entry kept from earlier runs that is not kept again was decided now (or was a
     // callback kept for a call decided now)

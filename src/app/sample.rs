@@ -32,7 +32,7 @@ fn sample_entry(user: &User, now: jiff::Timestamp) -> Entry {
         origin: Origin::Incoming,
         internal: false,
         line_number: user.lines[0].clone(),
-        line_user: Some(user.user.clone()),
+        line_user: Some(user.user.to_string()),
         user_offline: None,
         phone_number: CALLER.into(),
         redirecting_number: None,

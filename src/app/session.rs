@@ -112,10 +112,8 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
             "directory.logons",
             directory::load_logons(path, enc, &config.rules.time_zone),
         ) {
-            let user = lookup
-                .user(&l.user)
-                .map_or(l.user.clone(), |u| u.user.clone());
-            history.record_online(&user, l.time);
+            // the user the directory names by this name has the same key
+            history.record_online(l.user.key(), l.time);
         }
     }
     let Sink {
@@ -283,7 +281,7 @@ fn load_state(
                 history.record_notified(user, &c, start);
             }
         },
-        |user, at| online.push((user.to_string(), at)),
+        |user, at| online.push((user.clone(), at)),
     )?;
     for (user, at) in online {
         history.record_online(&user, at);

@@ -588,17 +588,17 @@ pub fn owner(e: &Entry, lookup: &Lookup) -> Option<String> {
         return Some(
             lookup
                 .user(u)
-                .map_or_else(|| u.to_string(), |x| x.user.clone()),
+                .map_or_else(|| u.to_string(), |x| x.user.to_string()),
         );
     }
     let n = lookup.plan.normalise(&e.line_number)?;
-    lookup.user_by_line(&n).map(|u| u.user.clone())
+    lookup.user_by_line(&n).map(|u| u.user.to_string())
 }
 
 fn canonical_user(name: &str, lookup: &Lookup) -> String {
     lookup
         .user(name)
-        .map_or_else(|| name.to_string(), |u| u.user.clone())
+        .map_or_else(|| name.to_string(), |u| u.user.to_string())
 }
 
 /// Derives the facts of a chain. `now` decides completeness (SPEC §2.6).

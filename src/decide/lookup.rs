@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::decide::numbers::{Number, NumberPlan};
-use crate::directory::User;
+use crate::directory::{User, UserKey};
 
 /// A caller's contact (SPEC §1.3).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -31,7 +31,7 @@ pub struct CallerRecord {
 pub struct Lookup {
     pub plan: NumberPlan,
     users: Vec<User>,
-    by_name: HashMap<String, usize>,
+    by_name: HashMap<UserKey, usize>,
     by_line: HashMap<Number, usize>,
     contacts: Vec<ContactInfo>,
     contact_by_number: HashMap<Number, usize>,
@@ -46,7 +46,7 @@ impl Lookup {
         };
         for u in users {
             let idx = l.users.len();
-            l.by_name.entry(u.user.to_lowercase()).or_insert(idx);
+            l.by_name.entry(u.user.key().clone()).or_insert(idx);
             for line in &u.lines {
                 if let Some(n) = l.plan.normalise(line) {
                     l.by_line.entry(n).or_insert(idx);
@@ -66,9 +66,10 @@ impl Lookup {
         l
     }
 
+    /// The user a name (any case) names.
     pub fn user(&self, name: &str) -> Option<&User> {
         self.by_name
-            .get(&name.to_lowercase())
+            .get(&UserKey::of(name))
             .map(|&i| &self.users[i])
     }
 

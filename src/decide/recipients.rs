@@ -17,6 +17,7 @@ use crate::decide::chains::Facts;
 use crate::decide::exceptions::{Caller, Screened, Suppression};
 use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
+use crate::directory::UserKey;
 
 /// What happens for one recipient (SPEC §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -75,53 +76,54 @@ impl Verdict {
 #[derive(Debug, Clone, Default)]
 pub struct History {
     /// (user, caller) → starts of the calls the user was notified about.
-    notified: HashMap<(String, Number), BTreeSet<Timestamp>>,
+    notified: HashMap<(UserKey, Number), BTreeSet<Timestamp>>,
     /// (chain, user) pairs already sent in an earlier run.
-    sent: HashSet<(String, String)>,
+    sent: HashSet<(String, UserKey)>,
     /// user → times the user was seen logged on.
-    online: HashMap<String, BTreeSet<Timestamp>>,
+    online: HashMap<UserKey, BTreeSet<Timestamp>>,
 }
 
 impl History {
     /// Records that `user` was notified about a call from `caller` that started at `start`.
-    pub fn record_notified(&mut self, user: &str, caller: &Number, start: Timestamp) {
+    pub fn record_notified(&mut self, user: &UserKey, caller: &Number, start: Timestamp) {
         self.notified
-            .entry((user.to_lowercase(), caller.clone()))
+            .entry((user.clone(), caller.clone()))
             .or_default()
             .insert(start);
     }
 
     /// Records that (chain, user) was sent in an earlier run.
-    pub fn record_sent(&mut self, chain: &str, user: &str) {
-        self.sent.insert((chain.to_string(), user.to_lowercase()));
+    pub fn record_sent(&mut self, chain: &str, user: &UserKey) {
+        self.sent.insert((chain.to_string(), user.clone()));
     }
 
     /// Records that `user` was logged on at `at` (a logon, or a journal entry with
     /// `iLineUserOffline=0`).
-    pub fn record_online(&mut self, user: &str, at: Timestamp) {
-        self.online
-            .entry(user.to_lowercase())
-            .or_default()
-            .insert(at);
+    pub fn record_online(&mut self, user: &UserKey, at: Timestamp) {
+        self.online.entry(user.clone()).or_default().insert(at);
     }
 
-    fn was_sent(&self, chain: &str, user: &str) -> bool {
-        self.sent
-            .contains(&(chain.to_string(), user.to_lowercase()))
+    fn was_sent(&self, chain: &str, user: &UserKey) -> bool {
+        self.sent.contains(&(chain.to_string(), user.clone()))
     }
 
     /// The notifications of `user` about `caller` for calls that started no later than
     /// `before` (the call being decided is not among them: it has not been recorded yet).
-    fn notified_before(&self, user: &str, caller: &Number, before: Timestamp) -> Vec<Timestamp> {
+    fn notified_before(
+        &self,
+        user: &UserKey,
+        caller: &Number,
+        before: Timestamp,
+    ) -> Vec<Timestamp> {
         self.notified
-            .get(&(user.to_lowercase(), caller.clone()))
+            .get(&(user.clone(), caller.clone()))
             .map(|s| s.range(..=before).copied().collect())
             .unwrap_or_default()
     }
 
-    fn online_between(&self, user: &str, after: Timestamp, until: Timestamp) -> bool {
+    fn online_between(&self, user: &UserKey, after: Timestamp, until: Timestamp) -> bool {
         self.online
-            .get(&user.to_lowercase())
+            .get(user)
             .is_some_and(|s| s.range(after..=until).any(|t| *t > after))
     }
 
@@ -171,7 +173,9 @@ pub fn decide(
     let number = caller.number.clone();
     let picked = pick(&facts.not_answered, rules.recipients);
     // a mail already sent is never taken back: a callback read after it changes nothing
-    let mailed = picked.iter().any(|u| history.was_sent(&facts.id, u));
+    let mailed = picked
+        .iter()
+        .any(|u| history.was_sent(&facts.id, &UserKey::of(u)));
     let suppressed_by = suppressed_by.or(
         if rules.exceptions.called_back && returned_at.is_some() && number.is_some() && !mailed {
             Some(Suppression::CalledBack)
@@ -188,6 +192,7 @@ pub fn decide(
     let mut recipients = Vec::new();
     if suppressed_by.is_none() {
         for user in picked {
+            let key = UserKey::of(user);
             let info = lookup.user(user);
             let email = info.and_then(|u| u.email.clone());
             let tz = info
@@ -197,9 +202,9 @@ pub fn decide(
                 Status::OptedOut
             } else if email.is_none() {
                 Status::NoAddress
-            } else if history.was_sent(&facts.id, user) {
+            } else if history.was_sent(&facts.id, &key) {
                 Status::AlreadySent
-            } else if let Some(s) = repeated(&facts, number.as_ref(), user, &tz, rules, history) {
+            } else if let Some(s) = repeated(&facts, number.as_ref(), &key, &tz, rules, history) {
                 s
             } else {
                 Status::Notify
@@ -215,7 +220,7 @@ pub fn decide(
     if let (Some(n), true) = (&number, remember) {
         for r in &recipients {
             if matches!(r.status, Status::Notify | Status::AlreadySent) {
-                history.record_notified(&r.user, n, facts.start);
+                history.record_notified(&UserKey::of(&r.user), n, facts.start);
             }
         }
     }
@@ -231,7 +236,7 @@ pub fn decide(
 fn repeated(
     facts: &Facts,
     number: Option<&Number>,
-    user: &str,
+    user: &UserKey,
     tz: &TimeZone,
     rules: &Rules,
     history: &History,
@@ -249,10 +254,7 @@ fn repeated(
     }
     if rules.exceptions.repeated_until_logon {
         let last = *earlier.last().expect("not empty");
-        let own_entry_online = facts
-            .online_users
-            .iter()
-            .any(|u| u.eq_ignore_ascii_case(user));
+        let own_entry_online = facts.online_users.iter().any(|u| UserKey::of(u) == *user);
         if !own_entry_online && !history.online_between(user, last, facts.start) {
             return Some(Status::RepeatedUntilLogon);
         }
@@ -365,14 +367,14 @@ mod tests {
         );
         // logged on between the first and the second call (logons file)
         let mut h = History::default();
-        h.record_online("anna", t("08:30:00"));
+        h.record_online(&UserKey::of("anna"), t("08:30:00"));
         let vs = verdicts_at(three(), &r, &lookup(), &mut h, t("12:00:00"));
         let st: Vec<_> = vs.iter().map(|v| summary(v).1[0].1).collect();
         assert_eq!(st, vec!["notify", "notify", "repeated_until_logon"]);
         // a logon exactly at the start of the call counts; one exactly at T does not
         let mut h = History::default();
-        h.record_online("anna", t("08:00:00"));
-        h.record_online("anna", t("10:00:00"));
+        h.record_online(&UserKey::of("anna"), t("08:00:00"));
+        h.record_online(&UserKey::of("anna"), t("10:00:00"));
         let vs = verdicts_at(three(), &r, &lookup(), &mut h, t("12:00:00"));
         let st: Vec<_> = vs.iter().map(|v| summary(v).1[0].1).collect();
         assert_eq!(st, vec!["notify", "repeated_until_logon", "notify"]);
@@ -442,7 +444,7 @@ mod tests {
     #[test]
     fn already_sent_from_the_state() {
         let mut h = History::default();
-        h.record_sent("c0", "anna");
+        h.record_sent("c0", &UserKey::of("anna"));
         let vs = verdicts_at(
             calls_from_same_caller(&[("08:00:00", "08:00:20")]),
             &rules(),
@@ -457,7 +459,7 @@ mod tests {
     fn a_call_mailed_in_an_earlier_run_stays_mailed() {
         // run 1 mailed anna; run 2 reads the call again with a callback after it
         let mut h = History::default();
-        h.record_sent("m", "anna");
+        h.record_sent("m", &UserKey::of("anna"));
         let es = vec![
             entry("m"),
             entry("o")

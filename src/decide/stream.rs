@@ -17,6 +17,7 @@ use crate::decide::chains::{self, Assembler, Notice};
 use crate::decide::exceptions::{self, Callbacks, Screened, Suppression};
 use crate::decide::lookup::Lookup;
 use crate::decide::recipients::{self, History, Verdict};
+use crate::directory::UserKey;
 use crate::ingest::{Entry, Item, RowError};
 
 /// What the run saw, for the summary. Nothing read is left uncounted.
@@ -45,7 +46,7 @@ pub struct Stats {
     pub called_back: u64,
     /// With `repeated_until_logon`: each user's latest time logged on as the journal shows it
     /// (user folded to lower case), for the state to keep for later runs.
-    pub logons: BTreeMap<String, Timestamp>,
+    pub logons: BTreeMap<UserKey, Timestamp>,
 }
 
 /// Merges several time-ordered inputs into one stream ordered by start time; row errors and
@@ -277,13 +278,14 @@ fn note_online(
     e: &Entry,
     lookup: &Lookup,
     history: &mut History,
-    logons: Option<&mut BTreeMap<String, Timestamp>>,
+    logons: Option<&mut BTreeMap<UserKey, Timestamp>>,
 ) {
     if e.user_offline == Some(false) {
         if let Some(user) = chains::owner(e, lookup) {
+            let user = UserKey::of(&user);
             history.record_online(&user, e.start);
             if let Some(logons) = logons {
-                let t = logons.entry(user.to_lowercase()).or_insert(e.start);
+                let t = logons.entry(user).or_insert(e.start);
                 *t = (*t).max(e.start);
             }
         }

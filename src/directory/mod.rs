@@ -20,7 +20,10 @@ use jiff::Timestamp;
 use crate::ingest::text::{read_to_string, TextEncoding};
 use crate::ingest::SourcePos;
 
+mod user_id;
 pub mod vcard;
+
+pub use user_id::{UserId, UserKey};
 
 /// A problem with a directory file: where, which column (or vCard property), what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +68,8 @@ impl std::error::Error for DirError {}
 /// the program.
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
-    pub user: String,
+    /// The user name as written; compared ignoring case.
+    pub user: UserId,
     /// The display name; the user name when the file gives none.
     pub name: String,
     pub email: Option<String>,
@@ -85,7 +89,7 @@ impl User {
     /// A user with defaults, for tests and builders (no place in a file: line 0).
     pub fn new(user: &str, email: Option<&str>, lines: &[&str]) -> User {
         User {
-            user: user.into(),
+            user: UserId::new(user),
             name: user.into(),
             email: email.map(Into::into),
             lines: lines.iter().map(|s| s.to_string()).collect(),
@@ -146,7 +150,7 @@ impl PhoneKind {
 /// A row of the logons file: the user logged on at that time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Logon {
-    pub user: String,
+    pub user: UserId,
     pub time: Timestamp,
     pub pos: SourcePos,
 }
@@ -663,8 +667,8 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
         return (Vec::new(), errors);
     };
     let mut users: Vec<User> = Vec::new();
-    // lower-cased user name → index in `users`
-    let mut by_name: HashMap<String, usize> = HashMap::new();
+    // user → index in `users`
+    let mut by_name: HashMap<UserKey, usize> = HashMap::new();
     // line key → (user, where)
     let mut by_line: HashMap<String, (String, u64)> = HashMap::new();
 
@@ -689,7 +693,8 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
                 continue;
             }
         };
-        if let Some(&first) = by_name.get(&user.to_lowercase()) {
+        let id = UserId::new(user);
+        if let Some(&first) = by_name.get(id.key()) {
             let first = &users[first];
             errors.push(table.err(
                 row,
@@ -709,9 +714,9 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
 
         let lines = user_lines(&table, row, user, &mut by_line, &mut errors);
 
-        by_name.insert(user.to_lowercase(), users.len());
+        by_name.insert(id.key().clone(), users.len());
         users.push(User {
-            user: user.to_string(),
+            user: id,
             name: if name.is_empty() {
                 user.to_string()
             } else {
@@ -870,7 +875,7 @@ pub fn parse_logons(text: &str, file: &str, tz: &TimeZone) -> (Vec<Logon>, Vec<D
         };
         match time {
             Ok(time) => logons.push(Logon {
-                user: user.to_string(),
+                user: UserId::new(user),
                 time,
                 pos: table.pos(row),
             }),
@@ -903,7 +908,7 @@ mod tests {
         assert_eq!(errors, vec![]);
         assert_eq!(users.len(), 3);
         let a = &users[0];
-        assert_eq!(a.user, "alice");
+        assert_eq!(a.user.as_str(), "alice");
         assert_eq!(a.name, "Alice Adams");
         assert_eq!(a.email.as_deref(), Some("alice@example.com"));
         assert_eq!(lines(a), ["201", "0170 1234567"]);
@@ -935,12 +940,12 @@ mod tests {
         let (users, errors) = parse_users(text, "u.csv");
         assert_eq!(errors, vec![]);
         assert_eq!(users.len(), 2);
-        assert_eq!(users[0].user, "hmueller");
+        assert_eq!(users[0].user.as_str(), "hmueller");
         assert_eq!(users[0].name, "Müller, Hans");
         assert_eq!(lines(&users[0]), ["201", "0170 1234567"]);
         assert!(users[0].notify);
         assert_eq!(users[0].email.as_deref(), Some("h.mueller@example.de"));
-        assert_eq!(users[1].user, "schulz");
+        assert_eq!(users[1].user.as_str(), "schulz");
         assert!(!users[1].notify);
         assert_eq!(users[1].pos.line, 5);
     }
@@ -1189,7 +1194,7 @@ mod tests {
                     2026-11-26 08:00:00,\n";
         let (logons, errors) = parse_logons(text, "logons.csv", &berlin());
         assert_eq!(logons.len(), 2);
-        assert_eq!(logons[0].user, "alice");
+        assert_eq!(logons[0].user.as_str(), "alice");
         assert_eq!(
             logons[0].time,
             "2026-11-26T07:00:00Z".parse::<Timestamp>().unwrap()

@@ -227,7 +227,7 @@ pub fn build(input: &Input<'_>) -> String {
     x.empty(
         "recipient",
         &[
-            ("user", &r.user),
+            ("user", r.user.as_str()),
             ("name", &clean_name(&r.name)),
             ("email", input.email),
             ("language", &input.language.code),
@@ -261,7 +261,7 @@ pub fn build(input: &Input<'_>) -> String {
                 .normalise(from)
                 .and_then(|n| input.lookup.user_by_line(&n));
             match owner {
-                Some(u) if u.user.eq_ignore_ascii_case(&r.user) => None,
+                Some(u) if u.user == r.user => None,
                 _ => Some((from, owner.map(|u| clean_name(&u.name)).unwrap_or_default())),
             }
         });
@@ -359,9 +359,7 @@ pub fn build(input: &Input<'_>) -> String {
         // the lines that rang: the recipient's own first (which of their lines was called)
         x.open("lines", &[]);
         for (owner, line) in &f.lines {
-            let own = owner
-                .as_deref()
-                .is_some_and(|o| o.eq_ignore_ascii_case(&r.user));
+            let own = owner.as_deref().is_some_and(|o| r.user.is(o));
             let owner_name = owner.as_deref().map(name_of).unwrap_or_default();
             x.empty(
                 "line",
@@ -389,14 +387,7 @@ pub fn build(input: &Input<'_>) -> String {
                     ("user", u),
                     ("name", &name_of(u)),
                     ("answered", if answered { "true" } else { "false" }),
-                    (
-                        "recipient",
-                        if u.eq_ignore_ascii_case(&r.user) {
-                            "true"
-                        } else {
-                            "false"
-                        },
-                    ),
+                    ("recipient", if r.user.is(u) { "true" } else { "false" }),
                 ],
             );
         }

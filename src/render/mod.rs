@@ -396,7 +396,7 @@ impl Renderer {
         let rendered = self.templates.render(&doc)?;
         let chains: Vec<String> = calls.iter().map(|v| v.facts.id.clone()).collect();
         let chain_refs: Vec<&str> = chains.iter().map(String::as_str).collect();
-        let message_id = mail::message_id(&chain_refs, &user.user, &settings.from.email);
+        let message_id = mail::message_id(&chain_refs, user.user.as_str(), &settings.from.email);
         let to = mail::mailbox(&user.name, &plan.email)?;
         let bytes = mail::compose(
             &mail::Envelope {
@@ -413,7 +413,7 @@ impl Renderer {
         )?;
         Ok(Outgoing {
             message_id,
-            user: user.user.clone(),
+            user: user.user.to_string(),
             email: plan.email.clone(),
             chains,
             subject: rendered.subject,

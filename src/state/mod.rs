@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::decide::numbers::Number;
+use crate::directory::UserKey;
 use crate::ingest::Entry;
 
 /// The schema version this build writes; older states are migrated on open.
@@ -362,8 +363,8 @@ impl State {
     /// seen logged on to `on_online`.
     pub fn load_history(
         &self,
-        mut on_notified: impl FnMut(&str, &str, Option<Number>, Timestamp),
-        mut on_online: impl FnMut(&str, Timestamp),
+        mut on_notified: impl FnMut(&str, &UserKey, Option<Number>, Timestamp),
+        mut on_online: impl FnMut(&UserKey, Timestamp),
     ) -> Result<(), StateError> {
         let mut stmt = self
             .conn
@@ -381,6 +382,7 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (chain, user, caller, start) = row.map_err(|e| self.err(e))?;
+            let user = UserKey::of(&user);
             on_notified(&chain, &user, caller.map(|c| parse_number(&c)), ts(start));
         }
         let mut stmt = self
@@ -392,7 +394,7 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (user, at) = row.map_err(|e| self.err(e))?;
-            on_online(&user, ts(at));
+            on_online(&UserKey::of(&user), ts(at));
         }
         Ok(())
     }
@@ -610,7 +612,8 @@ fn parse_number(s: &str) -> Number {
 #[derive(Debug, Clone)]
 pub struct NotificationRecord {
     pub chain: String,
-    pub user: String,
+    /// Stored folded, as the rules compare users.
+    pub user: UserKey,
     pub caller: Option<Number>,
     pub call_start: Timestamp,
     pub message_id: String,
@@ -648,7 +651,7 @@ impl RunTx<'_> {
             notif
                 .execute(params![
                     n.chain,
-                    n.user.to_lowercase(),
+                    n.user.as_str(),
                     n.caller.as_ref().map(|c| c.as_str().to_string()),
                     n.call_start.as_second(),
                     n.message_id,
@@ -682,7 +685,7 @@ impl RunTx<'_> {
         self,
         pending: &[(String, Entry)],
         decided_entries: &[String],
-        online: &[(String, Timestamp)],
+        online: &[(UserKey, Timestamp)],
     ) -> Result<(), StateError> {
         let now = self.now.as_second();
         let work = || -> Result<(), rusqlite::Error> {
@@ -703,7 +706,7 @@ impl RunTx<'_> {
                 .tx
                 .prepare_cached("INSERT OR IGNORE INTO online (user, at) VALUES (?1, ?2)")?;
             for (user, at) in online {
-                on.execute(params![user.to_lowercase(), at.as_second()])?;
+                on.execute(params![user.as_str(), at.as_second()])?;
             }
             // logon times: keep 100 days, and always each user's latest
             self.tx.execute(
