@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use super::{fail, fatal, Env};
 use crate::cli::{FormatArg, InputArgs};
 use crate::config::Config;
-use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::lookup::Lookup;
 use crate::decide::recipients::History;
 use crate::directory;
 use crate::error::Error;
@@ -77,15 +77,6 @@ impl Sink<'_> {
     }
 }
 
-fn contact_info(c: directory::Contact) -> ContactInfo {
-    ContactInfo {
-        name: c.name,
-        company: c.company,
-        email: c.email,
-        phones: c.phones.into_iter().map(|p| (p.number, p.kind)).collect(),
-    }
-}
-
 pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, Error> {
     // directory files are kept by hand: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252,
     // whatever the journals' encoding is
@@ -99,11 +90,7 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
     let users = sink.rows("directory.users", directory::load_users(&config.users, enc));
     let mut contacts = Vec::new();
     for path in &config.contacts {
-        contacts.extend(
-            sink.rows("directory.contacts", directory::load_contacts(path, enc))
-                .into_iter()
-                .map(contact_info),
-        );
+        contacts.extend(sink.rows("directory.contacts", directory::load_contacts(path, enc)));
     }
     let lookup = Lookup::new(config.rules.numbers.clone(), users, contacts);
     let mut history = History::default();

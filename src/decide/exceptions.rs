@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::config::Rules;
 use crate::decide::chains::Facts;
-use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
 
 /// Why a chain notifies nobody (SPEC §3, in the order `explain` names them).
@@ -60,7 +60,7 @@ pub struct Caller {
     pub company: Option<String>,
     pub email: Option<String>,
     /// The contact from the contacts files, when one matched.
-    pub contact: Option<ContactInfo>,
+    pub contact: Option<crate::directory::Contact>,
 }
 
 /// When the caller and the company last spoke (SPEC §3.8), per caller number: the latest

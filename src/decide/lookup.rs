@@ -4,17 +4,7 @@
 use std::collections::HashMap;
 
 use crate::decide::numbers::{Number, NumberPlan};
-use crate::directory::{User, UserKey};
-
-/// A caller's contact (SPEC §1.3).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContactInfo {
-    pub name: String,
-    pub company: Option<String>,
-    pub email: Option<String>,
-    /// Raw numbers with their kind.
-    pub phones: Vec<(String, crate::directory::PhoneKind)>,
-}
+use crate::directory::{Contact, User, UserKey};
 
 /// Who a caller is, every field from one record (see [`Lookup::caller_record`]).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -23,7 +13,7 @@ pub struct CallerRecord {
     pub company: Option<String>,
     pub email: Option<String>,
     /// The contacts-file record, when that is the source.
-    pub contact: Option<ContactInfo>,
+    pub contact: Option<Contact>,
 }
 
 /// Users and contacts, indexed by normalised number.
@@ -33,13 +23,13 @@ pub struct Lookup {
     users: Vec<User>,
     by_name: HashMap<UserKey, usize>,
     by_line: HashMap<Number, usize>,
-    contacts: Vec<ContactInfo>,
+    contacts: Vec<Contact>,
     contact_by_number: HashMap<Number, usize>,
 }
 
 impl Lookup {
     /// Indexes users and contacts. The first user (or contact) to claim a number keeps it.
-    pub fn new(plan: NumberPlan, users: Vec<User>, contacts: Vec<ContactInfo>) -> Lookup {
+    pub fn new(plan: NumberPlan, users: Vec<User>, contacts: Vec<Contact>) -> Lookup {
         let mut l = Lookup {
             plan,
             ..Lookup::default()
@@ -56,8 +46,8 @@ impl Lookup {
         }
         for c in contacts {
             let idx = l.contacts.len();
-            for (p, _) in &c.phones {
-                if let Some(n) = l.plan.normalise(p) {
+            for p in &c.phones {
+                if let Some(n) = l.plan.normalise(&p.number) {
                     l.contact_by_number.entry(n).or_insert(idx);
                 }
             }
@@ -82,7 +72,7 @@ impl Lookup {
         self.by_line.contains_key(n)
     }
 
-    pub fn contact(&self, n: &Number) -> Option<&ContactInfo> {
+    pub fn contact(&self, n: &Number) -> Option<&Contact> {
         self.contact_by_number.get(n).map(|&i| &self.contacts[i])
     }
 
@@ -133,11 +123,10 @@ mod tests {
             area_code: "30".into(),
             ..NumberPlan::default()
         };
-        let jane = ContactInfo {
-            name: "Jane Doe".into(),
+        let jane = Contact {
             company: Some("Globex Ltd.".into()),
             email: Some("jane.doe@globex.example".into()),
-            phones: vec![("+44 20 7946 0000".into(), PhoneKind::Work)],
+            ..Contact::new("Jane Doe", &[("+44 20 7946 0000", PhoneKind::Work)])
         };
         Lookup::new(plan, Vec::new(), vec![jane])
     }

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::config::Rules;
 use crate::decide::exceptions::Suppression;
-use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::lookup::Lookup;
 use crate::decide::recipients::{History, Verdict};
 use crate::decide::stream as pipeline;
 use crate::directory::User;
@@ -150,11 +150,10 @@ pub fn lookup() -> Lookup {
             dora,
             emil,
         ],
-        vec![ContactInfo {
-            name: "Acme".into(),
-            phones: vec![("030 5550100".into(), crate::directory::PhoneKind::Work)],
-            ..ContactInfo::default()
-        }],
+        vec![crate::directory::Contact::new(
+            "Acme",
+            &[("030 5550100", crate::directory::PhoneKind::Work)],
+        )],
     )
 }
 

@@ -118,6 +118,29 @@ pub struct Contact {
     pub pos: SourcePos,
 }
 
+impl Contact {
+    /// A contact with these numbers and nothing else, for tests and builders (no place in a
+    /// file: line 0).
+    pub fn new(name: &str, phones: &[(&str, PhoneKind)]) -> Contact {
+        Contact {
+            name: name.into(),
+            company: None,
+            email: None,
+            phones: phones
+                .iter()
+                .map(|&(number, kind)| Phone {
+                    number: number.into(),
+                    kind,
+                })
+                .collect(),
+            pos: SourcePos {
+                file: Arc::from(""),
+                line: 0,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phone {
     /// As written.

@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::lookup::Lookup;
 use crate::decide::numbers::NumberPlan;
 use crate::decide::recipients::Verdict;
 use crate::directory::User;
+use crate::directory::{Contact, Phone};
 use crate::render::language::Language;
 
 /// Keeps only characters that XML 1.0 allows, turns line breaks and tabs into spaces (no
@@ -334,9 +335,9 @@ pub fn build(input: &Input<'_>) -> String {
             if let Some(e) = &c.email {
                 x.text("email", &[], e);
             }
-            if let Some(ContactInfo { phones, .. }) = &c.contact {
+            if let Some(Contact { phones, .. }) = &c.contact {
                 let own = c.number.clone();
-                for (p, kind) in phones {
+                for Phone { number: p, kind } in phones {
                     if plan.normalise(p) == own {
                         continue;
                     }

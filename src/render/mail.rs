@@ -265,8 +265,8 @@ pub fn caller_vcard(v: &Verdict, lookup: &Lookup) -> Option<(String, String)> {
     };
     push(&c.raw, PhoneKind::Work);
     if let Some(contact) = &c.contact {
-        for (p, k) in &contact.phones {
-            push(p, *k);
+        for p in &contact.phones {
+            push(&p.number, p.kind);
         }
     }
     let emails: Vec<String> = c.email.iter().cloned().collect();
