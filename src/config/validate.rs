@@ -354,7 +354,7 @@ pub(super) fn exceptions(
     for p in x.excluded_numbers.iter().flatten() {
         match NumberPattern::parse(plan, p.get_ref()) {
             Ok(pat) => excluded_numbers.push(pat),
-            Err(m) => v.err("exceptions.excluded_numbers", Some(p.span()), m),
+            Err(e) => v.err("exceptions.excluded_numbers", Some(p.span()), e.to_string()),
         }
     }
     Exceptions {

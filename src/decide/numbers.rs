@@ -173,6 +173,18 @@ impl NumberPlan {
     }
 }
 
+/// What is wrong with an entry of `excluded_numbers`; it names the entry as written. A
+/// configuration value: [`crate::config`] reports it with the key and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    #[error("{0:?}: only one `*`, at the end, is allowed")]
+    StarInside(String),
+    #[error("{0:?}: a prefix needs at least one digit before `*`")]
+    EmptyPrefix(String),
+    #[error("{0:?} is not a number or a number prefix ending in `*`")]
+    NotANumber(String),
+}
+
 /// An entry of `excluded_numbers`: an exact number or a prefix ending in `*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NumberPattern {
@@ -182,11 +194,11 @@ pub enum NumberPattern {
 
 impl NumberPattern {
     /// Reads a pattern; `Err` says what is wrong with it.
-    pub fn parse(plan: &NumberPlan, s: &str) -> Result<NumberPattern, String> {
+    pub fn parse(plan: &NumberPlan, s: &str) -> Result<NumberPattern, PatternError> {
         let t = s.trim();
         if let Some(prefix) = t.strip_suffix('*') {
             if prefix.contains('*') {
-                return Err(format!("{s:?}: only one `*`, at the end, is allowed"));
+                return Err(PatternError::StarInside(s.to_string()));
             }
             let cleaned = dial_chars(prefix);
             let key = if let Some(rest) = cleaned.strip_prefix('+') {
@@ -205,21 +217,15 @@ impl NumberPattern {
                     }
                 }
             } else if cleaned.is_empty() {
-                return Err(format!(
-                    "{s:?}: a prefix needs at least one digit before `*`"
-                ));
+                return Err(PatternError::EmptyPrefix(s.to_string()));
             } else {
-                return Err(format!(
-                    "{s:?} is not a number or a number prefix ending in `*`"
-                ));
+                return Err(PatternError::NotANumber(s.to_string()));
             };
             return Ok(NumberPattern::Prefix(key));
         }
         match plan.normalise(t) {
             Some(n @ (Number::E164(_) | Number::Extension(_))) => Ok(NumberPattern::Exact(n)),
-            _ => Err(format!(
-                "{s:?} is not a number or a number prefix ending in `*`"
-            )),
+            _ => Err(PatternError::NotANumber(s.to_string())),
         }
     }
 

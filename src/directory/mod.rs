@@ -599,33 +599,71 @@ fn clean_text(s: &str) -> String {
     out.trim().to_string()
 }
 
+/// A value of a directory file that is not what its column expects; it names the value as
+/// written (trimmed). Row-level: the reader puts it into a [`DirError`] with the file, line
+/// and column, and goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error(
+        "{0:?} is not yes or no (expected yes/no, true/false, 1/0, y/n, ja/nein; empty = yes)"
+    )]
+    NotYesNo(String),
+    #[error("{given:?} is not an e-mail address ({why})")]
+    NotAnAddress { given: String, why: AddressProblem },
+}
+
+/// Why a text is not an e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressProblem {
+    #[error("it contains a line break or a control character")]
+    ControlCharacter,
+    #[error("expected `Name <local@domain>`")]
+    NotNameAddr,
+    #[error("it is empty")]
+    Empty,
+    #[error("{0:?} is not allowed in an address")]
+    Character(char),
+    #[error("expected exactly one @")]
+    NotOneAt,
+    #[error("expected local@domain")]
+    EmptyPart,
+    #[error("it is too long")]
+    TooLong,
+    #[error("misplaced dot in the part before @")]
+    MisplacedDot,
+    #[error("the domain is not a host name")]
+    NotAHost,
+}
+
 /// Reads a yes/no value; empty = yes.
-pub fn parse_yes_no(s: &str) -> Result<bool, String> {
+pub fn parse_yes_no(s: &str) -> Result<bool, ValueError> {
     match s.trim().to_lowercase().as_str() {
         "" | "yes" | "y" | "true" | "1" | "ja" | "j" | "on" => Ok(true),
         "no" | "n" | "false" | "0" | "nein" | "off" => Ok(false),
-        _ => Err(format!(
-            "{:?} is not yes or no (expected yes/no, true/false, 1/0, y/n, ja/nein; empty = yes)",
-            s.trim()
-        )),
+        _ => Err(ValueError::NotYesNo(s.trim().to_string())),
     }
 }
 
 /// Checks an e-mail address: one plain `local@domain`, or `Name <local@domain>` reduced to
 /// the address. Returns the address.
-pub fn parse_address(s: &str) -> Result<String, String> {
-    let bad = |why: &str| Err(format!("{:?} is not an e-mail address ({why})", s.trim()));
+pub fn parse_address(s: &str) -> Result<String, ValueError> {
+    let bad = |why: AddressProblem| {
+        Err(ValueError::NotAnAddress {
+            given: s.trim().to_string(),
+            why,
+        })
+    };
     if s.chars().any(char::is_control) {
-        return bad("it contains a line break or a control character");
+        return bad(AddressProblem::ControlCharacter);
     }
     let s = s.trim();
     let addr = if let Some(open) = s.find('<') {
         let Some(inner) = s[open + 1..].strip_suffix('>') else {
-            return bad("expected `Name <local@domain>`");
+            return bad(AddressProblem::NotNameAddr);
         };
         let display = &s[..open];
         if display.contains('>') || inner.contains(['<', '>']) {
-            return bad("expected `Name <local@domain>`");
+            return bad(AddressProblem::NotNameAddr);
         }
         inner.trim()
     } else {
@@ -640,26 +678,26 @@ pub fn parse_address(s: &str) -> Result<String, String> {
         addr
     };
     if addr.is_empty() {
-        return bad("it is empty");
+        return bad(AddressProblem::Empty);
     }
     if let Some(c) = addr
         .chars()
         .find(|&c| c.is_whitespace() || "<>,;:()[]\\\"".contains(c))
     {
-        return bad(&format!("{c:?} is not allowed in an address"));
+        return bad(AddressProblem::Character(c));
     }
     let mut parts = addr.split('@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-        return bad("expected exactly one @");
+        return bad(AddressProblem::NotOneAt);
     };
     if local.is_empty() || domain.is_empty() {
-        return bad("expected local@domain");
+        return bad(AddressProblem::EmptyPart);
     }
     if local.len() > 64 || domain.len() > 253 {
-        return bad("it is too long");
+        return bad(AddressProblem::TooLong);
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return bad("misplaced dot in the part before @");
+        return bad(AddressProblem::MisplacedDot);
     }
     for label in domain.split('.') {
         if label.is_empty()
@@ -667,7 +705,7 @@ pub fn parse_address(s: &str) -> Result<String, String> {
             || label.ends_with('-')
             || !label.chars().all(|c| c.is_alphanumeric() || c == '-')
         {
-            return bad("the domain is not a host name");
+            return bad(AddressProblem::NotAHost);
         }
     }
     Ok(addr.to_string())

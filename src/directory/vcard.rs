@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::directory::{parse_address, Contact, DirError, Phone, PhoneKind};
+use crate::directory::{parse_address, Contact, DirError, Phone, PhoneKind, ValueError};
 use crate::ingest::SourcePos;
 
 // ---------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ struct CardBuilder {
     /// (preferred, address)
     emails: Vec<(bool, String)>,
     /// (line, value, why) of addresses that are not valid
-    bad_emails: Vec<(u64, String, String)>,
+    bad_emails: Vec<(u64, String, ValueError)>,
     phones: Vec<Phone>,
 }
 
