@@ -188,7 +188,7 @@ fn show_mail(
     out: &mut dyn Write,
 ) -> Result<(), String> {
     match &args.preview {
-        Some(dir) => deliver::write_preview(dir, m, previews),
+        Some(dir) => deliver::write_preview(dir, m, previews).map_err(|e| e.to_string()),
         None if args.show => {
             deliver::write_readable(out, m).map_err(|e| format!("standard output: {e}"))
         }

@@ -52,14 +52,48 @@ pub fn write_readable(out: &mut dyn Write, m: &crate::render::Outgoing) -> std::
     writeln!(out)
 }
 
+/// A file, folder or stream the program writes that could not be written: mails shown
+/// (`--preview`, where it does not end the command: the run stops showing mails, says why and
+/// ends with exit code 1), and the files of `init` and `generate` (where it does, through
+/// [`crate::error::Error::Write`]).
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{}: cannot create: {source}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// The folder exists but its full path cannot be found.
+    #[error("{}: {source}", dir.display())]
+    Resolve {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot write the man pages: {source}", dir.display())]
+    ManPages {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("standard output: {0}")]
+    Stdout(std::io::Error),
+}
+
 /// Writes a mail's HTML and text parts as `<user>.html` / `<user>.txt` for a browser (the
 /// second mail of a user as `<user>-2.html`, …); `seen` counts the mails per user.
 pub fn write_preview(
     dir: &Path,
     m: &crate::render::Outgoing,
     seen: &mut std::collections::HashMap<String, usize>,
-) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     let n = seen.entry(m.user.clone()).or_insert(0);
     *n += 1;
     let base = eml_name_of(&m.user, "")
@@ -69,7 +103,7 @@ pub fn write_preview(
     for (ext, body) in [(".html", &m.html), (".txt", &m.text)] {
         let path = dir.join(format!("{base}{ext}"));
         write_private(&path, body.as_bytes())
-            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            .map_err(|source| WriteError::Write { path, source })?;
     }
     Ok(())
 }
