@@ -45,7 +45,7 @@ pub struct Stats {
     /// Chains already returned (SPEC §3.8).
     pub called_back: u64,
     /// With `repeated_until_logon`: each user's latest time logged on as the journal shows it
-    /// (user folded to lower case), for the state to keep for later runs.
+    /// (by user key), for the state to keep for later runs.
     pub logons: BTreeMap<UserKey, Timestamp>,
 }
 
