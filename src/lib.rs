@@ -10,6 +10,7 @@
 //! | `ingest::csv`, `ingest::text`, `ingest::time` | CSV records with line numbers, encodings, timestamps | §1 |
 //! | `ingest` (`model`) | [`ingest::Entry`], what every reader yields | §1 |
 //! | `directory` | users, contacts, logons | §1.3 |
+//! | `directory::user_id` | [`directory::UserId`]: a user name, compared ignoring case | §1.3 |
 //! | `directory::vcard` | vCard contacts files, read | §1.3 |
 //! | `decide::numbers` | numbers to E.164 | §1.4 |
 //! | `decide::lookup` | the directory as the decisions see it | §1.3, §4 |
