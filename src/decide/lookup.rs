@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::decide::numbers::{Number, NumberPlan};
-use crate::directory::{Contact, User, UserKey};
+use crate::directory::{fold_user, Contact, User, UserKey};
 
 /// Who a caller is, every field from one record (see [`Lookup::caller_record`]).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -58,9 +58,7 @@ impl Lookup {
 
     /// The user a name (any case) names.
     pub fn user(&self, name: &str) -> Option<&User> {
-        self.by_name
-            .get(&UserKey::of(name))
-            .map(|&i| &self.users[i])
+        self.by_name.get(&*fold_user(name)).map(|&i| &self.users[i])
     }
 
     pub fn user_by_line(&self, line: &Number) -> Option<&User> {

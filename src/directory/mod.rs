@@ -23,7 +23,7 @@ use crate::ingest::SourcePos;
 mod user_id;
 pub mod vcard;
 
-pub use user_id::{UserId, UserKey};
+pub use user_id::{fold as fold_user, UserId, UserKey};
 
 /// A problem with a directory file: where, which column (or vCard property), what.
 #[derive(Debug, Clone, PartialEq, Eq)]

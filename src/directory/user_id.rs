@@ -6,6 +6,7 @@
 //! [`UserId`] is a name as written (what mails and `explain` show) together with its key; it
 //! compares, orders and hashes by the key only.
 
+use std::borrow::{Borrow, Cow};
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -17,11 +18,32 @@ pub struct UserKey(String);
 impl UserKey {
     /// The key of a name as written (any case).
     pub fn of(name: &str) -> UserKey {
-        UserKey(name.to_lowercase())
+        UserKey(fold(name).into_owned())
     }
 
     /// The folded text, as the state stores it.
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The folded text of a name, borrowed when the name is folded already (plain ASCII without
+/// capitals, as most user names are): for looking a name up in a map keyed by [`UserKey`]
+/// without building a key (the map's `get` takes it through `Borrow<str>`).
+pub fn fold(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        Cow::Owned(name.to_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// A key is looked up by its folded text (see [`fold`]); hash and equality are the text's.
+impl Borrow<str> for UserKey {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }
@@ -157,6 +179,23 @@ mod tests {
         assert_eq!(UserId::from("x").as_str(), "x");
     }
 
+    #[test]
+    fn a_map_of_keys_is_searched_by_the_folded_text() {
+        let mut m = std::collections::HashMap::new();
+        m.insert(UserKey::of("HMüller"), 1);
+        m.insert(UserKey::of("anna"), 2);
+        for (name, want) in [
+            ("hmüller", Some(1)),
+            ("HMÜLLER", Some(1)),
+            ("Anna", Some(2)),
+            ("ann", None),
+        ] {
+            assert_eq!(m.get(&*fold(name)).copied(), want, "{name:?}");
+        }
+        assert!(matches!(fold("anna.b-1"), Cow::Borrowed(_)));
+        assert!(matches!(fold("Anna"), Cow::Owned(_)));
+    }
+
     proptest! {
         #[test]
         fn eq_hash_and_order_agree(a in "[a-zA-ZäöüÄÖÜßẞİıIσΣς0-9._-]{0,8}", upper in any::<bool>()) {
@@ -170,6 +209,7 @@ mod tests {
                 prop_assert_ne!(ua.cmp(&ub), Ordering::Equal);
             }
             prop_assert_eq!(ua.as_str(), a.as_str());
+            prop_assert_eq!(fold(&a), a.to_lowercase());
         }
     }
 }
