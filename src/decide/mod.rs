@@ -4,6 +4,7 @@ pub mod chains;
 pub mod exceptions;
 pub mod lookup;
 pub mod numbers;
+pub mod plan;
 pub mod recipients;
 pub mod stream;
 #[cfg(test)]
