@@ -122,8 +122,12 @@ def main():
     out = subprocess.run([BIN, "run", "--dry-run", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j],
                          capture_output=True)
     mails = out.stdout.count(b"\nFrom unanswered@localhost ") + out.stdout.startswith(b"From unanswered@localhost ")
-    td, _ = timed([BIN, "run", "--dry-run", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j])
-    te, _ = timed([BIN, "explain", "--json", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j])
+    # best of N, run and explain back to back (the machine may be shared)
+    td = te = float("inf")
+    for _ in range(best_of):
+        td = min(td, timed([BIN, "run", "--dry-run", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j])[0])
+        te = min(te, timed([BIN, "explain", "--json", "--config", cfg2, "--now", "2030-01-01T00:00:00Z", j])[0])
+    print(f"  best of {best_of}, load average {os.getloadavg()[0]:.1f}")
     print(f"  {mails} mails in {td:.2f} s = {mails / td:,.0f} mails/s; {td / te:.1f} x explain of the same file ({te:.2f} s)")
     raw = raw_xslt(tmp)
     if raw:

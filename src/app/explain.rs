@@ -84,11 +84,10 @@ const HEAD: [&str; 6] = ["TIME", "CALLER", "RANG", "OUTCOME", "NOTIFIED", "CHAIN
 /// No column is narrowed below this while another can give.
 const MIN: [usize; 6] = [8, 14, 12, 12, 14, 5];
 
-/// Keeps a cell on one line and printable.
+/// Keeps a cell on one line and printable: no escape sequence, control or bidi character
+/// from the journal reaches the terminal.
 fn cell(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::render::sanitize::terminal_line(s)
 }
 
 fn width(s: &str) -> usize {
@@ -393,6 +392,19 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_carry_nothing_a_terminal_would_obey() {
+        for (raw, shown) in [
+            ("Acme\u{1b}[2J\u{1b}[31m", "Acme[2J[31m"),
+            ("Evil\u{9b}1m\u{0}Corp", "Evil1mCorp"),
+            ("abc\u{202E}gnp.exe", "abcgnp.exe"),
+            ("two\nlines", "two lines"),
+        ] {
+            assert_eq!(cell(raw), shown, "{raw:?}");
+            assert!(!cell(raw).chars().any(|c| c.is_control()));
+        }
+    }
 
     #[test]
     fn wrap_breaks_lists_then_words_then_characters() {
