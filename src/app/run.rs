@@ -49,7 +49,10 @@ struct Setup {
 /// `[smtp]` is a usage error before anything is decided).
 fn setup(args: &RunArgs, env: &mut Env<'_>) -> Result<Setup, ExitCode> {
     let config = load_config(&args.common.config, Some(&args.input)).map_err(|e| fail(env, e))?;
-    let renderer = Renderer::load(&config).map_err(|errors| fatal(env, errors.join("\n")))?;
+    let renderer = Renderer::load(&config).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        fatal(env, lines.join("\n"))
+    })?;
     let from = mail::parse_from(&config.from).map_err(|e| {
         fatal(
             env,

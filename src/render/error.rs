@@ -33,6 +33,31 @@ pub enum Error {
         line: Option<usize>,
         what: String,
     },
+    /// The languages directory cannot be listed.
+    #[error("{}: cannot read the languages directory: {source}", dir.display())]
+    LanguagesDir {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// A language file cannot be read.
+    #[error("{file}: cannot read: {source}")]
+    Unreadable {
+        file: String,
+        source: std::io::Error,
+    },
+    /// The languages directory holds no language file.
+    #[error("{}: no language files (<code>.xml) in the languages directory", dir.display())]
+    NoLanguages { dir: std::path::PathBuf },
+    /// A language lacks a string a template uses.
+    #[error("language {language}: string `{key}` (used by {template}) is missing")]
+    MissingString {
+        language: String,
+        key: String,
+        template: String,
+    },
+    /// The configured language is not offered.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     /// The thread rendering the mail ended without a result.
     #[error("the mail could not be rendered")]
     Lost,
@@ -67,5 +92,21 @@ mod tests {
             "{e}"
         );
         assert_eq!(Error::Lost.to_string(), "the mail could not be rendered");
+        let e = Error::MissingString {
+            language: "de".into(),
+            key: "title".into(),
+            template: "t/mail.html.xsl".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "language de: string `title` (used by t/mail.html.xsl) is missing"
+        );
+        let e = Error::NoLanguages {
+            dir: "/etc/unanswered/languages".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "/etc/unanswered/languages: no language files (<code>.xml) in the languages directory"
+        );
     }
 }

@@ -265,7 +265,7 @@ pub fn parse(text: &str, file: &str) -> Result<Language, Error> {
 }
 
 /// The languages offered: the built-in ones, or the files of `dir` (`<code>.xml`).
-pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<String>> {
+pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<Error>> {
     let mut out = BTreeMap::new();
     let mut errors = Vec::new();
     match dir {
@@ -275,7 +275,7 @@ pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<St
                     Ok(l) => {
                         out.insert(code.to_string(), l);
                     }
-                    Err(e) => errors.push(e.to_string()),
+                    Err(e) => errors.push(e),
                 }
             }
         }
@@ -283,10 +283,10 @@ pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<St
             let entries = match std::fs::read_dir(dir) {
                 Ok(e) => e,
                 Err(e) => {
-                    return Err(vec![format!(
-                        "{}: cannot read the languages directory: {e}",
-                        dir.display()
-                    )])
+                    return Err(vec![Error::LanguagesDir {
+                        dir: dir.to_path_buf(),
+                        source: e,
+                    }])
                 }
             };
             let mut paths: Vec<_> = entries
@@ -312,17 +312,16 @@ pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<St
                             Ok(l) => {
                                 out.insert(code, l);
                             }
-                            Err(e) => errors.push(e.to_string()),
+                            Err(e) => errors.push(e),
                         }
                     }
-                    Err(e) => errors.push(format!("{name}: cannot read: {e}")),
+                    Err(source) => errors.push(Error::Unreadable { file: name, source }),
                 }
             }
             if out.is_empty() && errors.is_empty() {
-                errors.push(format!(
-                    "{}: no language files (<code>.xml) in the languages directory",
-                    dir.display()
-                ));
+                errors.push(Error::NoLanguages {
+                    dir: dir.to_path_buf(),
+                });
             }
         }
     }

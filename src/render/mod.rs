@@ -49,7 +49,7 @@ pub struct Rendered {
 
 impl Templates {
     /// Compiles the built-in templates, or those of `dir`. Every problem is returned.
-    pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<String>> {
+    pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<Error>> {
         let mut errors = Vec::new();
         let mut sheets = Vec::new();
         let mut sources = Vec::new();
@@ -74,7 +74,10 @@ impl Templates {
             };
             match result {
                 Ok(s) => sheets.push(s),
-                Err(e) => errors.push(format!("template {name}: {e}")),
+                Err(source) => errors.push(Error::Template {
+                    template: name,
+                    source,
+                }),
             }
         }
         if !errors.is_empty() {
@@ -158,7 +161,7 @@ pub struct Renderer {
 
 impl Renderer {
     /// Loads templates and languages; every problem is returned (file, line, key).
-    pub fn load(config: &Config) -> Result<Renderer, Vec<String>> {
+    pub fn load(config: &Config) -> Result<Renderer, Vec<Error>> {
         let mut errors = Vec::new();
         let templates = Templates::load(config.templates.as_deref());
         let languages = language::load_all(config.languages.as_deref());
@@ -176,15 +179,17 @@ impl Renderer {
         };
         let offered: Vec<&str> = languages.keys().map(String::as_str).collect();
         if let Some(e) = config.language_not_offered(&offered) {
-            errors.push(e.to_string());
+            errors.push(e.into());
         }
         let keys = templates.string_keys();
         for (code, lang) in &languages {
             for (key, file) in &keys {
                 if lang.string(key).is_none() {
-                    errors.push(format!(
-                        "language {code}: string `{key}` (used by {file}) is missing"
-                    ));
+                    errors.push(Error::MissingString {
+                        language: code.clone(),
+                        key: key.clone(),
+                        template: file.clone(),
+                    });
                 }
             }
         }
