@@ -12,12 +12,19 @@ use crate::decide::numbers::NumberPlan;
 use crate::decide::recipients::Verdict;
 use crate::directory::User;
 use crate::render::language::Language;
-use crate::render::sanitize::{clean, clean_name, short, xml_safe};
+use crate::render::sanitize::{clean, clean_name, short, xml_char};
 
 /// Escapes text for an element or an attribute value.
-pub fn escape(s: &str) -> String {
+#[cfg(test)]
+fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in xml_safe(s).chars() {
+    escape_into(&mut out, s);
+    out
+}
+
+/// [`escape`], appended to `out`.
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars().filter_map(xml_char) {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -27,7 +34,6 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// A small XML writer: elements with escaped attributes and text.
@@ -45,7 +51,11 @@ impl Xml {
 
     fn attrs(&mut self, attrs: &[(&str, &str)]) {
         for (k, v) in attrs {
-            let _ = write!(self.out, " {k}=\"{}\"", escape(v));
+            self.out.push(' ');
+            self.out.push_str(k);
+            self.out.push_str("=\"");
+            escape_into(&mut self.out, v);
+            self.out.push('"');
         }
     }
 
@@ -69,7 +79,7 @@ impl Xml {
 
     pub fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
         self.open(name, attrs);
-        self.out.push_str(&escape(text));
+        escape_into(&mut self.out, text);
         self.close(name);
     }
 

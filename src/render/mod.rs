@@ -107,7 +107,7 @@ impl Templates {
                     .map_err(|source| Error::Template { template, source })?;
             }
             s.apply(&mut parsed, &[])
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .map(utf8)
                 .map_err(|source| Error::Template { template, source })
         };
         let html = run(&self.html, first)?;
@@ -116,7 +116,11 @@ impl Templates {
         Ok(Rendered {
             subject: one_line_subject(&subject),
             html,
-            text: text.replace("\r\n", "\n"),
+            text: if text.contains('\r') {
+                text.replace("\r\n", "\n")
+            } else {
+                text
+            },
         })
     }
 
@@ -141,6 +145,13 @@ impl Templates {
         }
         out
     }
+}
+
+/// A template's output as text (it is UTF-8 unless a template says otherwise; then what is
+/// not UTF-8 becomes U+FFFD).
+fn utf8(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The subject template's output as a subject: [`sanitize::clean`], whitespace collapsed, at

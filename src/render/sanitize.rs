@@ -12,15 +12,19 @@
 /// overrides or isolates), turns line breaks and tabs into spaces (no value of ours spans
 /// lines); not trimmed (language strings keep their spaces).
 pub fn xml_safe(s: &str) -> String {
-    s.chars()
-        .map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c })
-        .filter(|&c| {
-            matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
-                && !matches!(c, '\u{7F}'..='\u{9F}')
-                // bidi overrides and isolates could make a name display as something else
-                && !bidi_override(c)
-        })
-        .collect()
+    s.chars().filter_map(xml_char).collect()
+}
+
+/// [`xml_safe`] for one character: what it becomes, or None when it is dropped.
+pub fn xml_char(c: char) -> Option<char> {
+    match c {
+        '\n' | '\r' | '\t' => Some(' '),
+        '\u{7F}'..='\u{9F}' => None,
+        // bidi overrides and isolates could make a name display as something else
+        c if bidi_override(c) => None,
+        '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}' => Some(c),
+        _ => None,
+    }
 }
 
 /// [`xml_safe`], trimmed.
