@@ -150,8 +150,7 @@ impl Templates {
 /// A template's output as text (it is UTF-8 unless a template says otherwise; then what is
 /// not UTF-8 becomes U+FFFD).
 fn utf8(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The subject template's output as a subject: [`sanitize::clean`], whitespace collapsed, at
