@@ -42,3 +42,7 @@ pub mod exit_codes;
 mod ingest;
 mod render;
 mod state;
+
+/// For `benches/` only (the micro-benchmarks of the hot functions); not an interface.
+#[doc(hidden)]
+pub use decide::bench_api;

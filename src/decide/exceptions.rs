@@ -96,23 +96,30 @@ pub struct Screened {
     pub suppressed_by: Option<Suppression>,
 }
 
-impl Screened {
-    /// The number whose callbacks decide this chain (§3.8): Some when the rule is on, nothing
-    /// earlier suppressed the chain, and the caller's number is known.
-    pub fn awaits_callback(&self, rules: &Rules) -> Option<&Number> {
-        match (self.suppressed_by, rules.exceptions.called_back) {
-            (None, true) => self.caller.number.as_ref(),
-            _ => None,
-        }
+/// The number whose callbacks decide a chain (§3.8), from its suppression after [`screen`] and
+/// its caller's number: Some when the rule is on, nothing earlier suppressed the chain, and the
+/// caller's number is known.
+pub fn awaits_callback<'n>(
+    suppressed_by: Option<Suppression>,
+    number: Option<&'n Number>,
+    rules: &Rules,
+) -> Option<&'n Number> {
+    match (suppressed_by, rules.exceptions.called_back) {
+        (None, true) => number,
+        _ => None,
     }
+}
 
-    /// The number whose callbacks the next run must know of: a call still ringing, kept in the
-    /// state, that §3.8 may decide later.
-    pub fn keeps_callbacks(&self, rules: &Rules) -> Option<&Number> {
-        match (self.suppressed_by, rules.exceptions.called_back) {
-            (Some(Suppression::Incomplete), true) => self.caller.number.as_ref(),
-            _ => None,
-        }
+/// The number whose callbacks the next run must know of: a call still ringing, kept in the
+/// state, that §3.8 may decide later.
+pub fn keeps_callbacks<'n>(
+    suppressed_by: Option<Suppression>,
+    number: Option<&'n Number>,
+    rules: &Rules,
+) -> Option<&'n Number> {
+    match (suppressed_by, rules.exceptions.called_back) {
+        (Some(Suppression::Incomplete), true) => number,
+        _ => None,
     }
 }
 
@@ -165,7 +172,8 @@ pub fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestamp) -> S
     }
 }
 
-fn caller_of(facts: &Facts, lookup: &Lookup) -> Caller {
+/// The caller as [`screen`] finds it: from the facts and the directory alone.
+pub fn caller_of(facts: &Facts, lookup: &Lookup) -> Caller {
     let number = facts.caller.clone();
     let r = lookup.caller_record(
         number.as_ref(),

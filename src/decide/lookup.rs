@@ -67,9 +67,16 @@ impl Lookup {
     }
 
     pub fn user(&self, name: &str) -> Option<&User> {
-        self.by_name
-            .get(&name.to_lowercase())
-            .map(|&i| &self.users[i])
+        // names are mostly written in lower case already: fold only when needed
+        let found = if name
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            self.by_name.get(&name.to_lowercase())
+        } else {
+            self.by_name.get(name)
+        };
+        found.map(|&i| &self.users[i])
     }
 
     pub fn user_by_line(&self, line: &Number) -> Option<&User> {
