@@ -5,7 +5,10 @@
 //! input: a chain that would notify someone waits until its call was returned or the input
 //! ends, and the chains after it wait behind it (the order of the verdicts is what the
 //! repeated rules need). So with the rule on, memory holds the chains from the first one that
-//! waits; `too_old` keeps that to the last `max_age_hours` of a long export.
+//! waits; `too_old` keeps that to the last `max_age_hours` of a long export. What waits behind
+//! the front is held compact: its facts packed into one block of bytes ([`super::packed`]),
+//! its entries only when the consumer may need them (a chain that may notify, or is still
+//! ringing), and none at all for `explain` ([`decide_verdicts`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::iter::Peekable;
@@ -214,7 +217,8 @@ pub fn decide_with(
 /// A chain in the decider's queue: as screened at the front, packed while it waits behind
 /// another (see [`packed`]); the caller is found again from the facts when it is unpacked.
 enum Held {
-    Open(Screened),
+    /// Boxed: the queue's slots are as small as a packed chain's.
+    Open(Box<Screened>),
     Packed {
         facts: Box<[u8]>,
         suppressed_by: Option<Suppression>,
@@ -245,7 +249,9 @@ struct Decider<'a> {
     lookup: &'a Lookup,
     now: Timestamp,
     callbacks: Callbacks,
-    waiting: VecDeque<(Held, chains::Chain)>,
+    /// The chains in their turn, each with the entries kept for the consumer (its id is in
+    /// its facts).
+    waiting: VecDeque<(Held, Vec<Entry>)>,
     decided: u64,
     /// The consumer wants the entries of the chains that may need them (see [`decide`]).
     keep_entries: bool,
@@ -272,7 +278,7 @@ impl Decider<'_> {
         on_verdict: &mut impl FnMut(Verdict, &chains::Chain),
         end: bool,
     ) {
-        for mut c in chains {
+        for c in chains {
             stats.chains += 1;
             let facts = chains::facts(&c, self.lookup, self.rules.settle_seconds, self.now);
             // an answered incoming call is a callback for the earlier calls of its number
@@ -282,12 +288,14 @@ impl Decider<'_> {
             let screened = exceptions::screen(facts, self.rules, self.lookup, self.now);
             let may_need_entries =
                 matches!(screened.suppressed_by, None | Some(Suppression::Incomplete));
-            if !(self.keep_entries && may_need_entries) {
-                // what waits behind a chain that waits for a callback holds no entries
-                c.entries = Vec::new();
-            }
+            // what waits behind a chain that waits for a callback holds no entries it need not
+            let entries = if self.keep_entries && may_need_entries {
+                c.entries
+            } else {
+                Vec::new()
+            };
             let held = if self.waiting.is_empty() {
-                Held::Open(screened)
+                Held::Open(Box::new(screened))
             } else {
                 // it waits behind another: held packed
                 self.packing.clear();
@@ -299,7 +307,7 @@ impl Decider<'_> {
                     start: screened.facts.start,
                 }
             };
-            self.waiting.push_back((held, c));
+            self.waiting.push_back((held, entries));
         }
         while let Some((h, _)) = self.waiting.front() {
             let (suppressed_by, number, start) = h.key();
@@ -313,9 +321,9 @@ impl Decider<'_> {
             if !end && waits && !(awaits.is_some() && returned_at.is_some()) {
                 break;
             }
-            let (h, c) = self.waiting.pop_front().expect("a front");
+            let (h, entries) = self.waiting.pop_front().expect("a front");
             let s = match h {
-                Held::Open(s) => s,
+                Held::Open(s) => *s,
                 Held::Packed {
                     facts,
                     suppressed_by,
@@ -335,6 +343,10 @@ impl Decider<'_> {
                 Some(Suppression::CalledBack) => stats.called_back += 1,
                 _ => {}
             }
+            let c = chains::Chain {
+                id: v.facts.id.clone(),
+                entries,
+            };
             on_verdict(v, &c);
             self.decided += 1;
             if self.decided.is_multiple_of(1 << 16) {
