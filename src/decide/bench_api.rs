@@ -85,6 +85,11 @@ impl Journal {
     /// reading is in the program); the number of chains.
     pub fn decide(&self) -> u64 {
         let mut n = 0;
+        self.each_verdict(|_| n += 1);
+        n
+    }
+
+    fn each_verdict(&self, on_verdict: impl FnMut(crate::decide::recipients::Verdict)) {
         stream::decide_verdicts(
             self.items.iter().cloned(),
             &self.rules,
@@ -92,27 +97,18 @@ impl Journal {
             &mut History::default(),
             self.now,
             |_| {},
-            |_| n += 1,
+            on_verdict,
         );
-        n
     }
 
     /// [`Journal::decide`] with every verdict written as `explain --json` writes it; the
     /// bytes written.
     pub fn explain_json(&self) -> usize {
         let mut out = std::io::BufWriter::new(Counter(0));
-        stream::decide_verdicts(
-            self.items.iter().cloned(),
-            &self.rules,
-            &self.lookup,
-            &mut History::default(),
-            self.now,
-            |_| {},
-            |v| {
-                crate::app::explain::write_json_line(&mut out, &v, &jiff::tz::TimeZone::UTC)
-                    .expect("a counter takes every byte")
-            },
-        );
+        self.each_verdict(|v| {
+            crate::app::explain::write_json_line(&mut out, &v, &jiff::tz::TimeZone::UTC)
+                .expect("a counter takes every byte")
+        });
         out.into_inner().map_or(0, |c| c.0)
     }
 }

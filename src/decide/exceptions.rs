@@ -104,10 +104,7 @@ pub fn awaits_callback<'n>(
     number: Option<&'n Number>,
     rules: &Rules,
 ) -> Option<&'n Number> {
-    match (suppressed_by, rules.exceptions.called_back) {
-        (None, true) => number,
-        _ => None,
-    }
+    callback_number(suppressed_by, None, number, rules)
 }
 
 /// The number whose callbacks the next run must know of: a call still ringing, kept in the
@@ -117,10 +114,17 @@ pub fn keeps_callbacks<'n>(
     number: Option<&'n Number>,
     rules: &Rules,
 ) -> Option<&'n Number> {
-    match (suppressed_by, rules.exceptions.called_back) {
-        (Some(Suppression::Incomplete), true) => number,
-        _ => None,
-    }
+    callback_number(suppressed_by, Some(Suppression::Incomplete), number, rules)
+}
+
+/// `number` when the rule of §3.8 is on and the chain's suppression is `when`.
+fn callback_number<'n>(
+    suppressed_by: Option<Suppression>,
+    when: Option<Suppression>,
+    number: Option<&'n Number>,
+    rules: &Rules,
+) -> Option<&'n Number> {
+    number.filter(|_| rules.exceptions.called_back && suppressed_by == when)
 }
 
 /// The call arrived more than `max_age_hours` before `now` (§3.9; 0 = no limit).
