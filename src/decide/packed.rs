@@ -284,7 +284,7 @@ mod tests {
             let mut f = facts_of(group_call());
             f.id = id;
             f.caller_raw = raw.clone();
-            f.caller = (flags & 1 == 1).then(|| Number::E164(raw));
+            f.caller = (flags & 1 == 1).then_some(Number::E164(raw));
             f.participants = names.clone();
             f.online_users = names.clone();
             f.lines = names.iter().map(|n| (Some(n.clone()), n.clone())).collect();
