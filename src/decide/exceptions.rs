@@ -4,8 +4,6 @@
 //! §3.1–3.7); whether the call was returned (§3.8) needs the rest of the run's input, which
 //! [`Callbacks`] gathers, and is applied with the recipients ([`super::recipients::decide`]).
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -69,7 +67,7 @@ pub struct Caller {
 /// them lies after its arrival.
 #[derive(Debug, Clone, Default)]
 pub struct Callbacks {
-    latest: HashMap<Number, Timestamp>,
+    latest: crate::decide::chains::Map<Number, Timestamp>,
 }
 
 impl Callbacks {
