@@ -5,9 +5,10 @@
 //! | module | what | SPEC |
 //! |---|---|---|
 //! | `ingest::native` | native journal, CSV / JSON Lines | §1.1 |
-//! | `ingest::asterisk` | Asterisk `Master.csv` / `cdr_custom` | §1.2 |
+//! | `ingest::asterisk` (`columns`, `row`, `channel`, `group`, `resolve`) | Asterisk `Master.csv` / `cdr_custom` / Grandstream: layouts, one row, channel names, rows → calls, a call → entries | §1.2 |
 //! | `ingest::detect` | opening a journal, telling its format | §1.1, §1.2 |
-//! | `ingest::csv`, `ingest::text`, `ingest::time` | CSV records with line numbers, encodings, timestamps | §1 |
+//! | `ingest::csv` | the one CSV reader (journals, detection, directory files): physical line numbers, quotes, borrowed fields | §1, §1.3 |
+//! | `ingest::text`, `ingest::time` | encodings, timestamps | §1 |
 //! | `ingest` (`model`) | [`ingest::Entry`], what every reader yields | §1 |
 //! | `directory` | users, contacts, logons | §1.3 |
 //! | `directory::vcard` | vCard contacts files, read | §1.3 |
@@ -46,3 +47,30 @@ mod state;
 /// For `benches/` only (the micro-benchmarks of the hot functions); not an interface.
 #[doc(hidden)]
 pub use decide::bench_api;
+
+/// Reads a journal the way `explain` does (UTF-8 or BOM, UTC, format detected) and
+/// counts its entries and its other items: the reading part of `explain`, alone, for
+/// `examples/ingest_only.rs` (measured against `examples/csv_baseline.rs`). Not an API.
+#[doc(hidden)]
+pub fn read_journal_for_bench(
+    path: &std::path::Path,
+) -> Result<(u64, u64), Box<dyn std::error::Error>> {
+    let file = std::fs::File::open(path)?;
+    let zone = ingest::time::zone("UTC")?;
+    let (_, items) = ingest::detect::open(
+        Box::new(file),
+        std::sync::Arc::from(path.display().to_string()),
+        ingest::text::TextEncoding::Auto,
+        None,
+        zone,
+        None,
+    )?;
+    let (mut entries, mut other) = (0, 0);
+    for item in items {
+        match item {
+            ingest::Item::Entry(_) => entries += 1,
+            _ => other += 1,
+        }
+    }
+    Ok((entries, other))
+}

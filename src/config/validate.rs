@@ -158,7 +158,11 @@ pub(super) fn top(v: &mut Validator<'_>, raw: &Raw) -> Top {
     let time_zone = match crate::ingest::time::zone(&time_zone_name) {
         Ok(tz) => tz,
         Err(m) => {
-            v.err("time_zone", raw.time_zone.as_ref().map(Spanned::span), m);
+            v.err(
+                "time_zone",
+                raw.time_zone.as_ref().map(Spanned::span),
+                m.to_string(),
+            );
             Rules::default().time_zone
         }
     };
@@ -175,8 +179,8 @@ pub(super) fn top(v: &mut Validator<'_>, raw: &Raw) -> Top {
     );
     let encoding = match &raw.encoding {
         None => TextEncoding::Auto,
-        Some(e) => e.get_ref().parse().unwrap_or_else(|m| {
-            v.err("encoding", Some(e.span()), m);
+        Some(e) => e.get_ref().parse::<TextEncoding>().unwrap_or_else(|m| {
+            v.err("encoding", Some(e.span()), m.to_string());
             TextEncoding::Auto
         }),
     };

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
+use crate::ingest::csv;
 use crate::ingest::text::{read_to_string, TextEncoding};
 use crate::ingest::SourcePos;
 
@@ -265,36 +266,40 @@ impl Table {
     }
 }
 
-/// One parsed record: its first physical line, its byte offset and its fields.
-type RawRecord = (u64, u64, Vec<String>);
+/// One parsed record: its first physical line and its fields.
+type RawRecord = (u64, Vec<String>);
 
-fn records(text: &str, delimiter: u8) -> Vec<RawRecord> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    let mut record = csv::StringRecord::new();
+/// The records of a file, and where a quote opened that is never closed (its line, and the
+/// line the file ends on): it takes the rest of the file with it.
+struct Records {
+    list: Vec<RawRecord>,
+    unclosed: Option<(u64, u64)>,
+}
+
+fn records(text: &str, delimiter: u8) -> Records {
+    let dialect = csv::Dialect {
+        bare_cr: csv::BareCr::EndsRecord,
+        ..csv::Dialect::text(delimiter, csv::OpenQuote::RunsToEnd)
+    };
+    let mut reader = csv::Reader::new(text.as_bytes(), dialect);
+    let mut record = csv::Record::default();
+    let mut out = Records {
+        list: Vec::new(),
+        unclosed: None,
+    };
     loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {
-                let (mut line, mut byte) = record
-                    .position()
-                    .map(|p| (p.line(), p.byte()))
-                    .unwrap_or((1, 0));
-                // The reader's position lies before the line ends (and empty lines) it
-                // skipped; move to where the record really starts.
-                let bytes = text.as_bytes();
-                while let Some(&b @ (b'\r' | b'\n')) = bytes.get(byte as usize) {
-                    line += u64::from(b == b'\n');
-                    byte += 1;
-                }
-                out.push((line, byte, record.iter().map(str::to_string).collect()));
-            }
+        match reader.read(&mut record) {
+            Ok(true) => out
+                .list
+                .push((record.line(), record.iter().map(str::to_string).collect())),
             Ok(false) => break,
-            // Input is a &str, so neither I/O nor UTF-8 errors can happen; stop if one does.
-            Err(_) => break,
+            Err(bad) => {
+                // Input is a &str: only an open quote makes a bad record, and it runs to the end
+                if let csv::BadKind::Unclosed { line_ends, .. } = bad.kind {
+                    out.unclosed = Some((bad.line, bad.line + line_ends));
+                }
+                break;
+            }
         }
     }
     out
@@ -347,7 +352,7 @@ struct Columns<'c> {
 /// The records read with one delimiter, and where its header is.
 struct Candidate {
     score: (usize, usize, usize),
-    records: Vec<RawRecord>,
+    records: Records,
     header: usize,
     columns: Vec<String>,
 }
@@ -387,13 +392,13 @@ fn read_table(
         ));
         return None;
     };
-    let header_line = best.records[best.header].0;
+    let header_line = best.records.list[best.header].0;
     if let Some((key, message)) = missing_columns(&best.columns, cols) {
         errors.push(DirError::new(&file, header_line, key, message));
         return None;
     }
     let index = column_index(&best.columns, known, &file, header_line, errors);
-    let rows = data_rows(text, best, skip_line, &file, errors);
+    let rows = data_rows(best, skip_line, &file, errors);
     Some(Table { file, index, rows })
 }
 
@@ -408,13 +413,14 @@ fn best_candidate(
     for &d in candidates {
         let recs = records(text, d);
         let Some(header) = recs
+            .list
             .iter()
-            .position(|(line, _, f)| *line != skip_line && !is_blank(f))
+            .position(|(line, f)| *line != skip_line && !is_blank(f))
         else {
             continue;
         };
-        let columns: Vec<String> = recs[header]
-            .2
+        let columns: Vec<String> = recs.list[header]
+            .1
             .iter()
             .map(|c| c.trim().to_lowercase())
             .collect();
@@ -507,37 +513,33 @@ fn column_index(
 
 /// The records after the header, without blank lines and the `sep=` line.
 fn data_rows(
-    text: &str,
     best: Candidate,
     skip_line: u64,
     file: &Arc<str>,
     errors: &mut Vec<DirError>,
 ) -> Vec<Row> {
-    let total = best.records.len();
     let mut rows = Vec::new();
-    for (n, (line, byte, fields)) in best.records.into_iter().enumerate() {
+    let header_line = best.records.list[best.header].0;
+    for (n, (line, fields)) in best.records.list.into_iter().enumerate() {
         if n <= best.header || line == skip_line || is_blank(&fields) {
             continue;
         }
-        // A quote that is never closed makes the reader take the rest of the file as one
-        // field of the last record: report it instead of losing those lines unnoticed.
-        if n + 1 == total {
-            let rest = text.as_bytes().get(byte as usize..).unwrap_or(&[]);
-            if rest.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
-                let last = line + rest.iter().filter(|&&b| b == b'\n').count() as u64;
-                errors.push(DirError::new(
-                    file,
-                    line,
-                    None,
-                    format!(
-                        "a quote opened in this row is never closed: lines {line} to {last} \
-                         were read as one row; it is skipped"
-                    ),
-                ));
-                continue;
-            }
-        }
         rows.push(Row { line, fields });
+    }
+    // A quote that is never closed takes the rest of the file as one field of one record:
+    // report it instead of losing those lines unnoticed.
+    if let Some((line, last)) = best.records.unclosed {
+        if line > header_line && line != skip_line {
+            errors.push(DirError::new(
+                file,
+                line,
+                None,
+                format!(
+                    "a quote opened in this row is never closed: lines {line} to {last} \
+                     were read as one row; it is skipped"
+                ),
+            ));
+        }
     }
     rows
 }
@@ -866,7 +868,7 @@ pub fn parse_logons(text: &str, file: &str, tz: &TimeZone) -> (Vec<Logon>, Vec<D
         let time = if time.is_empty() {
             Err("the time is empty (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)".to_string())
         } else {
-            crate::ingest::time::parse_timestamp(time, tz, None)
+            crate::ingest::time::parse_timestamp(time, tz, None).map_err(|e| e.to_string())
         };
         match time {
             Ok(time) => logons.push(Logon {

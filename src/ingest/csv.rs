@@ -1,218 +1,543 @@
-//! CSV records with exact physical line numbers.
+//! The one CSV reader: records with exact physical line numbers, for the native journal, the
+//! Asterisk CDR, format detection and the directory files.
 //!
-//! The `csv` crate does the field parsing, but its record positions skip blank lines and
-//! miscount CRLF files, and an unclosed quote swallows the rest of a file into one field. So
-//! we cut the stream into records ourselves (a record ends at a line end outside quotes), know
-//! the line each one starts on, and hand each record to `csv` alone. An unclosed quote is
-//! reported at the line it starts on; reading goes on with the next line, so one cut-off row
-//! never takes the rest of the file with it.
+//! We cut the stream into physical lines ourselves (at `\n`, and where asked at a bare `\r` —
+//! old Mac exports end their lines with CR alone), know the line each record starts on, and
+//! split the fields with a small quote state machine that reads exactly as the `csv` crate
+//! does (a field is quoted only when its first byte is `"`; `""` inside quotes is one `"`;
+//! bytes after a closing quote belong to the field; a quote inside an unquoted field is data).
+//!
+//! A record is complete at a line end outside quotes. What a line end *inside* quotes means
+//! is the caller's choice ([`OpenQuote`]): one line is one record (Asterisk `cdr_csv`); a
+//! quoted field may span up to [`MAX_RECORD_LINES`] lines, and a quote still open after them
+//! is reported at the line it starts on and reading resumes on the next line (the native
+//! journal: one cut-off row never takes the rest of the file with it); or the quote runs to
+//! the end of the input (the directory files, reported as one broken record).
+//!
+//! Nothing is allocated per record or field: a [`Record`] keeps its buffers and lends its
+//! fields as `&str`. A BOM at the start of the input is removed; bytes that are not UTF-8
+//! are replaced by U+FFFD (the journal readers decode first, so this is for other callers).
 
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::{self, BufRead, ErrorKind};
 
-/// At most this many physical lines make one record; more means an unclosed quote.
+/// At most this many physical lines make one record in [`OpenQuote::ResumeNextLine`]; more
+/// means an unclosed quote.
 pub const MAX_RECORD_LINES: usize = 64;
 
-/// A CSV record and the physical line it starts on (1-based).
-#[derive(Debug, Clone, PartialEq)]
+/// What a line end inside a quoted field means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenQuote {
+    /// A record is one line: a quote open at its end makes the line a bad record.
+    EndsLine,
+    /// The field goes on over up to `MAX_RECORD_LINES` lines; still open after them (or at
+    /// the end of the input) the first line is a bad record and reading goes on with the next.
+    ResumeNextLine,
+    /// The field goes on to the end of the input if need be; then all of it is one bad record.
+    RunsToEnd,
+}
+
+/// What a `\r` not followed by `\n` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BareCr {
+    /// Data (Asterisk writes one row per `\n` line).
+    Data,
+    /// A line end (old Mac exports end their lines with CR alone).
+    EndsLine,
+    /// It ends a record outside quotes but is not counted as a line, as the `csv` crate
+    /// counts (the directory files' line numbers count `\n` only).
+    EndsRecord,
+}
+
+/// How to cut an input into records.
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect {
+    pub delimiter: u8,
+    pub open_quote: OpenQuote,
+    /// What a `\r` not followed by `\n` is.
+    pub bare_cr: BareCr,
+    /// Longest line kept; a longer one is cut there and reported ([`BadKind::Overlong`]).
+    pub max_line_bytes: Option<usize>,
+}
+
+impl Dialect {
+    /// The native journal and the directory files: `\n`, `\r\n` or `\r` end a line.
+    pub fn text(delimiter: u8, open_quote: OpenQuote) -> Dialect {
+        Dialect {
+            delimiter,
+            open_quote,
+            bare_cr: BareCr::EndsLine,
+            max_line_bytes: None,
+        }
+    }
+}
+
+/// One record: its fields and the physical line it starts on (1-based). Reused from record
+/// to record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
-    pub line: u64,
-    pub fields: csv::StringRecord,
-}
-
-/// A record that could not be read, with its line.
-/// (csv-core accepts any bytes, so only an unclosed quote or a read error makes one.)
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadRecord {
-    pub line: u64,
-    pub message: String,
-}
-
-/// Iterates over the records of a decoded CSV stream. Blank lines are skipped.
-pub struct CsvLines<R: BufRead> {
-    input: R,
-    delimiter: u8,
-    core: csv_core::Reader,
-    out: Vec<u8>,
+    line: u64,
+    text: String,
     ends: Vec<usize>,
-    /// Lines read ahead but not yet used, with their numbers.
-    pending: VecDeque<(u64, String)>,
+}
+
+impl Record {
+    /// The physical line the record starts on.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Field `i`, as written (unquoted, not trimmed).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..end])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i).unwrap_or(""))
+    }
+}
+
+/// Why a record could not be read, and where.
+#[derive(Debug)]
+pub struct BadRecord {
+    /// The physical line the record starts on.
+    pub line: u64,
+    pub kind: BadKind,
+}
+
+#[derive(Debug)]
+pub enum BadKind {
+    /// A quoted field is still open at the end of what the dialect allows. `column` is the
+    /// 1-based field that opened it; `line_ends` the line ends read inside the record.
+    Unclosed { column: usize, line_ends: u64 },
+    /// The line is longer than the dialect's `max_line_bytes`.
+    Overlong,
+    /// The input could not be read; nothing more is read after it.
+    Io(io::Error),
+}
+
+/// A physical line held in `raw`: its number, where its content ends and where its line
+/// end ends.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    number: u64,
+    start: usize,
+    content_end: usize,
+    end: usize,
+    overlong: bool,
+}
+
+/// The reader.
+pub struct Reader<R> {
+    input: R,
+    dialect: Dialect,
+    /// Lines read but not yet used, their bytes in `raw`.
+    raw: Vec<u8>,
+    lines: VecDeque<Line>,
     next_line: u64,
     eof: bool,
 }
 
-impl<R: BufRead> CsvLines<R> {
-    pub fn new(input: R, delimiter: u8) -> Self {
-        CsvLines {
+impl<R: BufRead> Reader<R> {
+    pub fn new(input: R, dialect: Dialect) -> Self {
+        Reader {
             input,
-            delimiter,
-            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
-            out: vec![0; 4096],
-            ends: vec![0; 64],
-            pending: VecDeque::new(),
+            dialect,
+            raw: Vec::with_capacity(1024),
+            lines: VecDeque::new(),
             next_line: 1,
             eof: false,
         }
     }
 
+    /// Reads the next record that is not a blank line into `record`: `Ok(true)`, or
+    /// `Ok(false)` at the end of the input. A bad record is an `Err`; reading may go on.
+    pub fn read(&mut self, record: &mut Record) -> Result<bool, BadRecord> {
+        loop {
+            if self.lines.is_empty() {
+                if self.raw.len() > 1 << 16 {
+                    self.raw = Vec::with_capacity(1024);
+                } else {
+                    self.raw.clear();
+                }
+                if !self.fill()? {
+                    return Ok(false);
+                }
+            }
+            let first = self.lines[0];
+            if first.overlong {
+                self.lines.pop_front();
+                return Err(BadRecord {
+                    line: first.number,
+                    kind: BadKind::Overlong,
+                });
+            }
+            if is_blank(&self.raw[first.start..first.content_end]) {
+                self.lines.pop_front();
+                continue;
+            }
+            return self.record(record);
+        }
+    }
+
+    /// Parses a record from the first pending line on (it is not blank).
+    fn record(&mut self, record: &mut Record) -> Result<bool, BadRecord> {
+        let number = self.lines[0].number;
+        let mut split = Splitter::new(self.dialect.delimiter);
+        // the fields are written straight into the record's own buffer
+        let mut out = std::mem::take(&mut record.text).into_bytes();
+        out.clear();
+        record.ends.clear();
+        let mut used = 0;
+        loop {
+            if used == self.lines.len() && !self.fill()? {
+                // the input ends inside a quoted field
+                return Err(self.unclosed(number, split.fields + 1, used));
+            }
+            let line = self.lines[used];
+            used += 1;
+            if line.overlong {
+                // a cut line inside a quoted field: the record cannot be whole
+                return Err(self.unclosed(number, split.fields + 1, used - 1));
+            }
+            split.feed(
+                &self.raw[line.start..line.content_end],
+                &mut out,
+                &mut record.ends,
+            );
+            if !split.quoted {
+                break;
+            }
+            let limit = match self.dialect.open_quote {
+                OpenQuote::EndsLine => 1,
+                OpenQuote::ResumeNextLine => MAX_RECORD_LINES,
+                OpenQuote::RunsToEnd => usize::MAX,
+            };
+            if used >= limit {
+                return Err(self.unclosed(number, split.fields + 1, used));
+            }
+            // the line end is data of the quoted field
+            out.extend_from_slice(&self.raw[line.content_end..line.end]);
+        }
+        split.finish(&mut out, &mut record.ends);
+        self.lines.drain(..used);
+        record.line = number;
+        record.text = match String::from_utf8(out) {
+            Ok(s) => s,
+            Err(e) => {
+                // replace what is not UTF-8, field by field (a field's bytes stay its own)
+                let bytes = e.into_bytes();
+                let mut text = String::with_capacity(bytes.len() + 8);
+                let mut start = 0;
+                for end in record.ends.iter_mut() {
+                    text.push_str(&String::from_utf8_lossy(&bytes[start..*end]));
+                    start = *end;
+                    *end = text.len();
+                }
+                text
+            }
+        };
+        Ok(true)
+    }
+
+    /// The bad record of an open quote; which lines it uses up depends on the dialect.
+    fn unclosed(&mut self, number: u64, column: usize, used: usize) -> BadRecord {
+        let line_ends = self
+            .lines
+            .iter()
+            .take(used.max(1))
+            .filter(|l| self.raw[l.content_end..l.end].contains(&b'\n'))
+            .count() as u64;
+        match self.dialect.open_quote {
+            OpenQuote::RunsToEnd => self.lines.clear(),
+            _ => {
+                self.lines.pop_front();
+            }
+        }
+        BadRecord {
+            line: number,
+            kind: BadKind::Unclosed { column, line_ends },
+        }
+    }
+
+    /// Reads one more physical line into `raw` / `lines` (a `\n`-terminated piece may make
+    /// several lines where bare CRs end lines). False at the end of the input.
     fn fill(&mut self) -> Result<bool, BadRecord> {
         if self.eof {
             return Ok(false);
         }
-        let mut s = String::new();
-        match self.input.read_line(&mut s) {
-            Ok(0) => {
+        let start = self.raw.len();
+        let mut overlong = false;
+        let mut complete = false;
+        while !complete {
+            let chunk = match self.input.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.eof = true;
+                    self.raw.truncate(start);
+                    return Err(BadRecord {
+                        line: self.next_line,
+                        kind: BadKind::Io(e),
+                    });
+                }
+            };
+            if chunk.is_empty() {
                 self.eof = true;
-                Ok(false)
+                break;
             }
-            Ok(_) => {
-                for piece in split_bare_cr(s) {
-                    self.pending.push_back((self.next_line, piece));
-                    self.next_line += 1;
-                }
-                Ok(true)
-            }
-            Err(e) => {
-                self.eof = true;
-                Err(BadRecord {
-                    line: self.next_line,
-                    message: format!("cannot read: {e}"),
-                })
-            }
-        }
-    }
-}
-
-impl<R: BufRead> CsvLines<R> {
-    /// Splits one record's text (balanced quotes) into its fields with csv-core, reusing
-    /// the buffers.
-    fn parse(&mut self, mut input: &[u8]) -> csv::StringRecord {
-        use csv_core::ReadRecordResult as R;
-        let _ = self.delimiter;
-        let (mut nout, mut nend) = (0usize, 0usize);
-        loop {
-            let (res, nin, o, e) =
-                self.core
-                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
-            input = &input[nin..];
-            nout += o;
-            nend += e;
-            match res {
-                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
-                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
-                R::InputEmpty if input.is_empty() => {
-                    // the text ends without a line end: tell csv-core the input is over
-                    input = &[];
-                    let (res, _, o, e) =
-                        self.core
-                            .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
-                    nout += o;
-                    nend += e;
-                    if matches!(res, R::Record | R::End) {
-                        break;
+            let (take, found) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            complete = found;
+            let keep = match self.dialect.max_line_bytes {
+                Some(max) => {
+                    let room = (start + max).saturating_sub(self.raw.len());
+                    if take > room {
+                        overlong = true;
                     }
+                    take.min(room)
                 }
-                R::InputEmpty => {}
-                R::Record | R::End => break,
-            }
+                None => take,
+            };
+            self.raw.extend_from_slice(&chunk[..keep]);
+            self.input.consume(take);
         }
-        self.core.reset();
-        let mut rec = csv::StringRecord::with_capacity(nout, nend);
-        let mut start = 0;
-        for &end in &self.ends[..nend] {
-            rec.push_field(&String::from_utf8_lossy(&self.out[start..end]));
-            start = end;
+        if self.raw.len() == start && !overlong {
+            return Ok(false);
         }
-        rec
+        self.cut_lines(start, overlong);
+        Ok(true)
     }
-}
 
-/// Cuts a line read up to `\n` at every bare CR (a `\r` not followed by `\n`): old Mac
-/// exports end their lines with CR alone, and a row after one must not vanish. Each piece
-/// keeps its line end, so a quoted field that spans pieces is joined back unchanged.
-fn split_bare_cr(s: String) -> Vec<String> {
-    let b = s.as_bytes();
-    let cuts: Vec<usize> = (0..b.len())
-        .filter(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n') && i + 1 < b.len())
-        .collect();
-    if cuts.is_empty() {
-        return vec![s];
-    }
-    let mut out = Vec::with_capacity(cuts.len() + 1);
-    let mut start = 0;
-    for c in cuts {
-        out.push(s[start..=c].to_string());
-        start = c + 1;
-    }
-    out.push(s[start..].to_string());
-    out
-}
-
-fn quotes(s: &str) -> usize {
-    s.bytes().filter(|&b| b == b'"').count()
-}
-
-impl<R: BufRead> Iterator for CsvLines<R> {
-    type Item = Result<Record, BadRecord>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if self.pending.is_empty() {
-                match self.fill() {
-                    Ok(true) => {}
-                    Ok(false) => return None,
-                    Err(e) => return Some(Err(e)),
-                }
-            }
-            let (line, first) = self.pending.front().cloned().expect("filled");
-            if first.trim().is_empty() {
-                self.pending.pop_front();
-                continue;
-            }
-            // take lines until the quotes balance
-            let mut used = 1;
-            let mut q = quotes(&first);
-            while q % 2 == 1 && used < MAX_RECORD_LINES {
-                if used == self.pending.len() {
-                    match self.fill() {
-                        Ok(true) => {}
-                        Ok(false) => break,
-                        Err(e) => return Some(Err(e)),
+    /// Cuts the bytes read from `start` on into physical lines.
+    fn cut_lines(&mut self, start: usize, overlong: bool) {
+        if overlong {
+            let end = self.raw.len();
+            self.push_line(start, end, end, true);
+            return;
+        }
+        let first_line = self.next_line == 1;
+        let mut from = start;
+        if first_line && self.raw[start..].starts_with("\u{feff}".as_bytes()) {
+            from += 3;
+        }
+        let end = self.raw.len();
+        if self.dialect.bare_cr != BareCr::Data {
+            // a bare CR ends a line (but not one at the very end of the input, which is the
+            // line end of the last line)
+            let mut s = from;
+            let mut i = from;
+            while let Some(off) = self.raw[i..end].iter().position(|&b| b == b'\r') {
+                let cr = i + off;
+                if cr + 1 < end && self.raw[cr + 1] != b'\n' {
+                    self.push_line(s, cr, cr + 1, false);
+                    if self.dialect.bare_cr == BareCr::EndsRecord {
+                        self.next_line -= 1;
                     }
+                    s = cr + 1;
                 }
-                q += quotes(&self.pending[used].1);
-                used += 1;
+                i = cr + 1;
             }
-            if q % 2 == 1 {
-                // unclosed quote: report it here and go on with the next line
-                self.pending.pop_front();
-                return Some(Err(BadRecord {
-                    line,
-                    message:
-                        "a quoted field is not closed (the row is cut off or has a stray quote)"
-                            .into(),
-                }));
-            }
-            let text: String = self.pending.drain(..used).map(|(_, s)| s).collect();
-            return Some(Ok(Record {
-                line,
-                fields: self.parse(text.as_bytes()),
-            }));
+            let content_end = line_content_end(&self.raw[s..end]) + s;
+            self.push_line(s, content_end, end, false);
+        } else {
+            let content_end = line_content_end(&self.raw[from..end]) + from;
+            self.push_line(from, content_end, end, false);
         }
     }
+
+    fn push_line(&mut self, start: usize, content_end: usize, end: usize, overlong: bool) {
+        self.lines.push_back(Line {
+            number: self.next_line,
+            start,
+            content_end,
+            end,
+            overlong,
+        });
+        self.next_line += 1;
+    }
+}
+
+/// Where a line's content ends: before its `\n`, `\r\n`, or a last `\r`.
+fn line_content_end(line: &[u8]) -> usize {
+    let mut n = line.len();
+    if n > 0 && line[n - 1] == b'\n' {
+        n -= 1;
+    }
+    if n > 0 && line[n - 1] == b'\r' {
+        n -= 1;
+    }
+    n
+}
+
+/// Blank as `str::trim` sees it (a line of whitespace only).
+fn is_blank(content: &[u8]) -> bool {
+    if content
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r' | b'\n'))
+    {
+        return true;
+    }
+    content.iter().any(|b| *b >= 0x80) && String::from_utf8_lossy(content).trim().is_empty()
+}
+
+/// Splits lines into fields, with the state of an open quote carried from line to line.
+struct Splitter {
+    delimiter: u8,
+    /// Fields completed so far.
+    fields: usize,
+    /// Inside a quoted field.
+    quoted: bool,
+    /// Just after a quote inside a quoted field (it closes the field, or is the first of `""`).
+    after_quote: bool,
+    /// At the start of a field (a quote here opens a quoted field).
+    field_start: bool,
+}
+
+impl Splitter {
+    fn new(delimiter: u8) -> Self {
+        Splitter {
+            delimiter,
+            fields: 0,
+            quoted: false,
+            after_quote: false,
+            field_start: true,
+        }
+    }
+
+    /// Takes one line's content (no line end); field bytes go to `out`, field ends to `ends`.
+    fn feed(&mut self, content: &[u8], out: &mut Vec<u8>, ends: &mut Vec<usize>) {
+        let d = self.delimiter;
+        if !self.quoted && !content.contains(&b'"') {
+            // the common line: no quotes, the fields are the pieces between delimiters
+            let mut pieces = content.split(|&b| b == d);
+            if let Some(first) = pieces.next() {
+                out.extend_from_slice(first);
+            }
+            for piece in pieces {
+                ends.push(out.len());
+                self.fields += 1;
+                out.extend_from_slice(piece);
+            }
+            if let Some(&last) = content.last() {
+                self.field_start = last == d;
+            }
+            return;
+        }
+        for &b in content {
+            if self.quoted {
+                if self.after_quote {
+                    self.after_quote = false;
+                    if b == b'"' {
+                        out.push(b'"');
+                        continue;
+                    }
+                    // the quote closed the field; this byte goes on as unquoted data
+                    self.quoted = false;
+                } else {
+                    if b == b'"' {
+                        self.after_quote = true;
+                    } else {
+                        out.push(b);
+                    }
+                    continue;
+                }
+            }
+            if b == d {
+                ends.push(out.len());
+                self.fields += 1;
+                self.field_start = true;
+            } else if b == b'"' && self.field_start {
+                self.quoted = true;
+                self.field_start = false;
+            } else {
+                out.push(b);
+                self.field_start = false;
+            }
+        }
+        if self.quoted && self.after_quote {
+            // a quote at the end of the line closes the field
+            self.quoted = false;
+            self.after_quote = false;
+        }
+    }
+
+    /// Ends the record: the last field.
+    fn finish(&mut self, out: &mut [u8], ends: &mut Vec<usize>) {
+        ends.push(out.len());
+        self.fields += 1;
+    }
+}
+
+/// The first record of a text, read as the `csv` crate reads it (for sniffing a first
+/// line): `\n`, `\r\n` or `\r` end it outside quotes, and a quote never closed runs to the
+/// end of the text.
+pub fn first_record(text: &str, delimiter: u8) -> Record {
+    let dialect = Dialect::text(delimiter, OpenQuote::RunsToEnd);
+    let mut record = Record::default();
+    if let Ok(true) = Reader::new(text.as_bytes(), dialect).read(&mut record) {
+        return record;
+    }
+    let mut split = Splitter::new(delimiter);
+    let (mut out, mut ends) = (Vec::new(), Vec::new());
+    let content = text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes();
+    split.feed(content, &mut out, &mut ends);
+    split.finish(&mut out, &mut ends);
+    Record {
+        line: 1,
+        text: String::from_utf8_lossy(&out).into_owned(),
+        ends,
+    }
+}
+
+/// The delimiter of a header line: the first of `candidates` that splits out a field equal
+/// (trimmed, unquoted, ignoring ASCII case) to `name`; else the first candidate.
+pub fn delimiter_naming(header: &str, candidates: &[u8], name: &str) -> u8 {
+    for &d in candidates {
+        if header.split(d as char).any(|f| {
+            f.trim()
+                .trim_matches('"')
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(name)
+        }) {
+            return d;
+        }
+    }
+    candidates.first().copied().unwrap_or(b',')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn read_with(text: &[u8], dialect: Dialect) -> Vec<Result<(u64, Vec<String>), u64>> {
+        let mut r = Reader::new(text, dialect);
+        let mut rec = Record::default();
+        let mut out = Vec::new();
+        loop {
+            match r.read(&mut rec) {
+                Ok(true) => out.push(Ok((rec.line(), rec.iter().map(String::from).collect()))),
+                Ok(false) => break,
+                Err(e) => out.push(Err(e.line)),
+            }
+        }
+        out
+    }
 
     fn read(text: &str) -> Vec<Result<(u64, Vec<String>), u64>> {
-        CsvLines::new(text.as_bytes(), b',')
-            .map(|r| match r {
-                Ok(r) => Ok((r.line, r.fields.iter().map(String::from).collect())),
-                Err(e) => Err(e.line),
-            })
-            .collect()
+        read_with(
+            text.as_bytes(),
+            Dialect::text(b',', OpenQuote::ResumeNextLine),
+        )
     }
 
     fn ok(line: u64, f: &[&str]) -> Result<(u64, Vec<String>), u64> {
@@ -270,5 +595,150 @@ mod tests {
         assert_eq!(r[0], Err(1));
         assert_eq!(r.len(), 101);
         assert_eq!(r[1], ok(2, &["0", "y"]));
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_field_is_data() {
+        // as the csv crate reads it: only a quote that starts a field opens one
+        assert_eq!(
+            read("a,O\"Brien\nb,\"x\"y\n"),
+            vec![ok(1, &["a", "O\"Brien"]), ok(2, &["b", "xy"])]
+        );
+    }
+
+    #[test]
+    fn each_dialect_of_an_open_quote() {
+        let text = b"a,\"b\nc,d\ne\n";
+        let one_line = Dialect {
+            delimiter: b',',
+            open_quote: OpenQuote::EndsLine,
+            bare_cr: BareCr::Data,
+            max_line_bytes: None,
+        };
+        assert_eq!(
+            read_with(text, one_line),
+            vec![Err(1), ok(2, &["c", "d"]), ok(3, &["e"])]
+        );
+        let to_end = Dialect::text(b',', OpenQuote::RunsToEnd);
+        assert_eq!(read_with(text, to_end), vec![Err(1)]);
+        let mut r = Reader::new(&text[..], one_line);
+        match r.read(&mut Record::default()) {
+            Err(BadRecord {
+                kind: BadKind::Unclosed { column, .. },
+                ..
+            }) => assert_eq!(column, 2),
+            other => panic!("{other:?}"),
+        }
+        // without bare CR line ends a CR is data, the CR of a CRLF is not
+        assert_eq!(
+            read_with(b"a\rb,c\r\nd\r", one_line),
+            vec![ok(1, &["a\rb", "c"]), ok(2, &["d"])]
+        );
+    }
+
+    #[test]
+    fn overlong_lines_and_bom() {
+        let d = Dialect {
+            delimiter: b',',
+            open_quote: OpenQuote::EndsLine,
+            bare_cr: BareCr::Data,
+            max_line_bytes: Some(8),
+        };
+        assert_eq!(
+            read_with(b"\xef\xbb\xbfa,b\n123456789\nc\n", d),
+            vec![ok(1, &["a", "b"]), Err(2), ok(3, &["c"])]
+        );
+        // invalid UTF-8 is replaced field by field
+        assert_eq!(read_with(b"a\xa5,b\n", d), vec![ok(1, &["a\u{fffd}", "b"])]);
+    }
+
+    #[test]
+    fn sniffing_helpers() {
+        assert_eq!(
+            first_record("\"a;b\";c\r\nx", b';')
+                .iter()
+                .collect::<Vec<_>>(),
+            ["a;b", "c"]
+        );
+        assert_eq!(
+            first_record("\"a,b\nc", b',').iter().collect::<Vec<_>>(),
+            ["a,b\nc"]
+        );
+        assert_eq!(delimiter_naming("x;\"ID\";y", b",;\t", "id"), b';');
+        assert_eq!(delimiter_naming("x|y", b",;", "id"), b',');
+    }
+
+    /// The physical lines of a text as `Dialect::text` cuts them: at `\n`, `\r\n` and a bare `\r`.
+    fn physical_lines(text: &str) -> Vec<&str> {
+        let mut lines: Vec<&str> = text
+            .split('\n')
+            .flat_map(|l| {
+                let l = l.strip_suffix('\r').unwrap_or(l);
+                l.split('\r')
+            })
+            .collect();
+        if lines.last() == Some(&"") {
+            lines.pop();
+        }
+        lines
+    }
+
+    proptest! {
+        /// Records and bad records come in line order, within the file; without quotes every
+        /// non-blank line is one record with its own number.
+        #[test]
+        fn every_line_is_accounted_for(text in "[a,;\" \r\n]{0,60}") {
+            let got = read(&text);
+            let lines: Vec<u64> = got.iter().map(|r| match r { Ok((l, _)) => *l, Err(l) => *l }).collect();
+            prop_assert!(lines.windows(2).all(|w| w[0] < w[1]), "{:?}", got);
+            let physical = physical_lines(&text);
+            prop_assert!(lines.iter().all(|&l| l >= 1 && l as usize <= physical.len()), "{:?}", got);
+            if !text.contains('"') {
+                let want: Vec<u64> = physical.iter().enumerate()
+                    .filter(|(_, l)| !l.trim().is_empty())
+                    .map(|(i, _)| i as u64 + 1)
+                    .collect();
+                prop_assert_eq!(lines, want);
+            }
+        }
+
+        /// One line reads as the `csv` crate reads it; a quote it leaves open is a bad record.
+        #[test]
+        fn fields_are_what_the_csv_crate_reads(text in "[a\",; \r]{0,24}") {
+            let line = format!("{text}\n");
+            let mut theirs = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .terminator(csv::Terminator::Any(b'\n'))
+                .from_reader(line.as_bytes());
+            let mut want = csv::StringRecord::new();
+            let any = theirs.read_record(&mut want).unwrap();
+            let one = Dialect { delimiter: b',', open_quote: OpenQuote::EndsLine, bare_cr: BareCr::Data, max_line_bytes: None };
+            let mut ours = Record::default();
+            let got = Reader::new(line.as_bytes(), one).read(&mut ours);
+            if text.trim().is_empty() {
+                prop_assert!(matches!(got, Ok(false)));
+            } else if !any {
+                prop_assert!(false, "the csv crate read nothing of {:?}", text);
+            } else if let Some(i) = want.iter().position(|f| f.contains('\n')) {
+                match got {
+                    Err(BadRecord { kind: BadKind::Unclosed { column, .. }, line: 1 }) => prop_assert_eq!(column, i + 1),
+                    other => prop_assert!(false, "{:?}", other),
+                }
+            } else {
+                prop_assert!(matches!(got, Ok(true)));
+                // the csv crate keeps the CR of a CRLF line end in the last field; we drop it
+                let mut want: Vec<String> = want.iter().map(String::from).collect();
+                if text.ends_with('\r') {
+                    let last = want.last_mut().unwrap();
+                    last.pop();
+                }
+                prop_assert_eq!(ours.iter().collect::<Vec<_>>(), want);
+                if !text.contains('\r') {
+                    let first = first_record(&text, b',');
+                    prop_assert_eq!(first.iter().collect::<Vec<_>>(), ours.iter().collect::<Vec<_>>());
+                }
+            }
+        }
     }
 }

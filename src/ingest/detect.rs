@@ -4,6 +4,7 @@ use std::io::{BufRead, Cursor, Read};
 use std::sync::Arc;
 
 use super::{asterisk, native, Format, Item, ReadContext};
+use crate::ingest::csv::first_record;
 use crate::ingest::text::{utf8_reader, TextEncoding};
 
 /// Guesses the format from the first non-blank line. With a configured Asterisk column map,
@@ -14,14 +15,9 @@ pub fn detect_with(first_line: &str, columns: Option<&asterisk::ColumnMap>) -> O
         return found;
     }
     let columns = columns?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(first_line.trim().as_bytes());
-    match rdr.records().next() {
-        Some(Ok(rec)) if rec.len() == columns.width() => Some(Format::AsteriskCdr),
-        _ => None,
-    }
+    let trimmed = first_line.trim();
+    (!trimmed.is_empty() && first_record(trimmed, b',').len() == columns.width())
+        .then_some(Format::AsteriskCdr)
 }
 
 /// Guesses the format from the first non-blank line.
@@ -33,16 +29,18 @@ pub fn detect(first_line: &str) -> Option<Format> {
     if t.to_ascii_lowercase().contains("u8sconnectionid") {
         return Some(Format::NativeCsv);
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(t.as_bytes());
-    if let Some(Ok(rec)) = rdr.records().next() {
-        if asterisk::looks_like_cdr(&rec) || asterisk::grandstream_header(&rec).is_some() {
-            return Some(Format::AsteriskCdr);
-        }
-    }
-    None
+    let rec = first_record(t, b',');
+    (asterisk::looks_like_cdr(&rec) || asterisk::grandstream_header(&rec).is_some())
+        .then_some(Format::AsteriskCdr)
+}
+
+/// Why a journal could not be opened; the texts are the messages users see.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot read: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("cannot tell the format from the first line: expected a CSV header with u8sConnectionID, a JSON object per line, an Asterisk Master.csv row of 16, 18 or 21 columns, or a Grandstream UCM CDR header (or use --format)")]
+    UnknownFormat,
 }
 
 /// Opens a decoded stream, detects (or takes) its format and returns its items.
@@ -53,16 +51,14 @@ pub fn open(
     forced: Option<Format>,
     ctx_zone: jiff::tz::TimeZone,
     asterisk_columns: Option<asterisk::ColumnMap>,
-) -> Result<(Format, Box<dyn Iterator<Item = Item>>), String> {
+) -> Result<(Format, Box<dyn Iterator<Item = Item>>), OpenError> {
     let mut reader = utf8_reader(raw, encoding);
     // read up to the first non-blank line, keep it, and put it back in front
     let mut head = String::new();
     let first;
     loop {
         let mut line = String::new();
-        let n = reader
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read: {e}"))?;
+        let n = reader.read_line(&mut line)?;
         head.push_str(&line);
         if n == 0 || !line.trim().is_empty() {
             first = line;
@@ -72,13 +68,11 @@ pub fn open(
     let format = match forced {
         Some(f) => f,
         None if head.trim().is_empty() => Format::NativeCsv, // empty input: nothing to read
-        None => detect_with(&first, asterisk_columns.as_ref()).ok_or_else(|| {
-            "cannot tell the format from the first line: expected a CSV header with u8sConnectionID, a JSON object per line, an Asterisk Master.csv row of 16, 18 or 21 columns, or a Grandstream UCM CDR header (or use --format)".to_string()
-        })?,
+        None => detect_with(&first, asterisk_columns.as_ref()).ok_or(OpenError::UnknownFormat)?,
     };
     let empty_file = head.trim().is_empty();
-    let stream: Box<dyn BufRead> =
-        Box::new(std::io::BufReader::new(Cursor::new(head).chain(reader)));
+    // both halves are buffered already: the chain reads from their buffers, no third copy
+    let stream: Box<dyn BufRead> = Box::new(Cursor::new(head).chain(reader));
     let ctx = ReadContext {
         file: file.clone(),
         time_zone: ctx_zone,

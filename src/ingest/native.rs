@@ -1,143 +1,227 @@
 //! The native journal (SPEC §1.1): CSV with a header (any column order, `,` `;` or tab) and
 //! JSON Lines with the same keys. Empty and missing mean the same.
 
-use std::collections::HashMap;
 use std::io::BufRead;
 
 use jiff::Timestamp;
 
 use super::{Entry, Item, Origin, ReadContext, RowError, SourcePos};
-use crate::ingest::csv::CsvLines;
-use crate::ingest::time::parse_timestamp;
+use crate::ingest::csv::{self, BadKind, BadRecord, Dialect, OpenQuote, Record};
+use crate::ingest::time::{parse_timestamp, TimeError};
 
-/// Required columns (SPEC §1.1).
-pub const REQUIRED: [&str; 5] = [
+/// The columns of SPEC §1.1, in the order of [`Col`].
+const NAMES: [&str; N_COLS] = [
     "u8sConnectionID",
+    "u8sTrackerID",
     "stStartTime",
     "stStopTime",
+    "stConnectTime",
     "iOrigin",
+    "iInternal",
     "u8sLineNumber",
+    "u8sLineUserName",
+    "iLineUserOffline",
+    "u8sPhoneNumber",
+    "u8sRedirectingNumber",
+    "u8sContactName",
+    "u8sContactCompany",
+    "u8sAcceptorCtiServerUserName",
+    "TrackerLastCall",
+    "CallType",
+];
+const N_COLS: usize = 17;
+
+/// A column of SPEC §1.1 (an index into `NAMES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Col {
+    ConnectionId,
+    TrackerId,
+    StartTime,
+    StopTime,
+    ConnectTime,
+    Origin,
+    Internal,
+    LineNumber,
+    LineUserName,
+    LineUserOffline,
+    PhoneNumber,
+    RedirectingNumber,
+    ContactName,
+    ContactCompany,
+    Acceptor,
+    TrackerLastCall,
+    CallType,
+}
+
+impl Col {
+    /// The column's name as SPEC §1.1 spells it.
+    pub fn name(self) -> &'static str {
+        NAMES[self as usize]
+    }
+}
+
+/// Required columns (SPEC §1.1).
+pub const REQUIRED: [Col; 5] = [
+    Col::ConnectionId,
+    Col::StartTime,
+    Col::StopTime,
+    Col::Origin,
+    Col::LineNumber,
 ];
 
-/// Turns one row's fields into an entry. `get` answers a column name (exact spelling of
-/// SPEC §1.1) with the field's text; empty and missing are the same.
-pub fn entry_from<'a>(
-    get: impl Fn(&str) -> Option<&'a str>,
-    pos: &SourcePos,
+/// What is wrong with a row of the native journal; the texts are the messages users see.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowFault {
+    #[error("column `{}` is empty, expected a value", .0.name())]
+    Empty(Col),
+    #[error("column `{}`: {value:?} is not 0 or 1", .col.name())]
+    NotFlag { col: Col, value: String },
+    #[error("column `{}`: {source}", .col.name())]
+    Time { col: Col, source: TimeError },
+    #[error("column `stStopTime` ({stop}) lies before `stStartTime` ({start})")]
+    StopBeforeStart { stop: String, start: String },
+    #[error("column `iOrigin`: {0:?} is not 0 (incoming) or 1 (outgoing)")]
+    Origin(String),
+    #[error("column `CallType`: {0:?} is not a number")]
+    CallType(String),
+}
+
+/// One row's fields by column; empty and missing are the same.
+pub trait Fields {
+    /// The field's text, trimmed; None when empty or missing.
+    fn get(&self, col: Col) -> Option<&str>;
+}
+
+/// Turns one row's fields into an entry.
+pub fn entry_from(
+    fields: &impl Fields,
+    pos: SourcePos,
     ctx: &ReadContext,
     seq: u64,
-) -> Result<Entry, String> {
-    let field = |name: &str| get(name).map(str::trim).filter(|s| !s.is_empty());
-    let text = |name: &str| field(name).map(str::to_string);
-    let required = |name: &str| {
-        field(name).ok_or_else(|| format!("column `{name}` is empty, expected a value"))
-    };
-    let flag = |name: &str| -> Result<Option<bool>, String> {
-        match field(name) {
+) -> Result<Entry, RowFault> {
+    let field = |c: Col| fields.get(c);
+    let text = |c: Col| field(c).map(str::to_string);
+    let required = |c: Col| field(c).ok_or(RowFault::Empty(c));
+    let flag = |c: Col| -> Result<Option<bool>, RowFault> {
+        match field(c) {
             None => Ok(None),
-            Some(v) => match v.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" => Ok(Some(true)),
-                "0" | "false" | "no" => Ok(Some(false)),
-                _ => Err(format!("column `{name}`: {v:?} is not 0 or 1")),
-            },
+            Some(v)
+                if ["1", "true", "yes"]
+                    .iter()
+                    .any(|t| v.eq_ignore_ascii_case(t)) =>
+            {
+                Ok(Some(true))
+            }
+            Some(v)
+                if ["0", "false", "no"]
+                    .iter()
+                    .any(|t| v.eq_ignore_ascii_case(t)) =>
+            {
+                Ok(Some(false))
+            }
+            Some(v) => Err(RowFault::NotFlag {
+                col: c,
+                value: v.to_string(),
+            }),
         }
     };
-    let time = |name: &str, not_before: Option<Timestamp>| -> Result<Timestamp, String> {
-        let v = required(name)?;
-        parse_timestamp(v, &ctx.time_zone, not_before).map_err(|e| format!("column `{name}`: {e}"))
+    let time = |c: Col, not_before: Option<Timestamp>| -> Result<Timestamp, RowFault> {
+        let v = required(c)?;
+        parse_timestamp(v, &ctx.time_zone, not_before)
+            .map_err(|source| RowFault::Time { col: c, source })
     };
 
-    let connection_id = required("u8sConnectionID")?.to_string();
-    let start = time("stStartTime", None)?;
-    let stop = time("stStopTime", Some(start))?;
+    let connection_id = required(Col::ConnectionId)?.to_string();
+    let start = time(Col::StartTime, None)?;
+    let stop = time(Col::StopTime, Some(start))?;
     if stop < start {
-        return Err(format!(
-            "column `stStopTime` ({}) lies before `stStartTime` ({})",
-            field("stStopTime").unwrap_or(""),
-            field("stStartTime").unwrap_or("")
-        ));
+        return Err(RowFault::StopBeforeStart {
+            stop: field(Col::StopTime).unwrap_or("").to_string(),
+            start: field(Col::StartTime).unwrap_or("").to_string(),
+        });
     }
-    let connect = match field("stConnectTime") {
+    let connect = match field(Col::ConnectTime) {
         None => None,
-        Some(_) => Some(time("stConnectTime", Some(start))?),
+        Some(_) => Some(time(Col::ConnectTime, Some(start))?),
     };
-    let origin = match required("iOrigin")? {
+    let origin = match required(Col::Origin)? {
         "0" => Origin::Incoming,
         "1" => Origin::Outgoing,
-        v => {
-            return Err(format!(
-                "column `iOrigin`: {v:?} is not 0 (incoming) or 1 (outgoing)"
-            ))
-        }
+        v => return Err(RowFault::Origin(v.to_string())),
     };
-    let call_type = match field("CallType") {
+    let call_type = match field(Col::CallType) {
         None => 0,
         Some(v) => v
             .parse::<u32>()
-            .map_err(|_| format!("column `CallType`: {v:?} is not a number"))?,
+            .map_err(|_| RowFault::CallType(v.to_string()))?,
     };
     Ok(Entry {
-        pos: pos.clone(),
+        pos,
         seq,
         connection_id,
-        tracker_id: text("u8sTrackerID"),
+        tracker_id: text(Col::TrackerId),
         start,
         stop,
         connect,
         origin,
-        internal: flag("iInternal")?.unwrap_or(false),
-        line_number: required("u8sLineNumber")?.to_string(),
-        line_user: text("u8sLineUserName"),
-        user_offline: flag("iLineUserOffline")?,
-        phone_number: field("u8sPhoneNumber").unwrap_or("").to_string(),
-        redirecting_number: text("u8sRedirectingNumber"),
-        contact_name: text("u8sContactName"),
-        contact_company: text("u8sContactCompany"),
-        acceptor: text("u8sAcceptorCtiServerUserName"),
-        tracker_last: flag("TrackerLastCall")?.unwrap_or(false),
+        internal: flag(Col::Internal)?.unwrap_or(false),
+        line_number: required(Col::LineNumber)?.to_string(),
+        line_user: text(Col::LineUserName),
+        user_offline: flag(Col::LineUserOffline)?,
+        phone_number: field(Col::PhoneNumber).unwrap_or("").to_string(),
+        redirecting_number: text(Col::RedirectingNumber),
+        contact_name: text(Col::ContactName),
+        contact_company: text(Col::ContactCompany),
+        acceptor: text(Col::Acceptor),
+        tracker_last: flag(Col::TrackerLastCall)?.unwrap_or(false),
         call_type,
         voicemail: false,
         arrival: None,
     })
 }
 
-/// The canonical spelling of a known column, matched without regard to case.
-fn canonical(name: &str) -> Option<&'static str> {
-    const ALL: [&str; 17] = [
-        "u8sConnectionID",
-        "u8sTrackerID",
-        "stStartTime",
-        "stStopTime",
-        "stConnectTime",
-        "iOrigin",
-        "iInternal",
-        "u8sLineNumber",
-        "u8sLineUserName",
-        "iLineUserOffline",
-        "u8sPhoneNumber",
-        "u8sRedirectingNumber",
-        "u8sContactName",
-        "u8sContactCompany",
-        "u8sAcceptorCtiServerUserName",
-        "TrackerLastCall",
-        "CallType",
-    ];
+/// The known column a header name stands for, matched without regard to case.
+fn canonical(name: &str) -> Option<usize> {
     let n = name.trim().trim_start_matches('\u{feff}');
-    ALL.into_iter().find(|c| c.eq_ignore_ascii_case(n))
+    NAMES.iter().position(|c| c.eq_ignore_ascii_case(n))
 }
 
 /// The delimiter of a header line: the one that splits out `u8sConnectionID`.
 pub fn detect_delimiter(header: &str) -> u8 {
-    for d in [b',', b';', b'\t', b'|'] {
-        if header.split(d as char).any(|f| {
-            f.trim()
-                .trim_matches('"')
-                .eq_ignore_ascii_case("u8sConnectionID")
-        }) {
-            return d;
-        }
+    csv::delimiter_naming(header, b",;\t|", "u8sConnectionID")
+}
+
+/// A CSV row with the column map of its header.
+struct CsvFields<'r> {
+    index: &'r [Option<usize>; N_COLS],
+    record: &'r Record,
+}
+
+impl Fields for CsvFields<'_> {
+    fn get(&self, col: Col) -> Option<&str> {
+        let i = self.index[col as usize]?;
+        Some(self.record.get(i)?.trim()).filter(|s| !s.is_empty())
     }
-    b','
+}
+
+/// The message of a record that could not be read.
+fn bad_message(bad: &BadKind) -> String {
+    match bad {
+        BadKind::Unclosed { .. } | BadKind::Overlong => {
+            "a quoted field is not closed (the row is cut off or has a stray quote)".into()
+        }
+        BadKind::Io(e) => format!("cannot read: {e}"),
+    }
+}
+
+fn row_error(ctx: &ReadContext, line: u64, message: String) -> Item {
+    Item::Error(RowError {
+        pos: SourcePos {
+            file: ctx.file.clone(),
+            line,
+        },
+        message,
+    })
 }
 
 /// Streams a native CSV journal.
@@ -146,81 +230,113 @@ pub fn read_csv(
     ctx: ReadContext,
     delimiter: u8,
 ) -> Box<dyn Iterator<Item = Item>> {
-    let mut records = CsvLines::new(input, delimiter);
-    let err = |ctx: &ReadContext, line: u64, message: String| {
-        Item::Error(RowError {
-            pos: SourcePos {
-                file: ctx.file.clone(),
-                line,
-            },
-            message,
-        })
-    };
+    let mut reader = csv::Reader::new(input, Dialect::text(delimiter, OpenQuote::ResumeNextLine));
     // the header is the first record
-    let header = match records.next() {
-        None => return Box::new(std::iter::empty()),
-        Some(Err(e)) => {
-            let item = err(
-                &ctx,
-                e.line,
-                format!("cannot read the header row: {}", e.message),
-            );
-            return Box::new(std::iter::once(item));
+    let mut header = Record::default();
+    match reader.read(&mut header) {
+        Ok(true) => {}
+        Ok(false) => return Box::new(std::iter::empty()),
+        Err(e) => {
+            let message = format!("cannot read the header row: {}", bad_message(&e.kind));
+            return Box::new(std::iter::once(row_error(&ctx, e.line, message)));
         }
-        Some(Ok(r)) => r,
-    };
-    let mut index: HashMap<&'static str, usize> = HashMap::new();
-    for (i, name) in header.fields.iter().enumerate() {
+    }
+    let mut index = [None; N_COLS];
+    for (i, name) in header.iter().enumerate() {
         if let Some(c) = canonical(name) {
-            index.entry(c).or_insert(i);
+            index[c].get_or_insert(i);
         }
     }
     let missing: Vec<&str> = REQUIRED
         .iter()
-        .copied()
-        .filter(|c| !index.contains_key(c))
+        .filter(|c| index[**c as usize].is_none())
+        .map(|c| c.name())
         .collect();
     if !missing.is_empty() {
         // every row would fail the same way: say it once, and count the rows not read
-        let rows = records.count();
-        let item = err(
-            &ctx,
-            header.line,
-            format!(
-                "the header lacks the required column(s) {}; found: {}; none of the {rows} row(s) was read",
-                missing.join(", "),
-                header.fields.iter().collect::<Vec<_>>().join(", ")
-            ),
+        let mut rows = 0;
+        let mut scratch = Record::default();
+        while !matches!(reader.read(&mut scratch), Ok(false)) {
+            rows += 1;
+        }
+        let message = format!(
+            "the header lacks the required column(s) {}; found: {}; none of the {rows} row(s) was read",
+            missing.join(", "),
+            header.iter().collect::<Vec<_>>().join(", ")
         );
-        return Box::new(std::iter::once(item));
+        return Box::new(std::iter::once(row_error(&ctx, header.line(), message)));
     }
-    let width = header.fields.len();
-    let mut seq = 0u64;
-    Box::new(records.map(move |rec| {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => return err(&ctx, e.line, e.message),
-        };
+    Box::new(CsvRows {
+        width: header.len(),
+        reader,
+        record: header,
+        index,
+        ctx,
+        seq: 0,
+    })
+}
+
+/// The rows after the header of a native CSV journal.
+struct CsvRows {
+    reader: csv::Reader<Box<dyn BufRead>>,
+    /// Reused for every row.
+    record: Record,
+    index: [Option<usize>; N_COLS],
+    width: usize,
+    ctx: ReadContext,
+    seq: u64,
+}
+
+impl Iterator for CsvRows {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        match self.reader.read(&mut self.record) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(BadRecord { line, kind }) => {
+                return Some(row_error(&self.ctx, line, bad_message(&kind)))
+            }
+        }
         let pos = SourcePos {
-            file: ctx.file.clone(),
-            line: rec.line,
+            file: self.ctx.file.clone(),
+            line: self.record.line(),
         };
-        if rec.fields.len() != width {
-            return Item::Error(RowError {
-                pos,
-                message: format!(
-                    "the row has {} fields, the header has {width}",
-                    rec.fields.len()
-                ),
-            });
+        if self.record.len() != self.width {
+            let message = format!(
+                "the row has {} fields, the header has {}",
+                self.record.len(),
+                self.width
+            );
+            return Some(Item::Error(RowError { pos, message }));
         }
-        seq += 1;
-        let get = |name: &str| index.get(name).and_then(|&i| rec.fields.get(i));
-        match entry_from(get, &pos, &ctx, seq - 1) {
-            Ok(e) => Item::Entry(Box::new(e)),
-            Err(message) => Item::Error(RowError { pos, message }),
-        }
-    }))
+        self.seq += 1;
+        let fields = CsvFields {
+            index: &self.index,
+            record: &self.record,
+        };
+        Some(
+            match entry_from(&fields, pos.clone(), &self.ctx, self.seq - 1) {
+                Ok(e) => Item::Entry(Box::new(e)),
+                Err(fault) => Item::Error(RowError {
+                    pos,
+                    message: fault.to_string(),
+                }),
+            },
+        )
+    }
+}
+
+/// The fields of a JSON Lines object, by column.
+struct JsonFields([Option<String>; N_COLS]);
+
+impl Fields for JsonFields {
+    fn get(&self, col: Col) -> Option<&str> {
+        self.0[col as usize]
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
 }
 
 /// Streams a native JSON Lines journal: one object a line.
@@ -265,7 +381,7 @@ pub fn read_json_lines(
                 }))
             }
         };
-        let mut fields: HashMap<&'static str, String> = HashMap::new();
+        let mut fields = JsonFields(Default::default());
         for (k, v) in &obj {
             let Some(c) = canonical(k) else { continue };
             let s = match v {
@@ -286,13 +402,15 @@ pub fn read_json_lines(
                     }))
                 }
             };
-            fields.insert(c, s);
+            fields.0[c] = Some(s);
         }
         seq += 1;
-        let get = |name: &str| fields.get(name).map(String::as_str);
-        Some(match entry_from(get, &pos, &ctx, seq - 1) {
+        Some(match entry_from(&fields, pos.clone(), &ctx, seq - 1) {
             Ok(e) => Item::Entry(Box::new(e)),
-            Err(message) => Item::Error(RowError { pos, message }),
+            Err(fault) => Item::Error(RowError {
+                pos,
+                message: fault.to_string(),
+            }),
         })
     }))
 }
@@ -393,6 +511,17 @@ mod tests {
             errs[4]
         );
         assert_eq!(entries(&items)[1].pos.line, 9);
+    }
+
+    #[test]
+    fn a_name_with_a_quote_inside_is_read() {
+        let items = csv(&format!(
+            "{HEAD}c1,2026-11-26 09:00:00,2026-11-26 09:00:20,0,201,O\"Brien 555,,1\nc2,2026-11-26 09:00:00,2026-11-26 09:00:20,0,201,,,\n"
+        ));
+        let es = entries(&items);
+        assert_eq!(es.len(), 2, "{items:?}");
+        assert_eq!(es[0].phone_number, "O\"Brien 555");
+        assert_eq!(es[1].pos.line, 3);
     }
 
     #[test]

@@ -34,8 +34,13 @@ impl TextEncoding {
     pub const NAMES: &'static str = "auto, utf-8, utf-16le, utf-16be, windows-1252";
 }
 
+/// An encoding name that is not one of [`TextEncoding::NAMES`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown encoding {0:?} (expected one of: {names})", names = TextEncoding::NAMES)]
+pub struct UnknownEncoding(String);
+
 impl FromStr for TextEncoding {
-    type Err = String;
+    type Err = UnknownEncoding;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "auto" | "" => Ok(TextEncoding::Auto),
@@ -45,10 +50,7 @@ impl FromStr for TextEncoding {
             "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" | "ansi" => {
                 Ok(TextEncoding::Windows1252)
             }
-            other => Err(format!(
-                "unknown encoding {other:?} (expected one of: {})",
-                Self::NAMES
-            )),
+            other => Err(UnknownEncoding(other.to_string())),
         }
     }
 }
@@ -211,6 +213,10 @@ mod tests {
         );
         assert_eq!("utf-8".parse::<TextEncoding>(), Ok(TextEncoding::Utf8));
         assert!("klingon".parse::<TextEncoding>().is_err());
+        assert_eq!(
+            "Klingon".parse::<TextEncoding>().unwrap_err().to_string(),
+            "unknown encoding \"klingon\" (expected one of: auto, utf-8, utf-16le, utf-16be, windows-1252)"
+        );
     }
 }
 

@@ -13,31 +13,99 @@ use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
 
+/// Why a timestamp or a zone name could not be read; the texts are the messages users see.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("empty timestamp")]
+    Empty,
+    #[error("{0:?} is not a timestamp (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)")]
+    NotTimestamp(String),
+    /// A local time the zone cannot place.
+    #[error("{value:?}: {reason}")]
+    Local { value: String, reason: String },
+    #[error("unknown time zone {0:?} (expected an IANA name like Europe/Berlin or UTC)")]
+    UnknownZone(String),
+}
+
 /// Parses a journal timestamp. `not_before` resolves a local time in a DST fold.
 pub fn parse_timestamp(
     s: &str,
     tz: &TimeZone,
     not_before: Option<Timestamp>,
-) -> Result<Timestamp, String> {
+) -> Result<Timestamp, TimeError> {
     let s = s.trim();
     if s.is_empty() {
-        return Err("empty timestamp".into());
+        return Err(TimeError::Empty);
+    }
+    if let Some(parsed) = fast(s.as_bytes()) {
+        return match parsed {
+            (dt, Some(offset)) => offset
+                .to_timestamp(dt)
+                .map_err(|_| TimeError::NotTimestamp(s.to_string())),
+            (dt, None) => local_to_timestamp(dt, tz, not_before).map_err(|e| TimeError::Local {
+                value: s.to_string(),
+                reason: e.to_string(),
+            }),
+        };
     }
     let has_offset = {
         // after the date (10 chars) and the time: a Z or a +/- sign means an offset
         let tail = s.get(10..).unwrap_or("");
         tail.ends_with('Z') || tail.ends_with('z') || tail.contains('+') || tail.contains('-')
     };
+    let normalised = s.replacen(' ', "T", 1);
     if has_offset {
-        let normalised = s.replacen(' ', "T", 1);
-        return normalised.parse::<Timestamp>().map_err(|_| {
-            format!("{s:?} is not a timestamp (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)")
-        });
+        return normalised
+            .parse::<Timestamp>()
+            .map_err(|_| TimeError::NotTimestamp(s.to_string()));
     }
-    let dt: DateTime = s.replacen(' ', "T", 1).parse().map_err(|_| {
-        format!("{s:?} is not a timestamp (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)")
-    })?;
-    local_to_timestamp(dt, tz, not_before).map_err(|e| format!("{s:?}: {e}"))
+    let dt: DateTime = normalised
+        .parse()
+        .map_err(|_| TimeError::NotTimestamp(s.to_string()))?;
+    local_to_timestamp(dt, tz, not_before).map_err(|e| TimeError::Local {
+        value: s.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// The common forms read straight from the bytes: `YYYY-MM-DD[ T]HH:MM:SS`, then nothing,
+/// `Z`, or `±HH:MM`. None for anything else (the general parser reads it, or says why not).
+fn fast(b: &[u8]) -> Option<(DateTime, Option<jiff::tz::Offset>)> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i32> {
+        b[r].iter().try_fold(0i32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + i32::from(d - b'0'))
+        })
+    };
+    let dt = DateTime::new(
+        i16::try_from(num(0..4)?).ok()?,
+        i8::try_from(num(5..7)?).ok()?,
+        i8::try_from(num(8..10)?).ok()?,
+        i8::try_from(num(11..13)?).ok()?,
+        i8::try_from(num(14..16)?).ok()?,
+        i8::try_from(num(17..19)?).ok()?,
+        0,
+    )
+    .ok()?;
+    let offset = match &b[19..] {
+        [] => None,
+        [b'Z' | b'z'] => Some(jiff::tz::Offset::UTC),
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (h, m) = (num(20..22)?, num(23..25)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = (h * 3600 + m * 60) * if *sign == b'-' { -1 } else { 1 };
+            Some(jiff::tz::Offset::from_seconds(secs).ok()?)
+        }
+        _ => return None,
+    };
+    Some((dt, offset))
 }
 
 /// Turns a civil date-time in `tz` into an instant, resolving gaps and folds as documented.
@@ -45,20 +113,19 @@ pub fn local_to_timestamp(
     dt: DateTime,
     tz: &TimeZone,
     not_before: Option<Timestamp>,
-) -> Result<Timestamp, String> {
+) -> Result<Timestamp, jiff::Error> {
     let amb = tz.to_ambiguous_timestamp(dt);
-    let res = match amb.offset() {
+    match amb.offset() {
         AmbiguousOffset::Unambiguous { .. } => amb.compatible(),
         AmbiguousOffset::Gap { .. } => amb.compatible(),
         AmbiguousOffset::Fold { .. } => {
-            let earlier = amb.earlier().map_err(|e| e.to_string())?;
+            let earlier = amb.earlier()?;
             match not_before {
                 Some(min) if earlier < min => amb.later(),
                 _ => Ok(earlier),
             }
         }
-    };
-    res.map_err(|e| e.to_string())
+    }
 }
 
 /// RFC 3339 in the zone's offset at that instant, seconds precision (`Z` for offset zero).
@@ -86,10 +153,8 @@ pub fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
 }
 
 /// Parses a zone name (IANA), with a message that says what was expected.
-pub fn zone(name: &str) -> Result<TimeZone, String> {
-    TimeZone::get(name).map_err(|_| {
-        format!("unknown time zone {name:?} (expected an IANA name like Europe/Berlin or UTC)")
-    })
+pub fn zone(name: &str) -> Result<TimeZone, TimeError> {
+    TimeZone::get(name).map_err(|_| TimeError::UnknownZone(name.to_string()))
 }
 
 #[cfg(test)]
@@ -117,6 +182,39 @@ mod tests {
         for bad in ["", "yesterday", "2026-13-01 00:00:00", "26.11.2026 09:14"] {
             assert!(parse_timestamp(bad, &tz, None).is_err(), "{bad}");
         }
+        // the fast path and the general parser agree, on good and bad input alike
+        for s in [
+            "2026-11-26 09:14:03.5",
+            "2026-11-26T09:14:03+0100",
+            "2026-11-26T09:14:03-05:30",
+            "2026-11-26T09:14:03+24:00",
+            "2026-02-30 09:14:03",
+            "2026-11-26 25:14:03",
+            "2026-11-26 09:14:03Z",
+            "+2026-11-26 09:14:03",
+        ] {
+            let general = match s.replacen(' ', "T", 1).parse::<Timestamp>() {
+                Ok(t) => Ok(t),
+                Err(_) => s
+                    .replacen(' ', "T", 1)
+                    .parse::<DateTime>()
+                    .map_err(|_| ())
+                    .and_then(|dt| local_to_timestamp(dt, &tz, None).map_err(|_| ())),
+            };
+            assert_eq!(
+                parse_timestamp(s, &tz, None).map_err(|_| ()),
+                general,
+                "{s}"
+            );
+        }
+        assert_eq!(
+            parse_timestamp("yesterday", &tz, None).unwrap_err().to_string(),
+            "\"yesterday\" is not a timestamp (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)"
+        );
+        assert_eq!(
+            zone("Mars/Olympus").unwrap_err().to_string(),
+            "unknown time zone \"Mars/Olympus\" (expected an IANA name like Europe/Berlin or UTC)"
+        );
     }
 
     #[test]
