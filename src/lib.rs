@@ -48,6 +48,10 @@ mod ingest;
 mod render;
 mod state;
 
+/// For `benches/` only (the micro-benchmarks of the hot functions); not an interface.
+#[doc(hidden)]
+pub use decide::bench_api;
+
 /// Reads a journal the way `explain` does (UTF-8 or BOM, UTC, format detected) and
 /// counts its entries and its other items: the reading part of `explain`, alone, for
 /// `examples/ingest_only.rs` (measured against `examples/csv_baseline.rs`). Not an API.

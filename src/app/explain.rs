@@ -20,6 +20,19 @@ struct JsonRecipient<'a> {
     status: &'static str,
 }
 
+/// The recipients as a JSON list, written without collecting them first.
+struct JsonRecipients<'a>(&'a [crate::decide::recipients::Recipient]);
+
+impl Serialize for JsonRecipients<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|r| JsonRecipient {
+            user: &r.user,
+            email: r.email.as_deref(),
+            status: r.status.as_str(),
+        }))
+    }
+}
+
 #[derive(Serialize)]
 struct JsonChain<'a> {
     chain: &'a str,
@@ -28,7 +41,7 @@ struct JsonChain<'a> {
     answered_by: Option<&'a str>,
     participants: &'a [String],
     suppressed_by: Option<&'static str>,
-    recipients: Vec<JsonRecipient<'a>>,
+    recipients: JsonRecipients<'a>,
     // more than SPEC §6 asks, for people and scripts; the SPEC's keys come first
     caller_name: Option<&'a str>,
     ring_seconds: i64,
@@ -39,7 +52,15 @@ struct JsonChain<'a> {
 }
 
 /// One chain as a JSON line (no newline).
+#[cfg(test)]
 pub fn json_line(v: &Verdict, tz: &TimeZone) -> String {
+    let mut out = Vec::new();
+    write_json_line(&mut out, v, tz).expect("a Vec takes every byte");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// One chain as a JSON line, with its newline, into `out`.
+pub fn write_json_line(out: &mut impl Write, v: &Verdict, tz: &TimeZone) -> io::Result<()> {
     let rec = JsonChain {
         chain: &v.facts.id,
         caller: v.caller.number.as_ref().map(|n| n.as_str()),
@@ -47,21 +68,14 @@ pub fn json_line(v: &Verdict, tz: &TimeZone) -> String {
         answered_by: v.facts.answered_by.as_deref(),
         participants: &v.facts.not_answered,
         suppressed_by: v.suppressed_by.map(|s| s.as_str()),
-        recipients: v
-            .recipients
-            .iter()
-            .map(|r| JsonRecipient {
-                user: &r.user,
-                email: r.email.as_deref(),
-                status: r.status.as_str(),
-            })
-            .collect(),
+        recipients: JsonRecipients(&v.recipients),
         caller_name: v.caller.name.as_deref(),
         ring_seconds: v.facts.ring_seconds,
         answered_line: v.facts.answered_line.as_deref(),
         voicemail: v.facts.voicemail,
     };
-    serde_json::to_string(&rec).expect("plain data serialises")
+    serde_json::to_writer(&mut *out, &rec).map_err(io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// The table: collects rows, then prints them aligned within [`WIDTH`] columns (long cells
@@ -351,25 +365,38 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
     let mut write_failed = false;
     let mut rows = log::Repeats::new("rows", log::Priority::Warning, env.journal);
     let mut stats = {
-        let stdout = &mut *env.stdout;
+        // one buffer for the JSON lines (standard output would flush each line); row problems
+        // go to standard error at once, so the buffer is flushed before each of them
+        let stdout =
+            std::cell::RefCell::new(io::BufWriter::with_capacity(1 << 16, &mut *env.stdout));
+        let failed = std::cell::Cell::new(false);
         let stderr = &mut *env.stderr;
-        pipeline::decide(
+        let stats = pipeline::decide_verdicts(
             Merge::new(sources),
             &config.rules,
             &lookup,
             &mut history,
             now,
-            |e| rows.note(stderr, &e.pos.to_string(), &e.message, &e.to_string()),
-            |v, _| {
+            |e| {
+                if stdout.borrow_mut().flush().is_err() {
+                    failed.set(true);
+                }
+                rows.note(stderr, &e.pos.to_string(), &e.message, &e.to_string())
+            },
+            |v| {
                 if args.json {
-                    if writeln!(stdout, "{}", json_line(&v, &tz)).is_err() {
-                        write_failed = true;
+                    if write_json_line(&mut *stdout.borrow_mut(), &v, &tz).is_err() {
+                        failed.set(true);
                     }
                 } else {
                     table.push(&v, &tz, &lookup);
                 }
             },
-        )
+        );
+        if stdout.into_inner().flush().is_err() || failed.get() {
+            write_failed = true;
+        }
+        stats
     };
     rows.finish(env.stderr);
     // the entries kept from earlier runs are not the journals' entries

@@ -1,8 +1,7 @@
 //! The directory as the decision stages see it: users by name and by line, contacts by
 //! number. Pure: built from already-loaded records, no files.
 
-use std::collections::HashMap;
-
+use crate::decide::chains::Map;
 use crate::decide::numbers::{Number, NumberPlan};
 use crate::directory::User;
 
@@ -31,10 +30,10 @@ pub struct CallerRecord {
 pub struct Lookup {
     pub plan: NumberPlan,
     users: Vec<User>,
-    by_name: HashMap<String, usize>,
-    by_line: HashMap<Number, usize>,
+    by_name: Map<String, usize>,
+    by_line: Map<Number, usize>,
     contacts: Vec<ContactInfo>,
-    contact_by_number: HashMap<Number, usize>,
+    contact_by_number: Map<Number, usize>,
 }
 
 impl Lookup {
@@ -67,9 +66,16 @@ impl Lookup {
     }
 
     pub fn user(&self, name: &str) -> Option<&User> {
-        self.by_name
-            .get(&name.to_lowercase())
-            .map(|&i| &self.users[i])
+        // names are mostly written in lower case already: fold only when needed
+        let found = if name
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            self.by_name.get(&name.to_lowercase())
+        } else {
+            self.by_name.get(name)
+        };
+        found.map(|&i| &self.users[i])
     }
 
     pub fn user_by_line(&self, line: &Number) -> Option<&User> {

@@ -1,9 +1,12 @@
 //! The decision stages, pure: lookup, chains, exceptions and recipients, the stream over them.
 
+#[doc(hidden)]
+pub mod bench_api;
 pub mod chains;
 pub mod exceptions;
 pub mod lookup;
 pub mod numbers;
+pub mod packed;
 pub mod plan;
 pub mod recipients;
 pub mod stream;

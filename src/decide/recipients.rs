@@ -106,8 +106,11 @@ impl History {
     }
 
     fn was_sent(&self, chain: &str, user: &str) -> bool {
-        self.sent
-            .contains(&(chain.to_string(), user.to_lowercase()))
+        // nothing sent before (no state, or a first run): no key to build
+        !self.sent.is_empty()
+            && self
+                .sent
+                .contains(&(chain.to_string(), user.to_lowercase()))
     }
 
     /// The notifications of `user` about `caller` for calls that started no later than
