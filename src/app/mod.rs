@@ -19,6 +19,7 @@ mod generate;
 mod init;
 pub mod log;
 mod outbox;
+mod parallel;
 mod report;
 mod run;
 mod sample;

@@ -86,7 +86,7 @@ pub(crate) fn check_sample_mail(
         |v, _| verdicts.push(v),
     );
     let settings = MailSettings::of(config, &from);
-    let plans = mail::plan(&verdicts, config.mode);
+    let plans = crate::decide::plan::plan(&verdicts, config.mode);
     let mut problems = 0;
     for (_, made) in renderer.compose_plans(plans, &verdicts, &lookup, &settings, now) {
         if let Err(e) = made {

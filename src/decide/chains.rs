@@ -25,7 +25,7 @@ pub const REORDER_WINDOW_SECONDS: i64 = 3600;
 pub const REDIRECT_GAP_SECONDS: i64 = 10;
 
 /// Maps whose keys come from the journal: a fast hasher, seeded per process.
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The entries of one call, ordered by start time (ties: input order).
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +133,13 @@ impl<'a> Assembler<'a> {
             self.done_chains.insert(c.id.clone(), last_stop);
             self.expiry.push(Reverse((last_stop, true, c.id.clone())));
             for e in &c.entries {
-                self.seen.insert(e.connection_id.clone(), Some(last_stop));
+                // every entry was noted when it was pushed: update in place, no new key
+                match self.seen.get_mut(&e.connection_id) {
+                    Some(v) => *v = Some(last_stop),
+                    None => {
+                        self.seen.insert(e.connection_id.clone(), Some(last_stop));
+                    }
+                }
                 self.expiry
                     .push(Reverse((last_stop, false, e.connection_id.clone())));
             }

@@ -4,8 +4,6 @@
 //! §3.1–3.7); whether the call was returned (§3.8) needs the rest of the run's input, which
 //! [`Callbacks`] gathers, and is applied with the recipients ([`super::recipients::decide`]).
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -69,7 +67,7 @@ pub struct Caller {
 /// them lies after its arrival.
 #[derive(Debug, Clone, Default)]
 pub struct Callbacks {
-    latest: HashMap<Number, Timestamp>,
+    latest: crate::decide::chains::Map<Number, Timestamp>,
 }
 
 impl Callbacks {
@@ -96,24 +94,35 @@ pub struct Screened {
     pub suppressed_by: Option<Suppression>,
 }
 
-impl Screened {
-    /// The number whose callbacks decide this chain (§3.8): Some when the rule is on, nothing
-    /// earlier suppressed the chain, and the caller's number is known.
-    pub fn awaits_callback(&self, rules: &Rules) -> Option<&Number> {
-        match (self.suppressed_by, rules.exceptions.called_back) {
-            (None, true) => self.caller.number.as_ref(),
-            _ => None,
-        }
-    }
+/// The number whose callbacks decide a chain (§3.8), from its suppression after [`screen`] and
+/// its caller's number: Some when the rule is on, nothing earlier suppressed the chain, and the
+/// caller's number is known.
+pub fn awaits_callback<'n>(
+    suppressed_by: Option<Suppression>,
+    number: Option<&'n Number>,
+    rules: &Rules,
+) -> Option<&'n Number> {
+    callback_number(suppressed_by, None, number, rules)
+}
 
-    /// The number whose callbacks the next run must know of: a call still ringing, kept in the
-    /// state, that §3.8 may decide later.
-    pub fn keeps_callbacks(&self, rules: &Rules) -> Option<&Number> {
-        match (self.suppressed_by, rules.exceptions.called_back) {
-            (Some(Suppression::Incomplete), true) => self.caller.number.as_ref(),
-            _ => None,
-        }
-    }
+/// The number whose callbacks the next run must know of: a call still ringing, kept in the
+/// state, that §3.8 may decide later.
+pub fn keeps_callbacks<'n>(
+    suppressed_by: Option<Suppression>,
+    number: Option<&'n Number>,
+    rules: &Rules,
+) -> Option<&'n Number> {
+    callback_number(suppressed_by, Some(Suppression::Incomplete), number, rules)
+}
+
+/// `number` when the rule of §3.8 is on and the chain's suppression is `when`.
+fn callback_number<'n>(
+    suppressed_by: Option<Suppression>,
+    when: Option<Suppression>,
+    number: Option<&'n Number>,
+    rules: &Rules,
+) -> Option<&'n Number> {
+    number.filter(|_| rules.exceptions.called_back && suppressed_by == when)
 }
 
 /// The call arrived more than `max_age_hours` before `now` (§3.9; 0 = no limit).
@@ -165,7 +174,8 @@ pub fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestamp) -> S
     }
 }
 
-fn caller_of(facts: &Facts, lookup: &Lookup) -> Caller {
+/// The caller as [`screen`] finds it: from the facts and the directory alone.
+pub fn caller_of(facts: &Facts, lookup: &Lookup) -> Caller {
     let number = facts.caller.clone();
     let r = lookup.caller_record(
         number.as_ref(),

@@ -1,8 +1,7 @@
 //! The directory as the decision stages see it: users by name and by line, contacts by
 //! number. Pure: built from already-loaded records, no files.
 
-use std::collections::HashMap;
-
+use crate::decide::chains::Map;
 use crate::decide::numbers::{Number, NumberPlan};
 use crate::directory::{fold_user, Contact, User, UserKey};
 
@@ -21,10 +20,10 @@ pub struct CallerRecord {
 pub struct Lookup {
     pub plan: NumberPlan,
     users: Vec<User>,
-    by_name: HashMap<UserKey, usize>,
-    by_line: HashMap<Number, usize>,
+    by_name: Map<UserKey, usize>,
+    by_line: Map<Number, usize>,
     contacts: Vec<Contact>,
-    contact_by_number: HashMap<Number, usize>,
+    contact_by_number: Map<Number, usize>,
 }
 
 impl Lookup {
@@ -58,6 +57,7 @@ impl Lookup {
 
     /// The user a name (any case) names.
     pub fn user(&self, name: &str) -> Option<&User> {
+        // names are mostly written in lower case already: folded only when needed
         self.by_name.get(&*fold_user(name)).map(|&i| &self.users[i])
     }
 

@@ -4,6 +4,8 @@ pub mod chains;
 pub mod exceptions;
 pub mod lookup;
 pub mod numbers;
+pub mod packed;
+pub mod plan;
 pub mod recipients;
 pub mod stream;
 #[cfg(test)]

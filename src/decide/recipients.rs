@@ -17,7 +17,7 @@ use crate::decide::chains::Facts;
 use crate::decide::exceptions::{Caller, Screened, Suppression};
 use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
-use crate::directory::UserKey;
+use crate::directory::{fold_user, UserKey};
 
 /// What happens for one recipient (SPEC §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -104,7 +104,8 @@ impl History {
     }
 
     fn was_sent(&self, chain: &str, user: &UserKey) -> bool {
-        self.sent.contains(&(chain.to_string(), user.clone()))
+        // nothing sent before (no state, or a first run): no key to build
+        !self.sent.is_empty() && self.sent.contains(&(chain.to_string(), user.clone()))
     }
 
     /// The notifications of `user` about `caller` for calls that started no later than
@@ -173,9 +174,10 @@ pub fn decide(
     let number = caller.number.clone();
     let picked = pick(&facts.not_answered, rules.recipients);
     // a mail already sent is never taken back: a callback read after it changes nothing
-    let mailed = picked
-        .iter()
-        .any(|u| history.was_sent(&facts.id, &UserKey::of(u)));
+    let mailed = !history.sent.is_empty()
+        && picked
+            .iter()
+            .any(|u| history.was_sent(&facts.id, &UserKey::of(u)));
     let suppressed_by = suppressed_by.or(
         if rules.exceptions.called_back && returned_at.is_some() && number.is_some() && !mailed {
             Some(Suppression::CalledBack)
@@ -192,22 +194,25 @@ pub fn decide(
     let mut recipients = Vec::new();
     if suppressed_by.is_none() {
         for user in picked {
-            let key = UserKey::of(user);
             let info = lookup.user(user);
             let email = info.and_then(|u| u.email.clone());
-            let tz = info
-                .and_then(|u| u.zone.clone())
-                .unwrap_or_else(|| rules.time_zone.clone());
-            let status = if info.is_some_and(|u| !u.notify) {
-                Status::OptedOut
-            } else if email.is_none() {
-                Status::NoAddress
-            } else if history.was_sent(&facts.id, &key) {
-                Status::AlreadySent
-            } else if let Some(s) = repeated(&facts, number.as_ref(), &key, &tz, rules, history) {
-                s
-            } else {
-                Status::Notify
+            let status = match info {
+                Some(u) if !u.notify => Status::OptedOut,
+                // the user the directory names: the same key as the name in the chain
+                Some(u) if email.is_some() => {
+                    let key = u.user.key();
+                    let tz = u.zone.as_ref().unwrap_or(&rules.time_zone);
+                    if history.was_sent(&facts.id, key) {
+                        Status::AlreadySent
+                    } else if let Some(s) =
+                        repeated(&facts, number.as_ref(), key, tz, rules, history)
+                    {
+                        s
+                    } else {
+                        Status::Notify
+                    }
+                }
+                _ => Status::NoAddress,
             };
             recipients.push(Recipient {
                 user: user.clone(),
@@ -254,7 +259,10 @@ fn repeated(
     }
     if rules.exceptions.repeated_until_logon {
         let last = *earlier.last().expect("not empty");
-        let own_entry_online = facts.online_users.iter().any(|u| UserKey::of(u) == *user);
+        let own_entry_online = facts
+            .online_users
+            .iter()
+            .any(|u| fold_user(u) == user.as_str());
         if !own_entry_online && !history.online_between(user, last, facts.start) {
             return Some(Status::RepeatedUntilLogon);
         }

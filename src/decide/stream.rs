@@ -5,7 +5,10 @@
 //! input: a chain that would notify someone waits until its call was returned or the input
 //! ends, and the chains after it wait behind it (the order of the verdicts is what the
 //! repeated rules need). So with the rule on, memory holds the chains from the first one that
-//! waits; `too_old` keeps that to the last `max_age_hours` of a long export.
+//! waits; `too_old` keeps that to the last `max_age_hours` of a long export. What waits behind
+//! the front is held compact: its facts packed into one block of bytes ([`super::packed`]),
+//! its entries only when the consumer may need them (a chain that may notify, or is still
+//! ringing), and none at all for `explain` ([`decide_verdicts`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::iter::Peekable;
@@ -16,6 +19,8 @@ use crate::config::Rules;
 use crate::decide::chains::{self, Assembler, Notice};
 use crate::decide::exceptions::{self, Callbacks, Screened, Suppression};
 use crate::decide::lookup::Lookup;
+use crate::decide::numbers::Number;
+use crate::decide::packed;
 use crate::decide::recipients::{self, History, Verdict};
 use crate::directory::UserKey;
 use crate::ingest::{Entry, Item, RowError};
@@ -90,7 +95,10 @@ impl Iterator for Merge {
 }
 
 /// Decides every chain of `items`. `on_error` gets each row problem, `on_verdict` each chain
-/// (its verdict and its entries) in start order.
+/// (its verdict and its chain) in start order. The chain's entries are there when the verdict
+/// may need them (the chain is `incomplete`, or no exception of §2.6/§3.1–3.7 applies, so it
+/// may notify); a chain suppressed otherwise comes with its id and no entries, so that the
+/// chains waiting behind one that waits for a callback (§3.8) hold no entries.
 pub fn decide(
     items: impl Iterator<Item = Item>,
     rules: &Rules,
@@ -102,6 +110,7 @@ pub fn decide(
 ) -> Stats {
     decide_with(
         Assembler::new(lookup),
+        true,
         items,
         rules,
         lookup,
@@ -112,10 +121,36 @@ pub fn decide(
     )
 }
 
-/// [`decide`] with a given assembler (tests set how often it hands out chains).
+/// [`decide`] for a consumer that needs no entries (`explain`): every chain comes with its id
+/// only, so nothing that waits holds entries.
+pub fn decide_verdicts(
+    items: impl Iterator<Item = Item>,
+    rules: &Rules,
+    lookup: &Lookup,
+    history: &mut History,
+    now: Timestamp,
+    on_error: impl FnMut(&RowError),
+    mut on_verdict: impl FnMut(Verdict),
+) -> Stats {
+    decide_with(
+        Assembler::new(lookup),
+        false,
+        items,
+        rules,
+        lookup,
+        history,
+        now,
+        on_error,
+        |v, _| on_verdict(v),
+    )
+}
+
+/// [`decide`] with a given assembler (tests set how often it hands out chains) and whether
+/// the entries are kept for the consumer.
 #[allow(clippy::too_many_arguments)]
 pub fn decide_with(
     mut assembler: Assembler<'_>,
+    keep_entries: bool,
     items: impl Iterator<Item = Item>,
     rules: &Rules,
     lookup: &Lookup,
@@ -133,6 +168,8 @@ pub fn decide_with(
         callbacks: Callbacks::default(),
         waiting: VecDeque::new(),
         decided: 0,
+        keep_entries,
+        packing: Vec::new(),
     };
     for item in items {
         match item {
@@ -178,6 +215,34 @@ pub fn decide_with(
     stats
 }
 
+/// A chain in the decider's queue: as screened at the front, packed while it waits behind
+/// another (see [`packed`]); the caller is found again from the facts when it is unpacked.
+enum Held {
+    /// Boxed: the queue's slots are as small as a packed chain's.
+    Open(Box<Screened>),
+    Packed {
+        facts: Box<[u8]>,
+        suppressed_by: Option<Suppression>,
+        caller: Option<Number>,
+        start: Timestamp,
+    },
+}
+
+impl Held {
+    /// What the queue needs to know of it: its suppression, its caller's number, its start.
+    fn key(&self) -> (Option<Suppression>, Option<&Number>, Timestamp) {
+        match self {
+            Held::Open(s) => (s.suppressed_by, s.caller.number.as_ref(), s.facts.start),
+            Held::Packed {
+                suppressed_by,
+                caller,
+                start,
+                ..
+            } => (*suppressed_by, caller.as_ref(), *start),
+        }
+    }
+}
+
 /// Decides the chains handed out, in their order, holding back those that wait for a
 /// callback (§3.8) and every chain after them.
 struct Decider<'a> {
@@ -185,8 +250,14 @@ struct Decider<'a> {
     lookup: &'a Lookup,
     now: Timestamp,
     callbacks: Callbacks,
-    waiting: VecDeque<(Screened, chains::Chain)>,
+    /// The chains in their turn, each with the entries kept for the consumer (its id is in
+    /// its facts).
+    waiting: VecDeque<(Held, Vec<Entry>)>,
     decided: u64,
+    /// The consumer wants the entries of the chains that may need them (see [`decide`]).
+    keep_entries: bool,
+    /// A buffer for packing.
+    packing: Vec<u8>,
 }
 
 impl Decider<'_> {
@@ -216,26 +287,67 @@ impl Decider<'_> {
                 self.callbacks.record(facts.caller.as_ref(), facts.start);
             }
             let screened = exceptions::screen(facts, self.rules, self.lookup, self.now);
-            self.waiting.push_back((screened, c));
+            let may_need_entries =
+                matches!(screened.suppressed_by, None | Some(Suppression::Incomplete));
+            // what waits behind a chain that waits for a callback holds no entries it need not
+            let entries = if self.keep_entries && may_need_entries {
+                c.entries
+            } else {
+                Vec::new()
+            };
+            let held = if self.waiting.is_empty() {
+                Held::Open(Box::new(screened))
+            } else {
+                // it waits behind another: held packed
+                self.packing.clear();
+                packed::pack(&screened.facts, &mut self.packing);
+                Held::Packed {
+                    facts: self.packing.as_slice().into(),
+                    suppressed_by: screened.suppressed_by,
+                    caller: screened.facts.caller,
+                    start: screened.facts.start,
+                }
+            };
+            self.waiting.push_back((held, entries));
         }
-        while let Some((s, _)) = self.waiting.front() {
-            let awaits = s.awaits_callback(self.rules);
+        while let Some((h, _)) = self.waiting.front() {
+            let (suppressed_by, number, start) = h.key();
+            let awaits = exceptions::awaits_callback(suppressed_by, number, self.rules);
+            let keeps = exceptions::keeps_callbacks(suppressed_by, number, self.rules);
             let returned_at = awaits
-                .or(s.keeps_callbacks(self.rules))
-                .and_then(|n| self.callbacks.after(n, s.facts.start));
+                .or(keeps)
+                .and_then(|n| self.callbacks.after(n, start));
             // a call still ringing waits for the end too: the state keeps its callbacks
-            let waits = awaits.is_some() || s.keeps_callbacks(self.rules).is_some();
+            let waits = awaits.is_some() || keeps.is_some();
             if !end && waits && !(awaits.is_some() && returned_at.is_some()) {
                 break;
             }
-            let (s, c) = self.waiting.pop_front().expect("a front");
-            let start = s.facts.start;
+            let (h, entries) = self.waiting.pop_front().expect("a front");
+            let s = match h {
+                Held::Open(s) => *s,
+                Held::Packed {
+                    facts,
+                    suppressed_by,
+                    ..
+                } => {
+                    let facts = packed::unpack(&facts);
+                    Screened {
+                        caller: exceptions::caller_of(&facts, self.lookup),
+                        facts,
+                        suppressed_by,
+                    }
+                }
+            };
             let v = recipients::decide(s, returned_at, self.rules, self.lookup, history);
             match v.suppressed_by {
                 Some(Suppression::TooOld) => stats.too_old += 1,
                 Some(Suppression::CalledBack) => stats.called_back += 1,
                 _ => {}
             }
+            let c = chains::Chain {
+                id: v.facts.id.clone(),
+                entries,
+            };
             on_verdict(v, &c);
             self.decided += 1;
             if self.decided.is_multiple_of(1 << 16) {
@@ -425,6 +537,7 @@ mod tests {
         let mut out = Vec::new();
         decide_with(
             Assembler::new(&l).flush_every(flush_every),
+            true,
             items,
             rules,
             &l,

@@ -79,7 +79,7 @@ impl UserId {
 
     /// True when `name` (any case) names this user.
     pub fn is(&self, name: &str) -> bool {
-        self.key == UserKey::of(name)
+        fold(name) == self.key.as_str()
     }
 }
 
@@ -117,6 +117,12 @@ impl fmt::Display for UserId {
 
 impl From<&str> for UserId {
     fn from(name: &str) -> UserId {
+        UserId::new(name)
+    }
+}
+
+impl From<String> for UserId {
+    fn from(name: String) -> UserId {
         UserId::new(name)
     }
 }

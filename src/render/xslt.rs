@@ -17,7 +17,9 @@
 //!   error; nothing is printed to stderr.
 //!
 //! A compiled [`Stylesheet`] is shared read-only between threads; each
-//! [`Stylesheet::transform`] call uses its own transformation context.
+//! [`Stylesheet::transform`] or [`Stylesheet::apply`] call uses its own
+//! transformation context. A [`Document`] parsed once can take several
+//! stylesheets in turn on its thread.
 
 use std::ffi::{CStr, CString};
 use std::fmt;
@@ -61,10 +63,17 @@ mod ffi {
         ) -> *mut Sheet;
         pub fn ux_sheet_free(sheet: *mut Sheet);
         pub fn ux_output_method(sheet: *const Sheet) -> *const c_char;
-        pub fn ux_transform(
-            sheet: *const Sheet,
+        pub fn ux_parse_input(
             xml: *const c_char,
             len: usize,
+            msgs: *mut Msgs,
+            doc: *mut *mut c_void,
+        ) -> c_int;
+        pub fn ux_doc_free(doc: *mut c_void);
+        pub fn ux_sheet_strip_mode(sheet: *const Sheet) -> c_int;
+        pub fn ux_apply(
+            sheet: *const Sheet,
+            doc: *mut c_void,
             params: *const *const c_char,
             msgs: *mut Msgs,
             out: *mut *mut c_uchar,
@@ -76,7 +85,6 @@ mod ffi {
 // Status codes of xslt_shim.c.
 const UX_OK: c_int = 0;
 const UX_ERR_PARSE: c_int = 1;
-const UX_ERR_INPUT: c_int = 3;
 
 /// Why compiling or applying a stylesheet failed. `messages` holds the
 /// diagnostics of libxml2/libxslt, one per line, with file and line numbers
@@ -277,7 +285,16 @@ impl Stylesheet {
     ///
     /// `params` are plain string parameters: each value arrives verbatim as
     /// an XPath string (it is never evaluated as an expression).
+    #[cfg(test)]
     pub fn transform(&self, xml: &[u8], params: &[(&str, &str)]) -> Result<Vec<u8>, XsltError> {
+        let mut doc = Document::parse(xml)?;
+        self.apply(&mut doc, params)
+    }
+
+    /// [`Stylesheet::transform`] on a document parsed before. Applying a
+    /// stylesheet may change the document (`xsl:strip-space`): see
+    /// [`Document::fits`] before applying another one to it.
+    pub fn apply(&self, doc: &mut Document, params: &[(&str, &str)]) -> Result<Vec<u8>, XsltError> {
         let mut owned = Vec::with_capacity(params.len() * 2);
         for (name, value) in params {
             owned.push(c_string(name, "parameter name")?);
@@ -289,13 +306,13 @@ impl Stylesheet {
         let mut msgs = Messages::new();
         let mut out: *mut c_uchar = ptr::null_mut();
         let mut out_len: usize = 0;
-        // SAFETY: `self.raw` is a live stylesheet; the other pointers are
+        doc.strip(self.strip_mode());
+        // SAFETY: `self.raw` and `doc.raw` are live; the other pointers are
         // valid for the duration of the call and not retained.
         let status = unsafe {
-            ffi::ux_transform(
+            ffi::ux_apply(
                 self.raw.as_ptr(),
-                xml.as_ptr().cast::<c_char>(),
-                xml.len(),
+                doc.raw.as_ptr(),
                 list.as_ptr(),
                 msgs.as_mut_ptr(),
                 &mut out,
@@ -311,12 +328,19 @@ impl Stylesheet {
                 unsafe { ffi::ux_free(out.cast::<c_void>()) };
                 Ok(bytes)
             }
-            UX_ERR_INPUT => Err(XsltError::BadInput {
-                messages: msgs.text(),
-            }),
             _ => Err(XsltError::Transform {
                 messages: msgs.text(),
             }),
+        }
+    }
+
+    /// What applying this stylesheet does to its input document.
+    fn strip_mode(&self) -> Strip {
+        // SAFETY: reads the compiled stylesheet only.
+        match unsafe { ffi::ux_sheet_strip_mode(self.raw.as_ptr()) } {
+            0 => Strip::Nothing,
+            1 => Strip::AllBlank,
+            _ => Strip::Some,
         }
     }
 
@@ -345,6 +369,82 @@ impl fmt::Debug for Stylesheet {
             .field("name", &self.name)
             .field("output_method", &self.output_method())
             .finish()
+    }
+}
+
+/// What applying a stylesheet does to the input document's whitespace-only
+/// text nodes (`xsl:strip-space` removes them from the document itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strip {
+    /// No `xsl:strip-space`: the document stays as it is.
+    Nothing,
+    /// `xsl:strip-space elements="*"` and nothing else: every one goes, the
+    /// same for every such stylesheet.
+    AllBlank,
+    /// Some go, by the stylesheet's own rules.
+    Some,
+}
+
+/// An input document parsed once, to apply one stylesheet after another to
+/// it on this thread (not `Send`: libxml2 documents stay on their thread).
+pub struct Document {
+    raw: NonNull<c_void>,
+    /// What the stylesheets applied so far did to it.
+    stripped: Strip,
+}
+
+impl Document {
+    /// Parses a document with the policy of every transform (no external
+    /// entities, no network).
+    pub fn parse(xml: &[u8]) -> Result<Document, XsltError> {
+        init()?;
+        let mut msgs = Messages::new();
+        let mut raw: *mut c_void = ptr::null_mut();
+        // SAFETY: `xml` is valid for the call and not retained; the shim
+        // hands back a document we own, or null.
+        let status = unsafe {
+            ffi::ux_parse_input(
+                xml.as_ptr().cast::<c_char>(),
+                xml.len(),
+                msgs.as_mut_ptr(),
+                &mut raw,
+            )
+        };
+        match NonNull::new(raw) {
+            Some(raw) if status == UX_OK => Ok(Document {
+                raw,
+                stripped: Strip::Nothing,
+            }),
+            _ => Err(XsltError::BadInput {
+                messages: msgs.text(),
+            }),
+        }
+    }
+
+    /// True when applying `sheet` to this document gives what applying it
+    /// to a freshly parsed copy would: nothing was stripped yet, or only
+    /// what `sheet` strips too.
+    pub fn fits(&self, sheet: &Stylesheet) -> bool {
+        match self.stripped {
+            Strip::Nothing => true,
+            Strip::AllBlank => sheet.strip_mode() == Strip::AllBlank,
+            Strip::Some => false,
+        }
+    }
+
+    fn strip(&mut self, by: Strip) {
+        self.stripped = match (self.stripped, by) {
+            (Strip::Nothing, by) => by,
+            (Strip::AllBlank, Strip::Nothing | Strip::AllBlank) => Strip::AllBlank,
+            _ => Strip::Some,
+        };
+    }
+}
+
+impl Drop for Document {
+    fn drop(&mut self) {
+        // SAFETY: we own the document and nobody else can use it any more.
+        unsafe { ffi::ux_doc_free(self.raw.as_ptr()) }
     }
 }
 
