@@ -10,7 +10,7 @@ use crate::cli::{Cli, Generate};
 use crate::deliver::WriteError;
 
 /// Writes what was asked for; errors name the file.
-pub fn generate(what: &Generate, out: &mut dyn Write) -> Result<(), WriteError> {
+pub(crate) fn generate(what: &Generate, out: &mut dyn Write) -> Result<(), WriteError> {
     let cmd = Cli::command();
     match what {
         Generate::Man { dir } => {

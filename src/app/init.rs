@@ -16,7 +16,7 @@ const USERS: &str = "user,name,email,lines,language,notify,time_zone\n";
 const CONTACTS: &str = "name,company,email,phones\n";
 
 /// The files `init` writes, by name.
-pub fn files(dir: &Path, exe: &Path) -> Vec<(&'static str, String)> {
+pub(crate) fn files(dir: &Path, exe: &Path) -> Vec<(&'static str, String)> {
     let dir = dir.display().to_string();
     let service = SERVICE
         .replace(
@@ -52,7 +52,7 @@ fn unit_word(s: &str) -> String {
 
 /// Writes the files into `dir` (made when missing). Refuses, writing nothing, when any of
 /// them exists; the error names every one.
-pub fn init(dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+pub(crate) fn init(dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
         dir: dir.to_path_buf(),
         source,

@@ -7,18 +7,18 @@ use crate::directory::{fold_user, Contact, User, UserKey};
 
 /// Who a caller is, every field from one record (see [`Lookup::caller_record`]).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallerRecord {
-    pub name: Option<String>,
-    pub company: Option<String>,
-    pub email: Option<String>,
+pub(crate) struct CallerRecord {
+    pub(crate) name: Option<String>,
+    pub(crate) company: Option<String>,
+    pub(crate) email: Option<String>,
     /// The contacts-file record, when that is the source.
-    pub contact: Option<Contact>,
+    pub(crate) contact: Option<Contact>,
 }
 
 /// Users and contacts, indexed by normalised number.
 #[derive(Debug, Clone, Default)]
-pub struct Lookup {
-    pub plan: NumberPlan,
+pub(crate) struct Lookup {
+    pub(crate) plan: NumberPlan,
     users: Vec<User>,
     by_name: Map<UserKey, usize>,
     by_line: Map<Number, usize>,
@@ -28,7 +28,7 @@ pub struct Lookup {
 
 impl Lookup {
     /// Indexes users and contacts. The first user (or contact) to claim a number keeps it.
-    pub fn new(plan: NumberPlan, users: Vec<User>, contacts: Vec<Contact>) -> Lookup {
+    pub(crate) fn new(plan: NumberPlan, users: Vec<User>, contacts: Vec<Contact>) -> Lookup {
         let mut l = Lookup {
             plan,
             ..Lookup::default()
@@ -56,21 +56,21 @@ impl Lookup {
     }
 
     /// The user a name (any case) names.
-    pub fn user(&self, name: &str) -> Option<&User> {
+    pub(crate) fn user(&self, name: &str) -> Option<&User> {
         // names are mostly written in lower case already: folded only when needed
         self.by_name.get(&*fold_user(name)).map(|&i| &self.users[i])
     }
 
-    pub fn user_by_line(&self, line: &Number) -> Option<&User> {
+    pub(crate) fn user_by_line(&self, line: &Number) -> Option<&User> {
         self.by_line.get(line).map(|&i| &self.users[i])
     }
 
     /// True when the number is a line of a user (an internal caller, SPEC §3.1).
-    pub fn is_user_line(&self, n: &Number) -> bool {
+    pub(crate) fn is_user_line(&self, n: &Number) -> bool {
         self.by_line.contains_key(n)
     }
 
-    pub fn contact(&self, n: &Number) -> Option<&Contact> {
+    pub(crate) fn contact(&self, n: &Number) -> Option<&Contact> {
         self.contact_by_number.get(n).map(|&i| &self.contacts[i])
     }
 
@@ -78,7 +78,7 @@ impl Lookup {
     /// number, whole (name, company, e-mail, further numbers), when there is one; else the
     /// name and company the journal gave, with no e-mail and no further numbers. Fields of two
     /// records are never mixed, so a card never pairs one person's name with another's address.
-    pub fn caller_record(
+    pub(crate) fn caller_record(
         &self,
         number: Option<&Number>,
         journal_name: Option<&str>,
@@ -105,7 +105,7 @@ impl Lookup {
         }
     }
 
-    pub fn users(&self) -> &[User] {
+    pub(crate) fn users(&self) -> &[User] {
         &self.users
     }
 }

@@ -22,7 +22,7 @@ use crate::directory::{fold_user, UserKey};
 /// What happens for one recipient (SPEC §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub(crate) enum Status {
     Notify,
     OptedOut,
     NoAddress,
@@ -32,7 +32,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Notify => "notify",
             Status::OptedOut => "opted_out",
@@ -45,27 +45,27 @@ impl Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Recipient {
-    pub user: String,
-    pub email: Option<String>,
-    pub status: Status,
+pub(crate) struct Recipient {
+    pub(crate) user: String,
+    pub(crate) email: Option<String>,
+    pub(crate) status: Status,
 }
 
 /// The verdict for one chain.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    pub facts: Facts,
-    pub caller: Caller,
-    pub suppressed_by: Option<Suppression>,
-    pub recipients: Vec<Recipient>,
+pub(crate) struct Verdict {
+    pub(crate) facts: Facts,
+    pub(crate) caller: Caller,
+    pub(crate) suppressed_by: Option<Suppression>,
+    pub(crate) recipients: Vec<Recipient>,
     /// When the caller and the company last spoke after the call arrived, as far as the run
     /// read (§3.8); kept with a call still ringing so the next run knows it too.
-    pub returned_at: Option<Timestamp>,
+    pub(crate) returned_at: Option<Timestamp>,
 }
 
 impl Verdict {
     /// The users this verdict mails.
-    pub fn to_notify(&self) -> impl Iterator<Item = &Recipient> {
+    pub(crate) fn to_notify(&self) -> impl Iterator<Item = &Recipient> {
         self.recipients
             .iter()
             .filter(|r| r.status == Status::Notify)
@@ -74,7 +74,7 @@ impl Verdict {
 
 /// What earlier chains did, for the repeated rules and idempotence.
 #[derive(Debug, Clone, Default)]
-pub struct History {
+pub(crate) struct History {
     /// (user, caller) → starts of the calls the user was notified about.
     notified: HashMap<(UserKey, Number), BTreeSet<Timestamp>>,
     /// (chain, user) pairs already sent in an earlier run.
@@ -85,7 +85,7 @@ pub struct History {
 
 impl History {
     /// Records that `user` was notified about a call from `caller` that started at `start`.
-    pub fn record_notified(&mut self, user: &UserKey, caller: &Number, start: Timestamp) {
+    pub(crate) fn record_notified(&mut self, user: &UserKey, caller: &Number, start: Timestamp) {
         self.notified
             .entry((user.clone(), caller.clone()))
             .or_default()
@@ -93,13 +93,13 @@ impl History {
     }
 
     /// Records that (chain, user) was sent in an earlier run.
-    pub fn record_sent(&mut self, chain: &str, user: &UserKey) {
+    pub(crate) fn record_sent(&mut self, chain: &str, user: &UserKey) {
         self.sent.insert((chain.to_string(), user.clone()));
     }
 
     /// Records that `user` was logged on at `at` (a logon, or a journal entry with
     /// `iLineUserOffline=0`).
-    pub fn record_online(&mut self, user: &UserKey, at: Timestamp) {
+    pub(crate) fn record_online(&mut self, user: &UserKey, at: Timestamp) {
         self.online.entry(user.clone()).or_default().insert(at);
     }
 
@@ -131,7 +131,7 @@ impl History {
     /// Forgets notifications that can no longer matter once chains up to `decided_until` have
     /// been decided: for "same day" only the last two days count, for "until logon" only the
     /// latest notification of each user and caller.
-    pub fn prune_notified(&mut self, decided_until: Timestamp, until_logon: bool) {
+    pub(crate) fn prune_notified(&mut self, decided_until: Timestamp, until_logon: bool) {
         let cutoff = decided_until - jiff::SignedDuration::from_hours(50);
         self.notified.retain(|_, set| {
             let latest = set.last().copied();
@@ -142,7 +142,7 @@ impl History {
 
     /// Forgets logon times that can no longer matter once chains up to `decided_until` have
     /// been decided (keeps the latest one before it). Bounds memory on long inputs.
-    pub fn prune_online(&mut self, decided_until: Timestamp) {
+    pub(crate) fn prune_online(&mut self, decided_until: Timestamp) {
         for set in self.online.values_mut() {
             let keep_from = set.range(..decided_until).next_back().copied();
             if let Some(k) = keep_from {
@@ -159,7 +159,7 @@ fn day_in(ts: Timestamp, tz: &TimeZone) -> Date {
 /// Decides a screened chain and records its notifications in `history`. `returned_at`: when
 /// the caller and the company last spoke after the call arrived (§3.8; see
 /// [`super::exceptions::Callbacks`]); it counts only when the rule is on.
-pub fn decide(
+pub(crate) fn decide(
     screened: Screened,
     returned_at: Option<Timestamp>,
     rules: &Rules,

@@ -22,17 +22,17 @@ use crate::ingest::text::{read_to_string, TextEncoding};
 use crate::ingest::SourcePos;
 
 mod user_id;
-pub mod vcard;
+pub(crate) mod vcard;
 
-pub use user_id::{fold as fold_user, UserId, UserKey};
+pub(crate) use user_id::{fold as fold_user, UserId, UserKey};
 
 /// A problem with a directory file: where, which column (or vCard property), what.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirError {
-    pub pos: SourcePos,
+pub(crate) struct DirError {
+    pub(crate) pos: SourcePos,
     /// The column the problem is in, when it is about one column.
-    pub key: Option<String>,
-    pub message: String,
+    pub(crate) key: Option<String>,
+    pub(crate) message: String,
 }
 
 impl DirError {
@@ -68,27 +68,27 @@ impl std::error::Error for DirError {}
 /// A user of the phone system: a row of the users file (SPEC §1.3), the one user type of
 /// the program.
 #[derive(Debug, Clone, PartialEq)]
-pub struct User {
+pub(crate) struct User {
     /// The user name as written; compared ignoring case.
-    pub user: UserId,
+    pub(crate) user: UserId,
     /// The display name; the user name when the file gives none.
-    pub name: String,
-    pub email: Option<String>,
+    pub(crate) name: String,
+    pub(crate) email: Option<String>,
     /// The user's numbers as written (trimmed, non-empty, no duplicates).
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
     /// As written; validated against the languages directory elsewhere.
-    pub language: Option<String>,
-    pub notify: bool,
+    pub(crate) language: Option<String>,
+    pub(crate) notify: bool,
     /// A valid IANA zone name, as written.
-    pub time_zone: Option<String>,
+    pub(crate) time_zone: Option<String>,
     /// The same zone, resolved.
-    pub zone: Option<TimeZone>,
-    pub pos: SourcePos,
+    pub(crate) zone: Option<TimeZone>,
+    pub(crate) pos: SourcePos,
 }
 
 impl User {
     /// A user with defaults, for tests and builders (no place in a file: line 0).
-    pub fn new(user: &str, email: Option<&str>, lines: &[&str]) -> User {
+    pub(crate) fn new(user: &str, email: Option<&str>, lines: &[&str]) -> User {
         User {
             user: UserId::new(user),
             name: user.into(),
@@ -108,21 +108,21 @@ impl User {
 
 /// A caller's contact from a contacts file (CSV or vCard).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contact {
+pub(crate) struct Contact {
     /// Never empty: the person's name, or the company's when no person is named (then
     /// `company` holds the same text; do not show it twice).
-    pub name: String,
-    pub company: Option<String>,
-    pub email: Option<String>,
+    pub(crate) name: String,
+    pub(crate) company: Option<String>,
+    pub(crate) email: Option<String>,
     /// Never empty.
-    pub phones: Vec<Phone>,
-    pub pos: SourcePos,
+    pub(crate) phones: Vec<Phone>,
+    pub(crate) pos: SourcePos,
 }
 
 impl Contact {
     /// A contact with these numbers and nothing else, for tests and builders (no place in a
     /// file: line 0).
-    pub fn new(name: &str, phones: &[(&str, PhoneKind)]) -> Contact {
+    pub(crate) fn new(name: &str, phones: &[(&str, PhoneKind)]) -> Contact {
         Contact {
             name: name.into(),
             company: None,
@@ -143,14 +143,14 @@ impl Contact {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Phone {
+pub(crate) struct Phone {
     /// As written.
-    pub number: String,
-    pub kind: PhoneKind,
+    pub(crate) number: String,
+    pub(crate) kind: PhoneKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PhoneKind {
+pub(crate) enum PhoneKind {
     Work,
     Home,
     Cell,
@@ -160,7 +160,7 @@ pub enum PhoneKind {
 
 impl PhoneKind {
     /// The kind as the mail document names it (`WORK`, `CELL`, `HOME`, `FAX`, `OTHER`).
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             PhoneKind::Work => "WORK",
             PhoneKind::Cell => "CELL",
@@ -173,10 +173,10 @@ impl PhoneKind {
 
 /// A row of the logons file: the user logged on at that time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Logon {
-    pub user: UserId,
-    pub time: Timestamp,
-    pub pos: SourcePos,
+pub(crate) struct Logon {
+    pub(crate) user: UserId,
+    pub(crate) time: Timestamp,
+    pub(crate) pos: SourcePos,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -197,13 +197,16 @@ fn read_file(path: &Path, enc: TextEncoding) -> Result<(String, String), DirErro
 
 /// Reads the users file. `Err` only when the file cannot be read; bad rows are reported in
 /// the second list.
-pub fn load_users(path: &Path, enc: TextEncoding) -> Result<(Vec<User>, Vec<DirError>), DirError> {
+pub(crate) fn load_users(
+    path: &Path,
+    enc: TextEncoding,
+) -> Result<(Vec<User>, Vec<DirError>), DirError> {
     let (text, file) = read_file(path, enc)?;
     Ok(parse_users(&text, &file))
 }
 
 /// Reads a contacts file: a vCard file when the name ends in `.vcf` or `.vcard`, else CSV.
-pub fn load_contacts(
+pub(crate) fn load_contacts(
     path: &Path,
     enc: TextEncoding,
 ) -> Result<(Vec<Contact>, Vec<DirError>), DirError> {
@@ -220,7 +223,7 @@ pub fn load_contacts(
 }
 
 /// Reads the logons file; local times are read in `tz`.
-pub fn load_logons(
+pub(crate) fn load_logons(
     path: &Path,
     enc: TextEncoding,
     tz: &TimeZone,
@@ -605,7 +608,7 @@ fn clean_text(s: &str) -> String {
 /// written (trimmed). Row-level: the reader puts it into a [`DirError`] with the file, line
 /// and column, and goes on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ValueError {
+pub(crate) enum ValueError {
     #[error(
         "{0:?} is not yes or no (expected yes/no, true/false, 1/0, y/n, ja/nein; empty = yes)"
     )]
@@ -616,7 +619,7 @@ pub enum ValueError {
 
 /// Why a text is not an e-mail address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AddressProblem {
+pub(crate) enum AddressProblem {
     #[error("it contains a line break or a control character")]
     ControlCharacter,
     #[error("expected `Name <local@domain>`")]
@@ -638,7 +641,7 @@ pub enum AddressProblem {
 }
 
 /// Reads a yes/no value; empty = yes.
-pub fn parse_yes_no(s: &str) -> Result<bool, ValueError> {
+pub(crate) fn parse_yes_no(s: &str) -> Result<bool, ValueError> {
     match s.trim().to_lowercase().as_str() {
         "" | "yes" | "y" | "true" | "1" | "ja" | "j" | "on" => Ok(true),
         "no" | "n" | "false" | "0" | "nein" | "off" => Ok(false),
@@ -648,7 +651,7 @@ pub fn parse_yes_no(s: &str) -> Result<bool, ValueError> {
 
 /// Checks an e-mail address: one plain `local@domain`, or `Name <local@domain>` reduced to
 /// the address. Returns the address.
-pub fn parse_address(s: &str) -> Result<String, ValueError> {
+pub(crate) fn parse_address(s: &str) -> Result<String, ValueError> {
     let bad = |why: AddressProblem| {
         Err(ValueError::NotAnAddress {
             given: s.trim().to_string(),
@@ -724,7 +727,7 @@ fn line_key(line: &str) -> String {
 // The three files
 
 /// Parses a users file (see the module docs).
-pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
+pub(crate) fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
     let mut errors = Vec::new();
     let Some(table) = read_table(text, file, &["user"], &[], USER_COLUMNS, &mut errors) else {
         return (Vec::new(), errors);
@@ -854,7 +857,7 @@ fn user_lines(
 }
 
 /// Parses a contacts file in CSV (`name,company,email,phones`).
-pub fn parse_contacts_csv(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError>) {
+pub(crate) fn parse_contacts_csv(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError>) {
     let mut errors = Vec::new();
     let Some(table) = read_table(
         text,
@@ -911,7 +914,7 @@ pub fn parse_contacts_csv(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError
 }
 
 /// Parses a logons file (`user,time`); local times are read in `tz`.
-pub fn parse_logons(text: &str, file: &str, tz: &TimeZone) -> (Vec<Logon>, Vec<DirError>) {
+pub(crate) fn parse_logons(text: &str, file: &str, tz: &TimeZone) -> (Vec<Logon>, Vec<DirError>) {
     let mut errors = Vec::new();
     let Some(table) = read_table(
         text,

@@ -13,16 +13,16 @@ use std::hash::{Hash, Hasher};
 
 /// A user name folded for comparing: two names are one user when their keys are equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserKey(String);
+pub(crate) struct UserKey(String);
 
 impl UserKey {
     /// The key of a name as written (any case).
-    pub fn of(name: &str) -> UserKey {
+    pub(crate) fn of(name: &str) -> UserKey {
         UserKey(fold(name).into_owned())
     }
 
     /// The folded text, as the state stores it.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -30,7 +30,7 @@ impl UserKey {
 /// The folded text of a name, borrowed when the name is folded already (plain ASCII without
 /// capitals, as most user names are): for looking a name up in a map keyed by [`UserKey`]
 /// without building a key (the map's `get` takes it through `Borrow<str>`).
-pub fn fold(name: &str) -> Cow<'_, str> {
+pub(crate) fn fold(name: &str) -> Cow<'_, str> {
     if name
         .bytes()
         .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
@@ -56,29 +56,29 @@ impl fmt::Display for UserKey {
 
 /// A user name as written, with its [`UserKey`]. Equality, order and hash are the key's.
 #[derive(Debug, Clone)]
-pub struct UserId {
+pub(crate) struct UserId {
     name: String,
     key: UserKey,
 }
 
 impl UserId {
-    pub fn new(name: impl Into<String>) -> UserId {
+    pub(crate) fn new(name: impl Into<String>) -> UserId {
         let name = name.into();
         let key = UserKey::of(&name);
         UserId { name, key }
     }
 
     /// The name as written.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.name
     }
 
-    pub fn key(&self) -> &UserKey {
+    pub(crate) fn key(&self) -> &UserKey {
         &self.key
     }
 
     /// True when `name` (any case) names this user.
-    pub fn is(&self, name: &str) -> bool {
+    pub(crate) fn is(&self, name: &str) -> bool {
         fold(name) == self.key.as_str()
     }
 }
