@@ -50,10 +50,13 @@ ci: prereqs-tests
 	$(CARGO) clippy --all-targets -- -D warnings
 	UNANSWERED_TEST_PYTHON="$$(scripts/test-python.sh)" $(CARGO) test --all-targets --no-fail-fast
 
-# Speed and memory, as ratios against baselines measured in the same run.
+# Speed and memory, as ratios against baselines measured in the same run (BENCH_REPEAT=N best
+# of N, BENCH_MAX_ROWS=N skips larger journals, BENCH_PROFILE=profiling reuses that build).
+# `cargo bench --bench decide` runs the micro-benchmarks of the hot functions (divan).
+BENCH_PROFILE ?= release
 bench:
-	$(CARGO) build --release --bin unanswered --example csv_baseline --example lettre_pooled
-	"$$(scripts/test-python.sh)" bench/bench.py
+	$(CARGO) build --profile $(BENCH_PROFILE) --bin unanswered --example csv_baseline --example lettre_pooled
+	BENCH_PROFILE=$(BENCH_PROFILE) "$$(scripts/test-python.sh)" bench/bench.py
 
 # The sample mails as HTML and text files, to look at in a browser.
 preview: prereqs

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include <libxml/globals.h>
+#include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/uri.h>
@@ -647,20 +648,15 @@ const char *ux_output_method(const ux_sheet *sh) {
 
 /* params: NULL-terminated name/value list (values are used verbatim). On
  * UX_OK *out is the serialised result (free with ux_free; NULL if empty). */
-int ux_transform(const ux_sheet *sh, const char *xml, size_t len,
-                 const char **params, ux_msgs *msgs,
-                 unsigned char **out, size_t *out_len) {
+/* Parse an input document once, for one or more ux_apply calls on this
+ * thread.  Returns UX_OK and the document in *doc, or UX_ERR_INPUT. */
+int ux_parse_input(const char *xml, size_t len, ux_msgs *msgs, void **doc_out) {
     ux_saved saved;
-    xmlDocPtr doc = NULL, res = NULL;
-    xsltTransformContextPtr ctxt = NULL;
-    xmlChar *buf = NULL;
-    int blen = 0;
-    int status = UX_ERR_TRANSFORM;
+    xmlDocPtr doc = NULL;
+    int status = UX_OK;
 
-    *out = NULL;
-    *out_len = 0;
-    ux_enter(&saved, msgs, sh->include_dir);
-
+    *doc_out = NULL;
+    ux_enter(&saved, msgs, NULL);
     if (len > INT_MAX) {
         ux_appendf("input document too large\n");
         status = UX_ERR_INPUT;
@@ -671,6 +667,61 @@ int ux_transform(const ux_sheet *sh, const char *xml, size_t len,
         status = UX_ERR_INPUT;
         goto done;
     }
+    *doc_out = doc;
+    doc = NULL;
+done:
+    if (doc != NULL)
+        xmlFreeDoc(doc);
+    ux_leave(&saved);
+    return status;
+}
+
+void ux_doc_free(void *doc) {
+    if (doc != NULL)
+        xmlFreeDoc((xmlDocPtr)doc);
+}
+
+/* How applying the stylesheet changes its input document: libxslt removes
+ * the whitespace-only text nodes that xsl:strip-space names from the source
+ * tree itself.  0: not at all (no xsl:strip-space anywhere); 1: every
+ * whitespace-only text node goes (strip-space elements="*", nothing else
+ * named, nothing preserved), the same for every such sheet; 2: some do. */
+static void ux_style_strips(xsltStylesheetPtr style, int *any, int *all, int *named) {
+    for (; style != NULL; style = style->next) {
+        if (style->stripSpaces != NULL) {
+            *any = 1;
+            if (xmlHashSize(style->stripSpaces) > 0)
+                *named = 1;
+        }
+        if (style->stripAll == 1)
+            *all = 1;
+        else if (style->stripAll != 0)
+            *named = 1;
+        ux_style_strips(style->imports, any, all, named);
+    }
+}
+
+int ux_sheet_strip_mode(const ux_sheet *sh) {
+    int any = 0, all = 0, named = 0;
+    ux_style_strips(sh->style, &any, &all, &named);
+    if (!any)
+        return 0;
+    return (all && !named) ? 1 : 2;
+}
+
+/* Apply a stylesheet to a parsed document (see ux_parse_input). */
+int ux_apply(const ux_sheet *sh, void *doc_in, const char **params, ux_msgs *msgs,
+             unsigned char **out, size_t *out_len) {
+    ux_saved saved;
+    xmlDocPtr doc = (xmlDocPtr)doc_in, res = NULL;
+    xsltTransformContextPtr ctxt = NULL;
+    xmlChar *buf = NULL;
+    int blen = 0;
+    int status = UX_ERR_TRANSFORM;
+
+    *out = NULL;
+    *out_len = 0;
+    ux_enter(&saved, msgs, sh->include_dir);
 
     ctxt = xsltNewTransformContext(sh->style, doc);
     if (ctxt == NULL) {
@@ -720,8 +771,6 @@ done:
         xmlFreeDoc(res);
     if (ctxt != NULL)
         xsltFreeTransformContext(ctxt);
-    if (doc != NULL)
-        xmlFreeDoc(doc);
     ux_leave(&saved);
     return status;
 }

@@ -11,6 +11,7 @@
 //! | `ingest::text`, `ingest::time` | encodings, timestamps | §1 |
 //! | `ingest` (`model`) | [`ingest::Entry`], what every reader yields | §1 |
 //! | `directory` | users, contacts, logons | §1.3 |
+//! | `directory::user_id` | [`directory::UserId`]: a user name, compared ignoring case | §1.3 |
 //! | `directory::vcard` | vCard contacts files, read | §1.3 |
 //! | `decide::numbers` | numbers to E.164 | §1.4 |
 //! | `decide::lookup` | the directory as the decisions see it | §1.3, §4 |
@@ -18,7 +19,10 @@
 //! | `decide::exceptions` | the chains that notify nobody; callbacks gathered — pure | §2.6, §3.1–3.9 |
 //! | `decide::recipients` | who is told, the repeated rules → a verdict per chain — pure | §3.10–3.11, §4 |
 //! | `decide::stream` | ingest → chains → verdicts over the journals, streaming — pure | §2–§4 |
-//! | `render` (`document`, `language`, `xslt`, `mail`) | verdicts → mails: document, languages, XSLT, MIME | §7 |
+//! | `decide::plan` | which mails a run makes (digest / per-call), their Message-IDs — pure | §5 `mode`, §8 |
+//! | `render` (`document`, `language`, `xslt`, `mail`, `headers`) | planned mails → mails: document, languages, XSLT, MIME, headers | §7 |
+//! | `render::sanitize` | text cleaned for XML (document, headers) and for a terminal | §7 |
+//! | `render::error` | why a mail, a template or a language file could not be used | §7 |
 //! | `render::vcard` | the caller's card attached to a mail, written | §7 |
 //! | `deliver` | mails (envelope + bytes) → SMTP, sendmail, `.eml` files, standard output | §6, §8 |
 //! | `state` | SQLite beside the pipeline: sent, outbox, pending, logons | §8 |
@@ -28,6 +32,8 @@
 //! | `app::run`, `app::explain`, `app::check`, `app::outbox` | one file per command; only `app` orchestrates the stages | §6 |
 //! | `app::session`, `app::report` | what the commands open once; summary and outbox listing | §6 |
 //! | `app::send_test`, `app::init`, `app::generate` | `check`'s mail side and `--send-test`; `init`; man pages and completions | §6 |
+//! | `app::parallel` | `run`'s mails made on every core, taken in plan order | §8 |
+//! | `bench_api` | the hot functions of reading and deciding, for `benches/` (hidden) | — |
 //!
 //! `main` only parses the arguments, reads the clock once and maps the outcome to an exit
 //! code. Only what `main` and the tests outside the crate need is `pub`.
@@ -43,6 +49,12 @@ pub mod exit_codes;
 mod ingest;
 mod render;
 mod state;
+
+/// For `benches/` only (the micro-benchmarks of the hot functions, across the stages: it
+/// sits beside them, not inside `decide`, which never reaches up into `app`); not an
+/// interface.
+#[doc(hidden)]
+pub mod bench_api;
 
 /// Reads a journal the way `explain` does (UTF-8 or BOM, UTC, format detected) and
 /// counts its entries and its other items: the reading part of `explain`, alone, for

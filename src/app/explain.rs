@@ -20,6 +20,19 @@ struct JsonRecipient<'a> {
     status: &'static str,
 }
 
+/// The recipients as a JSON list, written without collecting them first.
+struct JsonRecipients<'a>(&'a [crate::decide::recipients::Recipient]);
+
+impl Serialize for JsonRecipients<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|r| JsonRecipient {
+            user: &r.user,
+            email: r.email.as_deref(),
+            status: r.status.as_str(),
+        }))
+    }
+}
+
 #[derive(Serialize)]
 struct JsonChain<'a> {
     chain: &'a str,
@@ -28,7 +41,7 @@ struct JsonChain<'a> {
     answered_by: Option<&'a str>,
     participants: &'a [String],
     suppressed_by: Option<&'static str>,
-    recipients: Vec<JsonRecipient<'a>>,
+    recipients: JsonRecipients<'a>,
     // more than SPEC §6 asks, for people and scripts; the SPEC's keys come first
     caller_name: Option<&'a str>,
     ring_seconds: i64,
@@ -38,8 +51,8 @@ struct JsonChain<'a> {
     voicemail: bool,
 }
 
-/// One chain as a JSON line (no newline).
-pub fn json_line(v: &Verdict, tz: &TimeZone) -> String {
+/// One chain as a JSON line, with its newline, into `out`.
+pub(crate) fn write_json_line(out: &mut impl Write, v: &Verdict, tz: &TimeZone) -> io::Result<()> {
     let rec = JsonChain {
         chain: &v.facts.id,
         caller: v.caller.number.as_ref().map(|n| n.as_str()),
@@ -47,28 +60,21 @@ pub fn json_line(v: &Verdict, tz: &TimeZone) -> String {
         answered_by: v.facts.answered_by.as_deref(),
         participants: &v.facts.not_answered,
         suppressed_by: v.suppressed_by.map(|s| s.as_str()),
-        recipients: v
-            .recipients
-            .iter()
-            .map(|r| JsonRecipient {
-                user: &r.user,
-                email: r.email.as_deref(),
-                status: r.status.as_str(),
-            })
-            .collect(),
+        recipients: JsonRecipients(&v.recipients),
         caller_name: v.caller.name.as_deref(),
         ring_seconds: v.facts.ring_seconds,
         answered_line: v.facts.answered_line.as_deref(),
         voicemail: v.facts.voicemail,
     };
-    serde_json::to_string(&rec).expect("plain data serialises")
+    serde_json::to_writer(&mut *out, &rec).map_err(io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// The table: collects rows, then prints them aligned within [`WIDTH`] columns (long cells
 /// wrap onto more lines; widths count terminal columns, so CJK names keep the alignment),
 /// a line with the date where the day changes, and a summary at the end.
 #[derive(Default)]
-pub struct Table {
+pub(crate) struct Table {
     rows: Vec<(String, [String; 6])>,
     calls: usize,
     notifying: usize,
@@ -78,17 +84,16 @@ pub struct Table {
 }
 
 /// The widest line the table prints (a terminal of 100 columns).
-pub const WIDTH: usize = 100;
+pub(crate) const WIDTH: usize = 100;
 const GAP: usize = 2;
 const HEAD: [&str; 6] = ["TIME", "CALLER", "RANG", "OUTCOME", "NOTIFIED", "CHAIN"];
 /// No column is narrowed below this while another can give.
 const MIN: [usize; 6] = [8, 14, 12, 12, 14, 5];
 
-/// Keeps a cell on one line and printable.
+/// Keeps a cell on one line and printable: no escape sequence, control or bidi character
+/// from the journal reaches the terminal.
 fn cell(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::render::sanitize::terminal_line(s)
 }
 
 fn width(s: &str) -> usize {
@@ -174,7 +179,12 @@ fn fit(natural: [usize; 6], floor: [usize; 6]) -> [usize; 6] {
 
 impl Table {
     /// Adds a chain; `name` gives a user's name for a user id.
-    pub fn push(&mut self, v: &Verdict, tz: &TimeZone, lookup: &crate::decide::lookup::Lookup) {
+    pub(crate) fn push(
+        &mut self,
+        v: &Verdict,
+        tz: &TimeZone,
+        lookup: &crate::decide::lookup::Lookup,
+    ) {
         let name = |u: &str| lookup.user(u).map_or(u.to_string(), |i| i.name.clone());
         let name = |u: &str| {
             let n = name(u);
@@ -254,7 +264,7 @@ impl Table {
         ));
     }
 
-    pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn print(&self, out: &mut dyn Write) -> io::Result<()> {
         let mut natural = HEAD.map(width);
         let mut floor = [0; 6];
         for (_, r) in &self.rows {
@@ -352,25 +362,38 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
     let mut write_failed = false;
     let mut rows = log::Repeats::new("rows", log::Priority::Warning, env.journal);
     let mut stats = {
-        let stdout = &mut *env.stdout;
+        // one buffer for the JSON lines (standard output would flush each line); row problems
+        // go to standard error at once, so the buffer is flushed before each of them
+        let stdout =
+            std::cell::RefCell::new(io::BufWriter::with_capacity(1 << 16, &mut *env.stdout));
+        let failed = std::cell::Cell::new(false);
         let stderr = &mut *env.stderr;
-        pipeline::decide(
+        let stats = pipeline::decide_verdicts(
             Merge::new(sources),
             &config.rules,
             &lookup,
             &mut history,
             now,
-            |e| rows.note(stderr, &e.pos.to_string(), &e.message, &e.to_string()),
-            |v, _| {
+            |e| {
+                if stdout.borrow_mut().flush().is_err() {
+                    failed.set(true);
+                }
+                rows.note(stderr, &e.pos.to_string(), &e.message, &e.to_string())
+            },
+            |v| {
                 if args.json {
-                    if writeln!(stdout, "{}", json_line(&v, &tz)).is_err() {
-                        write_failed = true;
+                    if write_json_line(&mut *stdout.borrow_mut(), &v, &tz).is_err() {
+                        failed.set(true);
                     }
                 } else {
                     table.push(&v, &tz, &lookup);
                 }
             },
-        )
+        );
+        if stdout.into_inner().flush().is_err() || failed.get() {
+            write_failed = true;
+        }
+        stats
     };
     rows.finish(env.stderr);
     // the entries kept from earlier runs are not the journals' entries
@@ -393,6 +416,19 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_carry_nothing_a_terminal_would_obey() {
+        for (raw, shown) in [
+            ("Acme\u{1b}[2J\u{1b}[31m", "Acme[2J[31m"),
+            ("Evil\u{9b}1m\u{0}Corp", "Evil1mCorp"),
+            ("abc\u{202E}gnp.exe", "abcgnp.exe"),
+            ("two\nlines", "two lines"),
+        ] {
+            assert_eq!(cell(raw), shown, "{raw:?}");
+            assert!(!cell(raw).chars().any(|c| c.is_control()));
+        }
+    }
 
     #[test]
     fn wrap_breaks_lists_then_words_then_characters() {

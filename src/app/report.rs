@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::log::Priority;
 use crate::decide::stream::Stats;
-use crate::render::document::clean;
+use crate::render::sanitize::terminal_line;
 use crate::state::{OutboxMail, OutboxStatus};
 
 /// Writes the run summary line to stderr (`priority`: info when all went well, else warning).
@@ -90,11 +90,11 @@ pub(crate) fn outbox(
             m.message_id,
             m.user,
             m.email,
-            clean(&m.subject),
+            terminal_line(&m.subject),
             fmt(m.created),
             m.attempts,
             if m.status == OutboxStatus::Queued { format!(", next try {}", fmt(m.next_try)) } else { String::new() },
-            m.last_error.as_deref().map(clean).unwrap_or_else(|| "-".into())
+            m.last_error.as_deref().map(terminal_line).unwrap_or_else(|| "-".into())
         );
     }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use jiff::Timestamp;
 use lettre::message::Mailbox;
 
 use super::log::{Priority, Repeats};
+use super::parallel::make_in_order;
 use super::session::{load_config, Session, Sources};
 use super::summary::{self, Delivery, RunSummary};
 use super::{fail, fatal, outcome, report, Env};
@@ -20,14 +22,16 @@ use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::decide::exceptions::Suppression;
 use crate::decide::lookup::Lookup;
+use crate::decide::plan::{self, Plan};
 use crate::decide::recipients::{History, Verdict};
 use crate::decide::stream::{self as pipeline, Merge, Stats};
-use crate::deliver::{self, Deliver, SendError};
+use crate::deliver::{self, Deliver, SendError, WriteError};
+use crate::directory::UserKey;
 use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::ingest::Entry;
-use crate::render::document::clean;
-use crate::render::{mail, MailSettings, Outgoing, Renderer};
+use crate::render::sanitize::terminal_line;
+use crate::render::{self, mail, MailSettings, Outgoing, Renderer};
 use crate::state::{NewMail, NotificationRecord, RunLock, RunTx, State, StateError};
 
 /// What a run sets up before anything is decided.
@@ -46,7 +50,10 @@ struct Setup {
 /// `[smtp]` is a usage error before anything is decided).
 fn setup(args: &RunArgs, env: &mut Env<'_>) -> Result<Setup, ExitCode> {
     let config = load_config(&args.common.config, Some(&args.input)).map_err(|e| fail(env, e))?;
-    let renderer = Renderer::load(&config).map_err(|errors| fatal(env, errors.join("\n")))?;
+    let renderer = Renderer::load(&config).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        fatal(env, lines.join("\n"))
+    })?;
     let from = mail::parse_from(&config.from).map_err(|e| {
         fatal(
             env,
@@ -152,7 +159,7 @@ struct Rendered {
 /// Queues one mail and the notifications it carries in the run's transaction.
 fn queue_mail(
     tx: &mut RunTx<'_>,
-    p: &mail::Plan,
+    p: &Plan,
     m: &Outgoing,
     verdicts: &[Verdict],
 ) -> Result<(), StateError> {
@@ -161,7 +168,7 @@ fn queue_mail(
         .iter()
         .map(|&i| NotificationRecord {
             chain: verdicts[i].facts.id.clone(),
-            user: m.user.clone(),
+            user: UserKey::of(&m.user),
             caller: verdicts[i].caller.number.clone(),
             call_start: verdicts[i].facts.start,
             message_id: m.message_id.clone(),
@@ -185,60 +192,17 @@ fn show_mail(
     now: Timestamp,
     previews: &mut HashMap<String, usize>,
     out: &mut dyn Write,
-) -> Result<(), String> {
+) -> Result<(), WriteError> {
     match &args.preview {
         Some(dir) => deliver::write_preview(dir, m, previews),
-        None if args.show => {
-            deliver::write_readable(out, m).map_err(|e| format!("standard output: {e}"))
-        }
-        None => deliver::write_mbox(out, m, now).map_err(|e| format!("standard output: {e}")),
+        None if args.show => deliver::write_readable(out, m).map_err(WriteError::Stdout),
+        None => deliver::write_mbox(out, m, now).map_err(WriteError::Stdout),
     }
 }
 
-/// Mails rendered per thread and batch: the batch's mails are held until they are queued or
-/// shown, in plan order.
-const RENDER_BATCH: usize = 32;
-
-/// Renders `plans` on up to `threads` threads (the compiled stylesheets are shared; each
-/// transform has its own context) and hands the results back in the order of `plans`.
-fn compose_in_parallel<P: Sync, T: Send>(
-    plans: &[P],
-    threads: usize,
-    compose: impl Fn(&P) -> Result<T, String> + Sync,
-) -> Vec<Result<T, String>> {
-    let threads = threads.min(plans.len());
-    if threads <= 1 {
-        return plans.iter().map(&compose).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<Option<Result<T, String>>> = (0..plans.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(p) = plans.get(i) else { break };
-                        done.push((i, compose(p)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for w in workers {
-            for (i, m) in w.join().unwrap_or_default() {
-                out[i] = Some(m);
-            }
-        }
-    });
-    out.into_iter()
-        .map(|m| m.unwrap_or_else(|| Err("the mail could not be rendered".to_string())))
-        .collect()
-}
-
-/// Renders the mails (on every core, results in plan order): shown (dry run), or queued in the run's transaction. A mail
-/// that cannot be made keeps its chains for the next run.
+/// Renders the mails on every core and takes them in plan order as they are made: shown
+/// (dry run), or queued in the run's transaction. A mail that cannot be made keeps its chains
+/// for the next run.
 fn render_all(
     args: &RunArgs,
     session: &Session,
@@ -251,16 +215,17 @@ fn render_all(
     let mut r = Rendered::default();
     let mut unmade: HashSet<usize> = HashSet::new();
     let mut previews: HashMap<String, usize> = HashMap::new();
+    let mut broken: Option<StateError> = None;
     let now = session.now;
-    let plans = mail::plan(&d.verdicts, session.config.mode);
+    let plans = plan::plan(&d.verdicts, session.config.mode);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (verdicts, lookup) = (&d.verdicts, &session.lookup);
-    'batches: for batch in plans.chunks(RENDER_BATCH * threads) {
-        let made = compose_in_parallel(batch, threads, |p| {
-            Ok(renderer.compose_plans(vec![p.clone()], verdicts, lookup, settings, now))
-        });
-        for (plan, parts) in batch.iter().zip(made) {
-            let parts = parts.unwrap_or_else(|e| vec![(plan.clone(), Err(e))]);
+    make_in_order(
+        &plans,
+        threads,
+        |p| renderer.compose_plans(vec![p.clone()], verdicts, lookup, settings, now),
+        |p| vec![(p.clone(), Err(render::Error::Lost))],
+        |parts| {
             for (p, m) in parts {
                 let m = match m {
                     Ok(m) => m,
@@ -272,29 +237,42 @@ fn render_all(
                     }
                 };
                 r.made += 1;
-                match run_tx {
-                    Some(tx) => queue_mail(tx, &p, &m, verdicts)
-                        .map_err(|e| fatal(env, format!("nothing was sent: {e}")))?,
-                    None => {
-                        if let Err(e) = show_mail(args, &m, now, &mut previews, env.stdout) {
-                            r.show_failed = true;
-                            let _ = writeln!(env.stderr, "unanswered: {e}");
-                            break 'batches;
+                let shown = match run_tx {
+                    Some(tx) => match queue_mail(tx, &p, &m, verdicts) {
+                        Ok(()) => Ok(()),
+                        Err(e) => {
+                            broken = Some(e);
+                            return ControlFlow::Break(());
                         }
-                    }
+                    },
+                    None => show_mail(args, &m, now, &mut previews, env.stdout),
+                };
+                if let Err(e) = shown {
+                    r.show_failed = true;
+                    let _ = writeln!(env.stderr, "unanswered: {e}");
+                    return ControlFlow::Break(());
                 }
             }
-        }
+            ControlFlow::Continue(())
+        },
+    );
+    if let Some(e) = broken {
+        return Err(fatal(env, format!("nothing was sent: {e}")));
     }
+    keep_unmade(d, &unmade);
+    Ok(r)
+}
+
+/// Keeps the entries of the chains whose mail could not be made, so the next run decides
+/// them again.
+fn keep_unmade(d: &mut Decided, unmade: &HashSet<usize>) {
     for (i, entries) in std::mem::take(&mut d.chain_entries).into_iter().enumerate() {
         if unmade.contains(&i) {
-            // keep the entries so the next run decides this chain again
             let id = d.verdicts[i].facts.id.clone();
             d.pending
                 .extend(entries.into_iter().map(|e| (id.clone(), e)));
         }
     }
-    Ok(r)
 }
 
 /// What delivery did.
@@ -394,7 +372,7 @@ fn deliver_due(
         };
         let (problem, mark) = deliver_one(state, transport, &m, now, &mut d);
         if let Some((who, what)) = problem {
-            let (who, what) = (clean(&who), clean(&what));
+            let (who, what) = (terminal_line(&who), terminal_line(&what));
             let line = format!("mail to {who} {what}");
             progress.suspend(|| problems.note(env.stderr, &who, &what, &line));
         }
@@ -412,7 +390,7 @@ fn deliver_due(
         let _ = writeln!(
             env.stderr,
             "delivery stopped: {}; {left} mail(s) stay queued for the next run",
-            crate::render::document::clean(why)
+            terminal_line(why)
         );
     }
     progress.finish_and_clear();
@@ -490,7 +468,7 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         config,
         renderer,
         from,
-        mut transport,
+        transport,
         _lock,
         mut state,
     } = match setup(&args, &mut env) {
@@ -501,16 +479,7 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let sources = std::mem::take(&mut session.sources);
-    let mut rows = Repeats::new("rows", Priority::Warning, env.journal);
-    let mut d = decide_all(&mut session, sources, &mut rows, env.stderr);
-    rows.finish(env.stderr);
-    // the entries kept from earlier runs (calls that were still ringing) are read again, but
-    // they are not the journals' entries
-    d.stats.entries = d
-        .stats
-        .entries
-        .saturating_sub(session.pending_ids.len() as u64);
+    let mut d = decide_run(&mut session, &mut env);
     let settings = MailSettings::of(&session.config, &from);
     let mut run_tx = match (&transport, state.as_mut()) {
         (Some(_), Some(s)) => match s.begin_run(session.now) {
@@ -532,30 +501,67 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         Err(code) => return code,
     };
     d.verdicts = Vec::new();
+    let summary = RunSummary::made(session.now, &d.stats, r.made, r.failed);
     let bad = d.stats.rejected + d.stats.late + session.problems + r.failed;
-    let mut summary = RunSummary {
-        time: session.now,
-        exit_code: 0,
-        delivery: Delivery::DryRun,
-        entries: d.stats.entries,
-        chains: d.stats.chains,
-        rows_rejected: d.stats.rejected,
-        too_old: d.stats.too_old,
-        mails_made: r.made,
-        mails_delivered: 0,
-        mails_queued: 0,
-        mails_failed: r.failed,
-        queued_now: 0,
-        oldest_queued_seconds: None,
-        duration: Duration::ZERO,
-    };
-    let (Some(transport), Some(tx)) = (transport.as_mut(), run_tx) else {
+    let (Some(mut transport), Some(tx)) = (transport, run_tx) else {
         let extra = format!("{} mails made (dry run)", r.made);
-        summary.exit_code = outcome(r.show_failed || bad > 0).code();
-        summary.duration = (env.elapsed)();
+        let summary = RunSummary {
+            exit_code: outcome(r.show_failed || bad > 0).code(),
+            duration: (env.elapsed)(),
+            ..summary
+        };
         return finish_run(&args, &session.config, &d.stats, summary, &extra, &mut env);
     };
-    let online: Vec<(String, Timestamp)> =
+    if let Err(e) = record(tx, &session, &mut d) {
+        return fatal(&mut env, format!("nothing was sent: {e}"));
+    }
+    let state = state.as_ref().expect("a state when not a dry run");
+    let done = match deliver_due(state, transport.as_mut(), session.now, &mut env) {
+        Ok(done) => done,
+        Err(code) => return code,
+    };
+    let (delivery, verb) = match &args.out {
+        Some(dir) => (Delivery::Written, format!("written to {}", dir.display())),
+        None => (Delivery::Sent, "sent".to_string()),
+    };
+    let extra = format!(
+        "{} mails {verb}, {} queued for retry, {} failed",
+        done.sent, done.queued, done.refused
+    );
+    let (queued_now, oldest_queued_seconds) = queued_after(Some(state), session.now);
+    let summary = RunSummary {
+        exit_code: outcome(bad + done.queued + done.refused > 0).code(),
+        delivery,
+        mails_delivered: done.sent,
+        mails_queued: done.queued,
+        mails_failed: r.failed + done.refused,
+        queued_now,
+        oldest_queued_seconds,
+        duration: (env.elapsed)(),
+        ..summary
+    };
+    finish_run(&args, &session.config, &d.stats, summary, &extra, &mut env)
+}
+
+/// Decides the journals of the session, reporting bad rows; the entries kept from earlier
+/// runs (calls that were still ringing) are read again, but they are not the journals'
+/// entries, so they do not count as entries read.
+fn decide_run(session: &mut Session, env: &mut Env<'_>) -> Decided {
+    let sources = std::mem::take(&mut session.sources);
+    let mut rows = Repeats::new("rows", Priority::Warning, env.journal);
+    let mut d = decide_all(session, sources, &mut rows, env.stderr);
+    rows.finish(env.stderr);
+    d.stats.entries = d
+        .stats
+        .entries
+        .saturating_sub(session.pending_ids.len() as u64);
+    d
+}
+
+/// Ends the run's transaction: besides the mails queued, the entries still ringing, the
+/// entries kept from earlier runs that were decided now, and who was seen logged on.
+fn record(tx: RunTx<'_>, session: &Session, d: &mut Decided) -> Result<(), StateError> {
+    let online: Vec<(UserKey, Timestamp)> =
         std::mem::take(&mut d.stats.logons).into_iter().collect();
     // every entry kept from earlier runs that is not kept again was decided now (or was a
     // callback kept for a call decided now)
@@ -570,34 +576,5 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         .filter(|id| !kept.contains(id.as_str()))
         .cloned()
         .collect();
-    if let Err(e) = tx.finish(&d.pending, &d.decided_entries, &online) {
-        return fatal(&mut env, format!("nothing was sent: {e}"));
-    }
-    let state = state.as_mut().expect("a state when not a dry run");
-    let done = match deliver_due(state, transport.as_mut(), session.now, &mut env) {
-        Ok(done) => done,
-        Err(code) => return code,
-    };
-    let bad = bad + done.queued + done.refused;
-    let (delivery, verb) = match &args.out {
-        Some(dir) => (Delivery::Written, format!("written to {}", dir.display())),
-        None => (Delivery::Sent, "sent".to_string()),
-    };
-    let extra = format!(
-        "{} mails {verb}, {} queued for retry, {} failed",
-        done.sent, done.queued, done.refused
-    );
-    let (queued_now, oldest_queued_seconds) = queued_after(Some(state), session.now);
-    let summary = RunSummary {
-        exit_code: outcome(bad > 0).code(),
-        delivery,
-        mails_delivered: done.sent,
-        mails_queued: done.queued,
-        mails_failed: r.failed + done.refused,
-        queued_now,
-        oldest_queued_seconds,
-        duration: (env.elapsed)(),
-        ..summary
-    };
-    finish_run(&args, &session.config, &d.stats, summary, &extra, &mut env)
+    tx.finish(&d.pending, &d.decided_entries, &online)
 }

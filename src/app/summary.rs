@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::decide::stream::Stats;
+
 /// How the run's mails left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delivery {
@@ -24,25 +26,25 @@ pub(crate) enum Delivery {
 #[derive(Debug, Clone)]
 pub(crate) struct RunSummary {
     /// The run's clock (`--now`, or the system clock read once).
-    pub time: Timestamp,
-    pub exit_code: i32,
-    pub delivery: Delivery,
-    pub entries: u64,
-    pub chains: u64,
-    pub rows_rejected: u64,
+    pub(crate) time: Timestamp,
+    pub(crate) exit_code: i32,
+    pub(crate) delivery: Delivery,
+    pub(crate) entries: u64,
+    pub(crate) chains: u64,
+    pub(crate) rows_rejected: u64,
     /// Calls older than `[notify] max_age_hours`, not mailed.
-    pub too_old: u64,
-    pub mails_made: u64,
+    pub(crate) too_old: u64,
+    pub(crate) mails_made: u64,
     /// Accepted by the server (or written, with `--out`).
-    pub mails_delivered: u64,
-    pub mails_queued: u64,
-    pub mails_failed: u64,
+    pub(crate) mails_delivered: u64,
+    pub(crate) mails_queued: u64,
+    pub(crate) mails_failed: u64,
     /// Mails still queued after the run (its own and earlier runs').
-    pub queued_now: u64,
+    pub(crate) queued_now: u64,
     /// How long the oldest mail still queued has waited, by the run's clock.
-    pub oldest_queued_seconds: Option<i64>,
+    pub(crate) oldest_queued_seconds: Option<i64>,
     /// Measured by a monotonic clock, not the run's clock.
-    pub duration: Duration,
+    pub(crate) duration: Duration,
 }
 
 impl RunSummary {
@@ -70,6 +72,62 @@ impl RunSummary {
         })
     }
 
+    /// The counts of a run once its mails are made, before delivery (a dry run's counts).
+    pub(crate) fn made(time: Timestamp, stats: &Stats, made: u64, failed: u64) -> RunSummary {
+        RunSummary {
+            time,
+            exit_code: 0,
+            delivery: Delivery::DryRun,
+            entries: stats.entries,
+            chains: stats.chains,
+            rows_rejected: stats.rejected,
+            too_old: stats.too_old,
+            mails_made: made,
+            mails_delivered: 0,
+            mails_queued: 0,
+            mails_failed: failed,
+            queued_now: 0,
+            oldest_queued_seconds: None,
+            duration: Duration::ZERO,
+        }
+    }
+
+    /// The gauges of this run: name, help, value (`last_success` as carried over).
+    fn gauges(&self, last_success: f64) -> [(&'static str, &'static str, f64); 6] {
+        [
+            (
+                "unanswered_last_run_timestamp_seconds",
+                "When the last run ran (its clock).",
+                self.time.as_second() as f64,
+            ),
+            (
+                "unanswered_last_success_timestamp_seconds",
+                "When a run last ended with exit code 0.",
+                last_success,
+            ),
+            (
+                "unanswered_last_run_exit_code",
+                "0 all done, 1 something failed, 2 nothing was done.",
+                self.exit_code.into(),
+            ),
+            (
+                "unanswered_last_run_duration_seconds",
+                "How long the last run took.",
+                self.duration.as_secs_f64(),
+            ),
+            (
+                "unanswered_queued_mails",
+                "Mails waiting in the outbox after the last run.",
+                self.queued_now as f64,
+            ),
+            (
+                "unanswered_oldest_queued_mail_age_seconds",
+                "How long the oldest queued mail has waited (0: none queued).",
+                self.oldest_queued_seconds.unwrap_or(0) as f64,
+            ),
+        ]
+    }
+
     /// The textfile-collector text: gauges of this run, counters added to those of `previous`
     /// (the file as the last run left it; counters start at 0 when there is none), and the
     /// last success carried over from `previous` when this run did not succeed.
@@ -84,51 +142,20 @@ impl RunSummary {
                 })
                 .unwrap_or(0.0)
         };
-        let now = self.time.as_second() as f64;
         let last_success = if self.exit_code == 0 {
-            now
+            self.time.as_second() as f64
         } else {
             before("unanswered_last_success_timestamp_seconds")
         };
         let mut out = String::new();
-        let mut gauge = |name: &str, help: &str, value: f64| {
+        for (name, help, value) in self.gauges(last_success) {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
             );
-        };
-        gauge(
-            "unanswered_last_run_timestamp_seconds",
-            "When the last run ran (its clock).",
-            now,
-        );
-        gauge(
-            "unanswered_last_success_timestamp_seconds",
-            "When a run last ended with exit code 0.",
-            last_success,
-        );
-        gauge(
-            "unanswered_last_run_exit_code",
-            "0 all done, 1 something failed, 2 nothing was done.",
-            self.exit_code.into(),
-        );
-        gauge(
-            "unanswered_last_run_duration_seconds",
-            "How long the last run took.",
-            self.duration.as_secs_f64(),
-        );
-        gauge(
-            "unanswered_queued_mails",
-            "Mails waiting in the outbox after the last run.",
-            self.queued_now as f64,
-        );
-        gauge(
-            "unanswered_oldest_queued_mail_age_seconds",
-            "How long the oldest queued mail has waited (0: none queued).",
-            self.oldest_queued_seconds.unwrap_or(0) as f64,
-        );
+        }
         let json = self.to_json();
-        let mut counter = |name: &str, help: &str, field: Option<&str>| {
+        for (name, help, field) in COUNTERS {
             let add = match field {
                 Some(f) => json[f].as_u64().unwrap_or(0) as f64,
                 None => 1.0,
@@ -138,47 +165,52 @@ impl RunSummary {
                 out,
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {total}"
             );
-        };
-        counter("unanswered_runs_total", "Runs.", None);
-        counter(
-            "unanswered_entries_total",
-            "Journal entries read.",
-            Some("entries"),
-        );
-        counter("unanswered_chains_total", "Calls decided.", Some("chains"));
-        counter(
-            "unanswered_rows_rejected_total",
-            "Journal rows rejected with an error.",
-            Some("rows_rejected"),
-        );
-        counter(
-            "unanswered_too_old_total",
-            "Calls too old to be mailed.",
-            Some("too_old"),
-        );
-        counter(
-            "unanswered_mails_sent_total",
-            "Mails accepted by the server.",
-            Some("mails_sent"),
-        );
-        counter(
-            "unanswered_mails_written_total",
-            "Mails written as .eml files (--out).",
-            Some("mails_written"),
-        );
-        counter(
-            "unanswered_mails_queued_total",
-            "Delivery attempts that left the mail queued (4xx, timeouts).",
-            Some("mails_queued"),
-        );
-        counter(
-            "unanswered_mails_failed_total",
-            "Mails refused for good (5xx).",
-            Some("mails_failed"),
-        );
+        }
         out
     }
 }
+
+/// The counters: name, help, and the field of the JSON summary each run adds (None: one per
+/// run).
+const COUNTERS: [(&str, &str, Option<&str>); 9] = [
+    ("unanswered_runs_total", "Runs.", None),
+    (
+        "unanswered_entries_total",
+        "Journal entries read.",
+        Some("entries"),
+    ),
+    ("unanswered_chains_total", "Calls decided.", Some("chains")),
+    (
+        "unanswered_rows_rejected_total",
+        "Journal rows rejected with an error.",
+        Some("rows_rejected"),
+    ),
+    (
+        "unanswered_too_old_total",
+        "Calls too old to be mailed.",
+        Some("too_old"),
+    ),
+    (
+        "unanswered_mails_sent_total",
+        "Mails accepted by the server.",
+        Some("mails_sent"),
+    ),
+    (
+        "unanswered_mails_written_total",
+        "Mails written as .eml files (--out).",
+        Some("mails_written"),
+    ),
+    (
+        "unanswered_mails_queued_total",
+        "Delivery attempts that left the mail queued (4xx, timeouts).",
+        Some("mails_queued"),
+    ),
+    (
+        "unanswered_mails_failed_total",
+        "Mails refused for good (5xx).",
+        Some("mails_failed"),
+    ),
+];
 
 /// Writes the files asked for; a problem is returned as the line to report.
 pub(crate) fn write_files(

@@ -5,7 +5,10 @@
 //! input: a chain that would notify someone waits until its call was returned or the input
 //! ends, and the chains after it wait behind it (the order of the verdicts is what the
 //! repeated rules need). So with the rule on, memory holds the chains from the first one that
-//! waits; `too_old` keeps that to the last `max_age_hours` of a long export.
+//! waits; `too_old` keeps that to the last `max_age_hours` of a long export. What waits behind
+//! the front is held compact: its facts packed into one block of bytes ([`super::packed`]),
+//! its entries only when the consumer may need them (a chain that may notify, or is still
+//! ringing), and none at all for `explain` ([`decide_verdicts`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::iter::Peekable;
@@ -16,46 +19,49 @@ use crate::config::Rules;
 use crate::decide::chains::{self, Assembler, Notice};
 use crate::decide::exceptions::{self, Callbacks, Screened, Suppression};
 use crate::decide::lookup::Lookup;
+use crate::decide::numbers::Number;
+use crate::decide::packed;
 use crate::decide::recipients::{self, History, Verdict};
+use crate::directory::UserKey;
 use crate::ingest::{Entry, Item, RowError};
 
 /// What the run saw, for the summary. Nothing read is left uncounted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
+pub(crate) struct Stats {
     /// Entries read (all directions and call types).
-    pub entries: u64,
+    pub(crate) entries: u64,
     /// Entries that take part in chains (incoming phone calls).
-    pub incoming: u64,
+    pub(crate) incoming: u64,
     /// Outgoing entries (read, never notify).
-    pub outgoing: u64,
+    pub(crate) outgoing: u64,
     /// Entries of other call types (chats, SMS, …), ignored by the rules.
-    pub other_types: u64,
+    pub(crate) other_types: u64,
     /// Rows that are not entries of anyone, by reason.
-    pub skipped: BTreeMap<&'static str, u64>,
+    pub(crate) skipped: BTreeMap<&'static str, u64>,
     /// Rows rejected with an error.
-    pub rejected: u64,
+    pub(crate) rejected: u64,
     /// Entries read twice (overlapping exports); the first counts.
-    pub duplicates: u64,
+    pub(crate) duplicates: u64,
     /// Entries that came after their chain had been decided.
-    pub late: u64,
-    pub chains: u64,
+    pub(crate) late: u64,
+    pub(crate) chains: u64,
     /// Chains that arrived longer than `max_age_hours` ago (SPEC §3.9).
-    pub too_old: u64,
+    pub(crate) too_old: u64,
     /// Chains already returned (SPEC §3.8).
-    pub called_back: u64,
+    pub(crate) called_back: u64,
     /// With `repeated_until_logon`: each user's latest time logged on as the journal shows it
-    /// (user folded to lower case), for the state to keep for later runs.
-    pub logons: BTreeMap<String, Timestamp>,
+    /// (by user key), for the state to keep for later runs.
+    pub(crate) logons: BTreeMap<UserKey, Timestamp>,
 }
 
 /// Merges several time-ordered inputs into one stream ordered by start time; row errors and
 /// skipped rows pass through at once. `seq` becomes the input order (file, then row).
-pub struct Merge {
+pub(crate) struct Merge {
     sources: Vec<Peekable<Box<dyn Iterator<Item = Item>>>>,
 }
 
 impl Merge {
-    pub fn new(sources: Vec<Box<dyn Iterator<Item = Item>>>) -> Merge {
+    pub(crate) fn new(sources: Vec<Box<dyn Iterator<Item = Item>>>) -> Merge {
         Merge {
             sources: sources.into_iter().map(Iterator::peekable).collect(),
         }
@@ -89,8 +95,11 @@ impl Iterator for Merge {
 }
 
 /// Decides every chain of `items`. `on_error` gets each row problem, `on_verdict` each chain
-/// (its verdict and its entries) in start order.
-pub fn decide(
+/// (its verdict and its chain) in start order. The chain's entries are there when the verdict
+/// may need them (the chain is `incomplete`, or no exception of §2.6/§3.1–3.7 applies, so it
+/// may notify); a chain suppressed otherwise comes with its id and no entries, so that the
+/// chains waiting behind one that waits for a callback (§3.8) hold no entries.
+pub(crate) fn decide(
     items: impl Iterator<Item = Item>,
     rules: &Rules,
     lookup: &Lookup,
@@ -101,6 +110,7 @@ pub fn decide(
 ) -> Stats {
     decide_with(
         Assembler::new(lookup),
+        true,
         items,
         rules,
         lookup,
@@ -111,10 +121,36 @@ pub fn decide(
     )
 }
 
-/// [`decide`] with a given assembler (tests set how often it hands out chains).
+/// [`decide`] for a consumer that needs no entries (`explain`): every chain comes with its id
+/// only, so nothing that waits holds entries.
+pub(crate) fn decide_verdicts(
+    items: impl Iterator<Item = Item>,
+    rules: &Rules,
+    lookup: &Lookup,
+    history: &mut History,
+    now: Timestamp,
+    on_error: impl FnMut(&RowError),
+    mut on_verdict: impl FnMut(Verdict),
+) -> Stats {
+    decide_with(
+        Assembler::new(lookup),
+        false,
+        items,
+        rules,
+        lookup,
+        history,
+        now,
+        on_error,
+        |v, _| on_verdict(v),
+    )
+}
+
+/// [`decide`] with a given assembler (tests set how often it hands out chains) and whether
+/// the entries are kept for the consumer.
 #[allow(clippy::too_many_arguments)]
-pub fn decide_with(
+pub(crate) fn decide_with(
     mut assembler: Assembler<'_>,
+    keep_entries: bool,
     items: impl Iterator<Item = Item>,
     rules: &Rules,
     lookup: &Lookup,
@@ -132,6 +168,8 @@ pub fn decide_with(
         callbacks: Callbacks::default(),
         waiting: VecDeque::new(),
         decided: 0,
+        keep_entries,
+        packing: Vec::new(),
     };
     for item in items {
         match item {
@@ -177,6 +215,34 @@ pub fn decide_with(
     stats
 }
 
+/// A chain in the decider's queue: as screened at the front, packed while it waits behind
+/// another (see [`packed`]); the caller is found again from the facts when it is unpacked.
+enum Held {
+    /// Boxed: the queue's slots are as small as a packed chain's.
+    Open(Box<Screened>),
+    Packed {
+        facts: Box<[u8]>,
+        suppressed_by: Option<Suppression>,
+        caller: Option<Number>,
+        start: Timestamp,
+    },
+}
+
+impl Held {
+    /// What the queue needs to know of it: its suppression, its caller's number, its start.
+    fn key(&self) -> (Option<Suppression>, Option<&Number>, Timestamp) {
+        match self {
+            Held::Open(s) => (s.suppressed_by, s.caller.number.as_ref(), s.facts.start),
+            Held::Packed {
+                suppressed_by,
+                caller,
+                start,
+                ..
+            } => (*suppressed_by, caller.as_ref(), *start),
+        }
+    }
+}
+
 /// Decides the chains handed out, in their order, holding back those that wait for a
 /// callback (§3.8) and every chain after them.
 struct Decider<'a> {
@@ -184,8 +250,14 @@ struct Decider<'a> {
     lookup: &'a Lookup,
     now: Timestamp,
     callbacks: Callbacks,
-    waiting: VecDeque<(Screened, chains::Chain)>,
+    /// The chains in their turn, each with the entries kept for the consumer (its id is in
+    /// its facts).
+    waiting: VecDeque<(Held, Vec<Entry>)>,
     decided: u64,
+    /// The consumer wants the entries of the chains that may need them (see [`decide`]).
+    keep_entries: bool,
+    /// A buffer for packing.
+    packing: Vec<u8>,
 }
 
 impl Decider<'_> {
@@ -215,26 +287,67 @@ impl Decider<'_> {
                 self.callbacks.record(facts.caller.as_ref(), facts.start);
             }
             let screened = exceptions::screen(facts, self.rules, self.lookup, self.now);
-            self.waiting.push_back((screened, c));
+            let may_need_entries =
+                matches!(screened.suppressed_by, None | Some(Suppression::Incomplete));
+            // what waits behind a chain that waits for a callback holds no entries it need not
+            let entries = if self.keep_entries && may_need_entries {
+                c.entries
+            } else {
+                Vec::new()
+            };
+            let held = if self.waiting.is_empty() {
+                Held::Open(Box::new(screened))
+            } else {
+                // it waits behind another: held packed
+                self.packing.clear();
+                packed::pack(&screened.facts, &mut self.packing);
+                Held::Packed {
+                    facts: self.packing.as_slice().into(),
+                    suppressed_by: screened.suppressed_by,
+                    caller: screened.facts.caller,
+                    start: screened.facts.start,
+                }
+            };
+            self.waiting.push_back((held, entries));
         }
-        while let Some((s, _)) = self.waiting.front() {
-            let awaits = s.awaits_callback(self.rules);
+        while let Some((h, _)) = self.waiting.front() {
+            let (suppressed_by, number, start) = h.key();
+            let awaits = exceptions::awaits_callback(suppressed_by, number, self.rules);
+            let keeps = exceptions::keeps_callbacks(suppressed_by, number, self.rules);
             let returned_at = awaits
-                .or(s.keeps_callbacks(self.rules))
-                .and_then(|n| self.callbacks.after(n, s.facts.start));
+                .or(keeps)
+                .and_then(|n| self.callbacks.after(n, start));
             // a call still ringing waits for the end too: the state keeps its callbacks
-            let waits = awaits.is_some() || s.keeps_callbacks(self.rules).is_some();
+            let waits = awaits.is_some() || keeps.is_some();
             if !end && waits && !(awaits.is_some() && returned_at.is_some()) {
                 break;
             }
-            let (s, c) = self.waiting.pop_front().expect("a front");
-            let start = s.facts.start;
+            let (h, entries) = self.waiting.pop_front().expect("a front");
+            let s = match h {
+                Held::Open(s) => *s,
+                Held::Packed {
+                    facts,
+                    suppressed_by,
+                    ..
+                } => {
+                    let facts = packed::unpack(&facts);
+                    Screened {
+                        caller: exceptions::caller_of(&facts, self.lookup),
+                        facts,
+                        suppressed_by,
+                    }
+                }
+            };
             let v = recipients::decide(s, returned_at, self.rules, self.lookup, history);
             match v.suppressed_by {
                 Some(Suppression::TooOld) => stats.too_old += 1,
                 Some(Suppression::CalledBack) => stats.called_back += 1,
                 _ => {}
             }
+            let c = chains::Chain {
+                id: v.facts.id.clone(),
+                entries,
+            };
             on_verdict(v, &c);
             self.decided += 1;
             if self.decided.is_multiple_of(1 << 16) {
@@ -248,7 +361,7 @@ impl Decider<'_> {
 /// The callback a call still ringing keeps in the state (§3.8): an outgoing entry to the caller
 /// that connected when they last spoke, so the next run counts it even when its exports no
 /// longer hold the entry it came from. None when there is nothing to keep.
-pub fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry> {
+pub(crate) fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry> {
     let at = v.returned_at?;
     let first = chain.entries.first()?;
     Some(Entry {
@@ -277,13 +390,14 @@ fn note_online(
     e: &Entry,
     lookup: &Lookup,
     history: &mut History,
-    logons: Option<&mut BTreeMap<String, Timestamp>>,
+    logons: Option<&mut BTreeMap<UserKey, Timestamp>>,
 ) {
     if e.user_offline == Some(false) {
         if let Some(user) = chains::owner(e, lookup) {
+            let user = UserKey::of(&user);
             history.record_online(&user, e.start);
             if let Some(logons) = logons {
-                let t = logons.entry(user.to_lowercase()).or_insert(e.start);
+                let t = logons.entry(user).or_insert(e.start);
                 *t = (*t).max(e.start);
             }
         }
@@ -390,6 +504,30 @@ mod tests {
         v
     }
 
+    /// What `explain --json` shows of a verdict, as one line: two runs decide alike when
+    /// these lines are equal.
+    fn shown(v: &Verdict) -> String {
+        let recipients: Vec<_> = v
+            .recipients
+            .iter()
+            .map(|r| (r.user.as_str(), r.email.as_deref(), r.status.as_str()))
+            .collect();
+        format!(
+            "{} {:?} {} {:?} {:?} {:?} {:?} {:?} {} {:?} {}",
+            v.facts.id,
+            v.caller.number.as_ref().map(|n| n.as_str()),
+            v.facts.start,
+            v.facts.answered_by,
+            v.facts.not_answered,
+            v.suppressed_by.map(|s| s.as_str()),
+            recipients,
+            v.caller.name,
+            v.facts.ring_seconds,
+            v.facts.answered_line,
+            v.facts.voicemail,
+        )
+    }
+
     fn run(entries: Vec<Entry>, rules: &crate::config::Rules, flush_every: usize) -> Vec<String> {
         let l = lookup();
         let items = entries.into_iter().enumerate().map(|(i, mut e)| {
@@ -399,13 +537,14 @@ mod tests {
         let mut out = Vec::new();
         decide_with(
             Assembler::new(&l).flush_every(flush_every),
+            true,
             items,
             rules,
             &l,
             &mut History::default(),
             t("2026-11-27T12:00:00Z"),
             |e| panic!("{e}"),
-            |v, _| out.push(crate::app::explain::json_line(&v, &jiff::tz::TimeZone::UTC)),
+            |v, _| out.push(shown(&v)),
         );
         out
     }

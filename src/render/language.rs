@@ -5,30 +5,32 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use crate::render::Error;
+
 /// The built-in languages, as shipped in `languages/`.
-pub const BUILT_IN: &[(&str, &str)] = &[
+pub(crate) const BUILT_IN: &[(&str, &str)] = &[
     ("de", include_str!("../../languages/de.xml")),
     ("en", include_str!("../../languages/en.xml")),
 ];
 
 /// One language.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Language {
-    pub code: String,
-    pub name: String,
+pub(crate) struct Language {
+    pub(crate) code: String,
+    pub(crate) name: String,
     /// `date`, `time`, `date-long`.
-    pub formats: BTreeMap<String, String>,
-    pub weekdays: Vec<String>,
-    pub months: Vec<String>,
+    pub(crate) formats: BTreeMap<String, String>,
+    pub(crate) weekdays: Vec<String>,
+    pub(crate) months: Vec<String>,
     /// key → text, in file order.
-    pub strings: Vec<(String, String)>,
+    pub(crate) strings: Vec<(String, String)>,
 }
 
 impl Language {
-    pub fn string(&self, key: &str) -> Option<&str> {
+    pub(crate) fn string(&self, key: &str) -> Option<&str> {
         self.strings
             .iter()
             .find(|(k, _)| k == key)
@@ -37,7 +39,7 @@ impl Language {
 
     /// Formats a civil date-time with a pattern of the language file:
     /// `%d %m %Y %y %H %M %S %A %B %e %-m %-d %%`.
-    pub fn format(&self, pattern: &str, dt: jiff::civil::DateTime) -> String {
+    pub(crate) fn format(&self, pattern: &str, dt: jiff::civil::DateTime) -> String {
         let mut out = String::new();
         let mut chars = pattern.chars().peekable();
         while let Some(c) = chars.next() {
@@ -84,7 +86,7 @@ impl Language {
         out
     }
 
-    pub fn format_key(&self, key: &str, dt: jiff::civil::DateTime) -> String {
+    pub(crate) fn format_key(&self, key: &str, dt: jiff::civil::DateTime) -> String {
         let pattern = self
             .formats
             .get(key)
@@ -93,138 +95,177 @@ impl Language {
     }
 }
 
+/// A language file being read: what is known so far, and the element whose text is read.
+struct Reading<'a> {
+    text: &'a str,
+    file: &'a str,
+    lang: Language,
+    seen_root: bool,
+    /// The element open below the root: its name, its `key` and its line.
+    open: Option<(String, Option<String>, usize)>,
+    /// The text of that element so far.
+    buf: String,
+}
+
+impl Reading<'_> {
+    fn line_of(&self, pos: u64) -> usize {
+        let text = self.text;
+        text[..(pos as usize).min(text.len())].matches('\n').count() + 1
+    }
+
+    fn error(&self, line: Option<usize>, what: impl std::fmt::Display) -> Error {
+        Error::Language {
+            file: self.file.to_string(),
+            line,
+            what: what.to_string(),
+        }
+    }
+
+    /// An error at the byte position `pos`.
+    fn at(&self, pos: u64, what: impl std::fmt::Display) -> Error {
+        self.error(Some(self.line_of(pos)), what)
+    }
+
+    /// The root element: `<language code="…" name="…">`.
+    fn root(&mut self, e: &BytesStart<'_>, pos: u64) -> Result<(), Error> {
+        if e.name().as_ref() != b"language" {
+            return Err(self.at(pos, "expected the root element <language>"));
+        }
+        self.seen_root = true;
+        for a in e.attributes().flatten() {
+            let v = a.unescape_value().map_err(|e| self.at(pos, e))?.to_string();
+            match a.key.as_ref() {
+                b"code" => self.lang.code = v,
+                b"name" => self.lang.name = v,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// An element below the root: its text is read until it ends.
+    fn start(&mut self, e: &BytesStart<'_>, pos: u64) -> Result<(), Error> {
+        let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+        let mut key = None;
+        for a in e.attributes().flatten() {
+            if a.key.as_ref() == b"key" {
+                key = Some(a.unescape_value().map_err(|e| self.at(pos, e))?.to_string());
+            }
+        }
+        self.open = Some((name, key, self.line_of(pos)));
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// The open element ends: its text goes where its name says.
+    fn end(&mut self) -> Result<(), Error> {
+        let Some((name, key, line)) = self.open.take() else {
+            return Ok(());
+        };
+        let value = self.buf.clone();
+        let list = |v: &str| v.split(',').map(|s| s.trim().to_string()).collect();
+        match (name.as_str(), key) {
+            ("string", Some(k)) => {
+                if self.lang.strings.iter().any(|(x, _)| *x == k) {
+                    return Err(self.error(Some(line), format!("string `{k}` is defined twice")));
+                }
+                self.lang.strings.push((k, value));
+            }
+            ("format", Some(k)) => {
+                self.lang.formats.insert(k, value);
+            }
+            ("weekdays", _) => self.lang.weekdays = list(&value),
+            ("months", _) => self.lang.months = list(&value),
+            ("string" | "format", None) => {
+                return Err(self.error(Some(line), format!("<{name}> needs a key attribute")))
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// One event of the file.
+    fn event(&mut self, ev: Event<'_>, pos: u64) -> Result<(), Error> {
+        match ev {
+            Event::Start(e) | Event::Empty(e) if !self.seen_root => self.root(&e, pos)?,
+            Event::Start(e) => self.start(&e, pos)?,
+            Event::Text(t) if self.open.is_some() => {
+                let s = t.decode().map_err(|e| self.at(pos, e))?;
+                let s = quick_xml::escape::unescape(&s).map_err(|e| self.at(pos, e))?;
+                self.buf.push_str(&s);
+            }
+            Event::GeneralRef(g) if self.open.is_some() => {
+                let entity = format!("&{};", String::from_utf8_lossy(&g));
+                let s = quick_xml::escape::unescape(&entity).map_err(|e| self.at(pos, e))?;
+                self.buf.push_str(&s);
+            }
+            Event::CData(c) if self.open.is_some() => {
+                self.buf.push_str(&String::from_utf8_lossy(&c));
+            }
+            Event::End(_) => self.end()?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The whole file is read: what every language must have.
+    fn finish(self) -> Result<Language, Error> {
+        let lang = &self.lang;
+        if !self.seen_root {
+            return Err(self.error(None, "expected a <language> element"));
+        }
+        if lang.weekdays.len() != 7 {
+            let n = lang.weekdays.len();
+            let what = format!("<weekdays> must list 7 names (Monday first), found {n}");
+            return Err(self.error(None, what));
+        }
+        if lang.months.len() != 12 {
+            let n = lang.months.len();
+            return Err(self.error(None, format!("<months> must list 12 names, found {n}")));
+        }
+        for k in ["date", "time", "date-long"] {
+            if !lang.formats.contains_key(k) {
+                return Err(self.error(None, format!("missing <format key=\"{k}\">")));
+            }
+        }
+        Ok(self.lang)
+    }
+}
+
 /// Reads a language file; `Err` says what is wrong, with the line.
-pub fn parse(text: &str, file: &str) -> Result<Language, String> {
+pub(crate) fn parse(text: &str, file: &str) -> Result<Language, Error> {
     let mut r = Reader::from_str(text);
     r.config_mut().trim_text(false);
-    let line_of = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
-    let mut lang = Language {
-        code: String::new(),
-        name: String::new(),
-        formats: BTreeMap::new(),
-        weekdays: Vec::new(),
-        months: Vec::new(),
-        strings: Vec::new(),
+    let mut reading = Reading {
+        text,
+        file,
+        lang: Language {
+            code: String::new(),
+            name: String::new(),
+            formats: BTreeMap::new(),
+            weekdays: Vec::new(),
+            months: Vec::new(),
+            strings: Vec::new(),
+        },
+        seen_root: false,
+        open: None,
+        buf: String::new(),
     };
-    let mut open: Option<(String, Option<String>, usize)> = None; // element, key, line
-    let mut buf = String::new();
-    let mut seen_root = false;
     loop {
         let pos = r.buffer_position();
         let ev = r
             .read_event()
-            .map_err(|e| format!("{file}:{}: not well-formed XML: {e}", line_of(pos)))?;
-        match ev {
-            Event::Start(e) | Event::Empty(e) if !seen_root => {
-                if e.name().as_ref() != b"language" {
-                    return Err(format!(
-                        "{file}:{}: expected the root element <language>",
-                        line_of(pos)
-                    ));
-                }
-                seen_root = true;
-                for a in e.attributes().flatten() {
-                    let v = a
-                        .unescape_value()
-                        .map_err(|e| format!("{file}:{}: {e}", line_of(pos)))?
-                        .to_string();
-                    match a.key.as_ref() {
-                        b"code" => lang.code = v,
-                        b"name" => lang.name = v,
-                        _ => {}
-                    }
-                }
-            }
-            Event::Start(e) => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
-                let mut key = None;
-                for a in e.attributes().flatten() {
-                    if a.key.as_ref() == b"key" {
-                        key = Some(
-                            a.unescape_value()
-                                .map_err(|e| format!("{file}:{}: {e}", line_of(pos)))?
-                                .to_string(),
-                        );
-                    }
-                }
-                open = Some((name, key, line_of(pos)));
-                buf.clear();
-            }
-            Event::Text(t) if open.is_some() => {
-                let s = t
-                    .decode()
-                    .map_err(|e| format!("{file}:{}: {e}", line_of(pos)))?;
-                let s = quick_xml::escape::unescape(&s)
-                    .map_err(|e| format!("{file}:{}: {e}", line_of(pos)))?;
-                buf.push_str(&s);
-            }
-            Event::GeneralRef(g) if open.is_some() => {
-                let name = String::from_utf8_lossy(&g).to_string();
-                let entity = format!("&{name};");
-                let s = quick_xml::escape::unescape(&entity)
-                    .map_err(|e| format!("{file}:{}: {e}", line_of(pos)))?;
-                buf.push_str(&s);
-            }
-            Event::CData(c) if open.is_some() => {
-                buf.push_str(&String::from_utf8_lossy(&c));
-            }
-            Event::End(_) => {
-                if let Some((name, key, line)) = open.take() {
-                    let value = buf.clone();
-                    match (name.as_str(), key) {
-                        ("string", Some(k)) => {
-                            if lang.strings.iter().any(|(x, _)| *x == k) {
-                                return Err(format!(
-                                    "{file}:{line}: string `{k}` is defined twice"
-                                ));
-                            }
-                            lang.strings.push((k, value));
-                        }
-                        ("format", Some(k)) => {
-                            lang.formats.insert(k, value);
-                        }
-                        ("weekdays", _) => {
-                            lang.weekdays = value.split(',').map(|s| s.trim().to_string()).collect()
-                        }
-                        ("months", _) => {
-                            lang.months = value.split(',').map(|s| s.trim().to_string()).collect()
-                        }
-                        ("string" | "format", None) => {
-                            return Err(format!("{file}:{line}: <{name}> needs a key attribute"))
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Event::Eof => break,
-            _ => {}
+            .map_err(|e| reading.at(pos, format!("not well-formed XML: {e}")))?;
+        if matches!(ev, Event::Eof) {
+            break;
         }
+        reading.event(ev, pos)?;
     }
-    if !seen_root {
-        return Err(format!("{file}: expected a <language> element"));
-    }
-    if lang.weekdays.len() != 7 {
-        return Err(format!(
-            "{file}: <weekdays> must list 7 names (Monday first), found {}",
-            lang.weekdays.len()
-        ));
-    }
-    if lang.months.len() != 12 {
-        return Err(format!(
-            "{file}: <months> must list 12 names, found {}",
-            lang.months.len()
-        ));
-    }
-    for k in ["date", "time", "date-long"] {
-        if !lang.formats.contains_key(k) {
-            return Err(format!("{file}: missing <format key=\"{k}\">"));
-        }
-    }
-    Ok(lang)
+    reading.finish()
 }
 
 /// The languages offered: the built-in ones, or the files of `dir` (`<code>.xml`).
-pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<String>> {
+pub(crate) fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<Error>> {
     let mut out = BTreeMap::new();
     let mut errors = Vec::new();
     match dir {
@@ -242,10 +283,10 @@ pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<St
             let entries = match std::fs::read_dir(dir) {
                 Ok(e) => e,
                 Err(e) => {
-                    return Err(vec![format!(
-                        "{}: cannot read the languages directory: {e}",
-                        dir.display()
-                    )])
+                    return Err(vec![Error::LanguagesDir {
+                        dir: dir.to_path_buf(),
+                        source: e,
+                    }])
                 }
             };
             let mut paths: Vec<_> = entries
@@ -274,14 +315,13 @@ pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<St
                             Err(e) => errors.push(e),
                         }
                     }
-                    Err(e) => errors.push(format!("{name}: cannot read: {e}")),
+                    Err(source) => errors.push(Error::Unreadable { file: name, source }),
                 }
             }
             if out.is_empty() && errors.is_empty() {
-                errors.push(format!(
-                    "{}: no language files (<code>.xml) in the languages directory",
-                    dir.display()
-                ));
+                errors.push(Error::NoLanguages {
+                    dir: dir.to_path_buf(),
+                });
             }
         }
     }
@@ -344,7 +384,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(l.string("a"), Some("x & y"));
-        let e = parse(&format!("{ok_head}<string>x</string></language>"), "x.xml").unwrap_err();
+        let e = parse(&format!("{ok_head}<string>x</string></language>"), "x.xml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("needs a key"), "{e}");
         let e = parse(
             &format!(
@@ -352,11 +394,16 @@ mod tests {
             ),
             "x.xml",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("twice"), "{e}");
-        let e = parse("<language><weekdays>a</weekdays></language>", "x.xml").unwrap_err();
+        let e = parse("<language><weekdays>a</weekdays></language>", "x.xml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("7 names"), "{e}");
-        let e = parse("<language><string key='a'>x</strin></language>", "x.xml").unwrap_err();
+        let e = parse("<language><string key='a'>x</strin></language>", "x.xml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.xml:1"), "{e}");
     }
 }

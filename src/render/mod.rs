@@ -1,18 +1,26 @@
 //! Rendering: verdicts → mails. Templates (XSLT 1.0 through the system libxslt) turn the
 //! document of [`document`] into HTML, text and a subject; [`mail`] wraps them into MIME.
 
-pub mod document;
-pub mod headers;
-pub mod language;
-pub mod mail;
-pub mod vcard;
-pub mod xslt;
+pub(crate) mod document;
+mod error;
+pub(crate) mod headers;
+pub(crate) mod language;
+pub(crate) mod mail;
+pub(crate) mod sanitize;
+pub(crate) mod vcard;
+pub(crate) mod xslt;
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
+use jiff::tz::TimeZone;
+
+use crate::config::{CallerAsSender, Config};
+use crate::decide::lookup::Lookup;
+use crate::decide::plan::{self, Plan};
+use crate::decide::recipients::Verdict;
+pub(crate) use error::Error;
 use language::Language;
 use xslt::Stylesheet;
 
@@ -23,7 +31,7 @@ const BUILT_IN_TEMPLATES: [(&str, &str); 3] = [
 ];
 
 /// The compiled templates.
-pub struct Templates {
+pub(crate) struct Templates {
     html: Stylesheet,
     text: Stylesheet,
     subject: Stylesheet,
@@ -33,15 +41,15 @@ pub struct Templates {
 
 /// A rendered mail body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    pub subject: String,
-    pub html: String,
-    pub text: String,
+pub(crate) struct Rendered {
+    pub(crate) subject: String,
+    pub(crate) html: String,
+    pub(crate) text: String,
 }
 
 impl Templates {
     /// Compiles the built-in templates, or those of `dir`. Every problem is returned.
-    pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<String>> {
+    pub(crate) fn load(dir: Option<&Path>) -> Result<Templates, Vec<Error>> {
         let mut errors = Vec::new();
         let mut sheets = Vec::new();
         let mut sources = Vec::new();
@@ -66,7 +74,10 @@ impl Templates {
             };
             match result {
                 Ok(s) => sheets.push(s),
-                Err(e) => errors.push(format!("template {name}: {e}")),
+                Err(source) => errors.push(Error::Template {
+                    template: name,
+                    source,
+                }),
             }
         }
         if !errors.is_empty() {
@@ -81,30 +92,40 @@ impl Templates {
         })
     }
 
-    /// Renders one document.
-    pub fn render(&self, doc: &str) -> Result<Rendered, String> {
-        let run = |s: &Stylesheet, what: &str| {
-            s.transform(doc.as_bytes(), &[])
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .map_err(|e| format!("template {what}: {e}"))
+    /// Renders one document: parsed once, then each template applied to it (parsed again
+    /// only when a template before changed it in a way the next would not).
+    pub(crate) fn render(&self, doc: &str) -> Result<Rendered, Error> {
+        let first = "mail.html.xsl";
+        let mut parsed =
+            xslt::Document::parse(doc.as_bytes()).map_err(|source| Error::Template {
+                template: first,
+                source,
+            })?;
+        let mut run = |s: &Stylesheet, template: &'static str| {
+            if !parsed.fits(s) {
+                parsed = xslt::Document::parse(doc.as_bytes())
+                    .map_err(|source| Error::Template { template, source })?;
+            }
+            s.apply(&mut parsed, &[])
+                .map(utf8)
+                .map_err(|source| Error::Template { template, source })
         };
-        let html = run(&self.html, "mail.html.xsl")?;
+        let html = run(&self.html, first)?;
         let text = run(&self.text, "mail.txt.xsl")?;
         let subject = run(&self.subject, "subject.xsl")?;
-        let subject: String = document::clean(&subject)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let subject: String = subject.chars().take(200).collect();
         Ok(Rendered {
-            subject,
+            subject: one_line_subject(&subject),
             html,
-            text: text.replace("\r\n", "\n"),
+            text: if text.contains('\r') {
+                text.replace("\r\n", "\n")
+            } else {
+                text
+            },
         })
     }
 
     /// The string keys the templates look up (`@key='…'`).
-    pub fn string_keys(&self) -> Vec<(String, String)> {
+    pub(crate) fn string_keys(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (file, text) in &self.sources {
             for quote in ['\'', '"'] {
@@ -126,15 +147,31 @@ impl Templates {
     }
 }
 
+/// A template's output as text (it is UTF-8 unless a template says otherwise; then what is
+/// not UTF-8 becomes U+FFFD).
+fn utf8(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The subject template's output as a subject: [`sanitize::clean`], whitespace collapsed, at
+/// most 200 characters.
+fn one_line_subject(subject: &str) -> String {
+    let subject: String = sanitize::clean(subject)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    subject.chars().take(200).collect()
+}
+
 /// Languages and templates, loaded and cross-checked for a configuration.
-pub struct Renderer {
-    pub templates: Templates,
-    pub languages: BTreeMap<String, Language>,
+pub(crate) struct Renderer {
+    pub(crate) templates: Templates,
+    pub(crate) languages: BTreeMap<String, Language>,
 }
 
 impl Renderer {
     /// Loads templates and languages; every problem is returned (file, line, key).
-    pub fn load(config: &Config) -> Result<Renderer, Vec<String>> {
+    pub(crate) fn load(config: &Config) -> Result<Renderer, Vec<Error>> {
         let mut errors = Vec::new();
         let templates = Templates::load(config.templates.as_deref());
         let languages = language::load_all(config.languages.as_deref());
@@ -152,15 +189,17 @@ impl Renderer {
         };
         let offered: Vec<&str> = languages.keys().map(String::as_str).collect();
         if let Some(e) = config.language_not_offered(&offered) {
-            errors.push(e.to_string());
+            errors.push(e.into());
         }
         let keys = templates.string_keys();
         for (code, lang) in &languages {
             for (key, file) in &keys {
                 if lang.string(key).is_none() {
-                    errors.push(format!(
-                        "language {code}: string `{key}` (used by {file}) is missing"
-                    ));
+                    errors.push(Error::MissingString {
+                        language: code.clone(),
+                        key: key.clone(),
+                        template: file.clone(),
+                    });
                 }
             }
         }
@@ -175,7 +214,7 @@ impl Renderer {
     }
 
     /// The language of a user: their own when offered, else the configured one.
-    pub fn language_for(&self, wanted: Option<&str>, default: &str) -> &Language {
+    pub(crate) fn language_for(&self, wanted: Option<&str>, default: &str) -> &Language {
         wanted
             .and_then(|w| self.languages.get(w))
             .or_else(|| self.languages.get(default))
@@ -185,7 +224,7 @@ impl Renderer {
 }
 
 /// Checks templates and languages; returns the number of problems written to `err`.
-pub fn check(config: &Config, lookup: &crate::decide::lookup::Lookup, err: &mut dyn Write) -> u64 {
+pub(crate) fn check(config: &Config, lookup: &Lookup, err: &mut dyn Write) -> u64 {
     if config.caller_as_sender == crate::config::CallerAsSender::From {
         // a warning, not a problem: the setting works where the server allows it
         let _ = writeln!(
@@ -227,35 +266,38 @@ pub fn check(config: &Config, lookup: &crate::decide::lookup::Lookup, err: &mut 
 
 /// A composed mail, ready to deliver.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outgoing {
-    pub message_id: String,
-    pub user: String,
-    pub email: String,
+pub(crate) struct Outgoing {
+    pub(crate) message_id: String,
+    pub(crate) user: String,
+    pub(crate) email: String,
     /// The chains it tells about (what the state records as notified).
-    pub chains: Vec<String>,
-    pub subject: String,
+    pub(crate) chains: Vec<String>,
+    pub(crate) subject: String,
     /// RFC 5322 with CRLF line ends.
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
     /// The rendered parts, for previews.
-    pub html: String,
-    pub text: String,
+    pub(crate) html: String,
+    pub(crate) text: String,
 }
 
 /// What composing needs from the configuration.
-pub struct MailSettings<'a> {
-    pub mode: crate::config::Mode,
-    pub from: &'a lettre::message::Mailbox,
-    pub language: &'a str,
-    pub time_zone: &'a jiff::tz::TimeZone,
-    pub time_zone_name: &'a str,
-    pub link_prefix: &'a str,
-    pub attach_vcard: bool,
-    pub caller_as_sender: crate::config::CallerAsSender,
+pub(crate) struct MailSettings<'a> {
+    pub(crate) mode: crate::config::Mode,
+    pub(crate) from: &'a lettre::message::Mailbox,
+    pub(crate) language: &'a str,
+    pub(crate) time_zone: &'a jiff::tz::TimeZone,
+    pub(crate) time_zone_name: &'a str,
+    pub(crate) link_prefix: &'a str,
+    pub(crate) attach_vcard: bool,
+    pub(crate) caller_as_sender: crate::config::CallerAsSender,
 }
 
 impl MailSettings<'_> {
     /// Settings from a configuration; `from` is parsed by the caller (see [`mail::parse_from`]).
-    pub fn of<'a>(config: &'a Config, from: &'a lettre::message::Mailbox) -> MailSettings<'a> {
+    pub(crate) fn of<'a>(
+        config: &'a Config,
+        from: &'a lettre::message::Mailbox,
+    ) -> MailSettings<'a> {
         MailSettings {
             mode: config.mode,
             from,
@@ -271,28 +313,28 @@ impl MailSettings<'_> {
 
 /// A mail's HTML stays below this many bytes: Gmail clips a mail whose HTML passes about
 /// 102 KB and shows the rest only behind a link (SPEC §7).
-pub const MAX_HTML_BYTES: usize = 100_000;
+pub(crate) const MAX_HTML_BYTES: usize = 100_000;
 
 impl Renderer {
     /// Renders and composes planned mails; a digest whose HTML passes [`MAX_HTML_BYTES`] is
     /// split in halves (in call order) until each part fits or holds one call. Each mail comes
     /// with the plan it was made from.
-    pub fn compose_plans(
+    pub(crate) fn compose_plans(
         &self,
-        plans: Vec<mail::Plan>,
-        verdicts: &[crate::decide::recipients::Verdict],
-        lookup: &crate::decide::lookup::Lookup,
+        plans: Vec<Plan>,
+        verdicts: &[Verdict],
+        lookup: &Lookup,
         settings: &MailSettings<'_>,
         now: jiff::Timestamp,
-    ) -> Vec<(mail::Plan, Result<Outgoing, String>)> {
+    ) -> Vec<(Plan, Result<Outgoing, Error>)> {
         let mut out = Vec::new();
-        let mut todo: std::collections::VecDeque<mail::Plan> = plans.into();
+        let mut todo: std::collections::VecDeque<Plan> = plans.into();
         while let Some(p) = todo.pop_front() {
             let m = self.compose(&p, verdicts, lookup, settings, now);
             match &m {
                 Ok(o) if o.html.len() > MAX_HTML_BYTES && p.calls.len() > 1 => {
                     let (a, b) = p.calls.split_at(p.calls.len() / 2);
-                    let half = |calls: &[usize]| mail::Plan {
+                    let half = |calls: &[usize]| Plan {
                         calls: calls.to_vec(),
                         ..p.clone()
                     };
@@ -306,16 +348,15 @@ impl Renderer {
     }
 
     /// Renders and composes one planned mail.
-    pub fn compose(
+    pub(crate) fn compose(
         &self,
-        plan: &mail::Plan,
-        verdicts: &[crate::decide::recipients::Verdict],
-        lookup: &crate::decide::lookup::Lookup,
+        plan: &Plan,
+        verdicts: &[Verdict],
+        lookup: &Lookup,
         settings: &MailSettings<'_>,
         now: jiff::Timestamp,
-    ) -> Result<Outgoing, String> {
-        let calls: Vec<&crate::decide::recipients::Verdict> =
-            plan.calls.iter().map(|&i| &verdicts[i]).collect();
+    ) -> Result<Outgoing, Error> {
+        let calls: Vec<&Verdict> = plan.calls.iter().map(|&i| &verdicts[i]).collect();
         let fallback;
         let user = match lookup.user(&plan.user) {
             Some(u) => u,
@@ -325,58 +366,9 @@ impl Renderer {
             }
         };
         let language = self.language_for(user.language.as_deref(), settings.language);
-        let (tz, tz_name) = match &user.zone {
-            Some(tz) => (
-                tz.clone(),
-                tz.iana_name()
-                    .unwrap_or(settings.time_zone_name)
-                    .to_string(),
-            ),
-            None => (
-                settings.time_zone.clone(),
-                settings.time_zone_name.to_string(),
-            ),
-        };
-        // one vCard per distinct known caller
-        let mut vcards: Vec<(String, String)> = Vec::new();
-        let mut vcard_of_call: Vec<Option<String>> = Vec::new();
-        for v in &calls {
-            let card = if settings.attach_vcard {
-                mail::caller_vcard(v, lookup)
-            } else {
-                None
-            };
-            match card {
-                Some((file, text)) => {
-                    let file = match vcards.iter().find(|(_, t)| *t == text) {
-                        Some((f, _)) => f.clone(),
-                        None => {
-                            let mut f = file;
-                            if vcards.iter().any(|(x, _)| *x == f) {
-                                f = format!(
-                                    "{}-{}.vcf",
-                                    f.trim_end_matches(".vcf"),
-                                    vcards.len() + 1
-                                );
-                            }
-                            vcards.push((f.clone(), text));
-                            f
-                        }
-                    };
-                    vcard_of_call.push(Some(file));
-                }
-                None => vcard_of_call.push(None),
-            }
-        }
-        use crate::config::CallerAsSender;
-        let caller_role = match settings.caller_as_sender {
-            CallerAsSender::Off => mail::CallerRole::None,
-            CallerAsSender::From => {
-                mail::caller_sender(&calls).map_or(mail::CallerRole::None, mail::CallerRole::From)
-            }
-            CallerAsSender::ReplyTo => mail::caller_sender(&calls)
-                .map_or(mail::CallerRole::None, mail::CallerRole::ReplyTo),
-        };
+        let (tz, tz_name) = zone_of(user, settings);
+        let cards = Cards::of(&calls, lookup, settings.attach_vcard);
+        let caller = caller_role(settings.caller_as_sender, &calls);
         let doc = document::build(&document::Input {
             per_call: settings.mode == crate::config::Mode::PerCall,
             recipient: user,
@@ -389,31 +381,30 @@ impl Renderer {
             now,
             calls: &calls,
             lookup,
-            vcards: &vcard_of_call,
-            caller_is_sender: matches!(caller_role, mail::CallerRole::From(_)),
-            replies_to_caller: caller_role != mail::CallerRole::None,
+            vcards: &cards.of_call,
+            caller_is_sender: matches!(caller, mail::CallerRole::From(_)),
+            replies_to_caller: caller != mail::CallerRole::None,
         });
         let rendered = self.templates.render(&doc)?;
         let chains: Vec<String> = calls.iter().map(|v| v.facts.id.clone()).collect();
         let chain_refs: Vec<&str> = chains.iter().map(String::as_str).collect();
-        let message_id = mail::message_id(&chain_refs, &user.user, &settings.from.email);
-        let to = mail::mailbox(&user.name, &plan.email)?;
+        let message_id = plan::message_id(&chain_refs, user.user.as_str(), &settings.from.email);
         let bytes = mail::compose(
             &mail::Envelope {
                 from: settings.from,
-                to,
+                to: mail::mailbox(&user.name, &plan.email)?,
                 message_id: message_id.clone(),
                 date: now,
                 zone: &tz,
                 language: &language.code,
-                caller: caller_role,
-                vcards,
+                caller,
+                vcards: cards.files,
             },
             &rendered,
         )?;
         Ok(Outgoing {
             message_id,
-            user: user.user.clone(),
+            user: user.user.to_string(),
             email: plan.email.clone(),
             chains,
             subject: rendered.subject,
@@ -421,6 +412,79 @@ impl Renderer {
             html: rendered.html,
             text: rendered.text,
         })
+    }
+}
+
+/// The zone a recipient reads their times in, and its name: their own, else the system's.
+fn zone_of(user: &crate::directory::User, settings: &MailSettings<'_>) -> (TimeZone, String) {
+    match &user.zone {
+        Some(tz) => (
+            tz.clone(),
+            tz.iana_name()
+                .unwrap_or(settings.time_zone_name)
+                .to_string(),
+        ),
+        None => (
+            settings.time_zone.clone(),
+            settings.time_zone_name.to_string(),
+        ),
+    }
+}
+
+/// How the caller appears in the headers (`caller_as_sender`): only when every call of the
+/// mail is from one caller with a known address.
+fn caller_role(setting: CallerAsSender, calls: &[&Verdict]) -> mail::CallerRole {
+    let sender = || mail::caller_sender(calls);
+    match setting {
+        CallerAsSender::Off => mail::CallerRole::None,
+        CallerAsSender::From => sender().map_or(mail::CallerRole::None, mail::CallerRole::From),
+        CallerAsSender::ReplyTo => {
+            sender().map_or(mail::CallerRole::None, mail::CallerRole::ReplyTo)
+        }
+    }
+}
+
+/// The vCards a mail attaches: one per distinct known caller (file name, card), and the file
+/// of each call's caller.
+struct Cards {
+    files: Vec<(String, String)>,
+    of_call: Vec<Option<String>>,
+}
+
+impl Cards {
+    fn of(calls: &[&Verdict], lookup: &Lookup, attach: bool) -> Cards {
+        let mut cards = Cards {
+            files: Vec::new(),
+            of_call: Vec::with_capacity(calls.len()),
+        };
+        for v in calls {
+            let card = if attach {
+                mail::caller_vcard(v, lookup)
+            } else {
+                None
+            };
+            let file = card.map(|(file, text)| cards.add(file, text));
+            cards.of_call.push(file);
+        }
+        cards
+    }
+
+    /// Adds a card unless the same card is there; returns its file name (made distinct from
+    /// the others when two callers' cards would share one).
+    fn add(&mut self, file: String, text: String) -> String {
+        if let Some((f, _)) = self.files.iter().find(|(_, t)| *t == text) {
+            return f.clone();
+        }
+        let mut f = file;
+        if self.files.iter().any(|(x, _)| *x == f) {
+            f = format!(
+                "{}-{}.vcf",
+                f.trim_end_matches(".vcf"),
+                self.files.len() + 1
+            );
+        }
+        self.files.push((f.clone(), text));
+        f
     }
 }
 
@@ -461,7 +525,7 @@ mod tests {
         };
         let r = renderer();
         r.compose_plans(
-            mail::plan(&vs, crate::config::Mode::Digest),
+            plan::plan(&vs, crate::config::Mode::Digest),
             &vs,
             &lookup,
             &settings,

@@ -17,7 +17,9 @@
 //!   error; nothing is printed to stderr.
 //!
 //! A compiled [`Stylesheet`] is shared read-only between threads; each
-//! [`Stylesheet::transform`] call uses its own transformation context.
+//! [`Stylesheet::transform`] or [`Stylesheet::apply`] call uses its own
+//! transformation context. A [`Document`] parsed once can take several
+//! stylesheets in turn on its thread.
 
 use std::ffi::{CStr, CString};
 use std::fmt;
@@ -32,26 +34,26 @@ mod ffi {
 
     /// Mirrors `struct ux_msgs` in xslt_shim.c.
     #[repr(C)]
-    pub struct Msgs {
-        pub data: *mut c_char,
-        pub len: usize,
-        pub cap: usize,
-        pub truncated: c_int,
-        pub refused: c_int,
+    pub(crate) struct Msgs {
+        pub(crate) data: *mut c_char,
+        pub(crate) len: usize,
+        pub(crate) cap: usize,
+        pub(crate) truncated: c_int,
+        pub(crate) refused: c_int,
     }
 
     /// Opaque `struct ux_sheet`.
     #[repr(C)]
-    pub struct Sheet {
+    pub(crate) struct Sheet {
         _data: [u8; 0],
         _marker: PhantomData<(*mut u8, PhantomPinned)>,
     }
 
     unsafe extern "C" {
-        pub fn ux_init() -> c_int;
-        pub fn ux_msgs_free(msgs: *mut Msgs);
-        pub fn ux_free(p: *mut c_void);
-        pub fn ux_compile(
+        pub(crate) fn ux_init() -> c_int;
+        pub(crate) fn ux_msgs_free(msgs: *mut Msgs);
+        pub(crate) fn ux_free(p: *mut c_void);
+        pub(crate) fn ux_compile(
             xsl: *const c_char,
             len: usize,
             name: *const c_char,
@@ -59,12 +61,19 @@ mod ffi {
             msgs: *mut Msgs,
             status: *mut c_int,
         ) -> *mut Sheet;
-        pub fn ux_sheet_free(sheet: *mut Sheet);
-        pub fn ux_output_method(sheet: *const Sheet) -> *const c_char;
-        pub fn ux_transform(
-            sheet: *const Sheet,
+        pub(crate) fn ux_sheet_free(sheet: *mut Sheet);
+        pub(crate) fn ux_output_method(sheet: *const Sheet) -> *const c_char;
+        pub(crate) fn ux_parse_input(
             xml: *const c_char,
             len: usize,
+            msgs: *mut Msgs,
+            doc: *mut *mut c_void,
+        ) -> c_int;
+        pub(crate) fn ux_doc_free(doc: *mut c_void);
+        pub(crate) fn ux_sheet_strip_mode(sheet: *const Sheet) -> c_int;
+        pub(crate) fn ux_apply(
+            sheet: *const Sheet,
+            doc: *mut c_void,
             params: *const *const c_char,
             msgs: *mut Msgs,
             out: *mut *mut c_uchar,
@@ -76,13 +85,12 @@ mod ffi {
 // Status codes of xslt_shim.c.
 const UX_OK: c_int = 0;
 const UX_ERR_PARSE: c_int = 1;
-const UX_ERR_INPUT: c_int = 3;
 
 /// Why compiling or applying a stylesheet failed. `messages` holds the
 /// diagnostics of libxml2/libxslt, one per line, with file and line numbers
 /// where the libraries give them.
 #[derive(Debug, thiserror::Error)]
-pub enum XsltError {
+pub(crate) enum XsltError {
     /// The stylesheet is not well-formed XML.
     #[error("stylesheet {name} is not well-formed XML:\n{messages}")]
     Parse { name: String, messages: String },
@@ -172,7 +180,7 @@ fn c_string(value: &str, what: &str) -> Result<CString, XsltError> {
 }
 
 /// A compiled XSLT stylesheet.
-pub struct Stylesheet {
+pub(crate) struct Stylesheet {
     raw: NonNull<ffi::Sheet>,
     name: String,
 }
@@ -194,7 +202,7 @@ impl Stylesheet {
     /// `xsl:import` and `document()` may read regular files whose canonical
     /// path is inside the canonicalised `dir`; with `None` they may read
     /// nothing (`document('')` still returns the stylesheet itself).
-    pub fn compile(
+    pub(crate) fn compile(
         xsl: &[u8],
         name: &str,
         include_dir: Option<&Path>,
@@ -256,7 +264,7 @@ impl Stylesheet {
 
     /// Compiles a stylesheet file; its directory is the include directory and
     /// its canonical path the name.
-    pub fn from_file(path: &Path) -> Result<Stylesheet, XsltError> {
+    pub(crate) fn from_file(path: &Path) -> Result<Stylesheet, XsltError> {
         let io_err = |source| XsltError::Io {
             path: path.to_path_buf(),
             source,
@@ -277,7 +285,24 @@ impl Stylesheet {
     ///
     /// `params` are plain string parameters: each value arrives verbatim as
     /// an XPath string (it is never evaluated as an expression).
-    pub fn transform(&self, xml: &[u8], params: &[(&str, &str)]) -> Result<Vec<u8>, XsltError> {
+    #[cfg(test)]
+    pub(crate) fn transform(
+        &self,
+        xml: &[u8],
+        params: &[(&str, &str)],
+    ) -> Result<Vec<u8>, XsltError> {
+        let mut doc = Document::parse(xml)?;
+        self.apply(&mut doc, params)
+    }
+
+    /// [`Stylesheet::transform`] on a document parsed before. Applying a
+    /// stylesheet may change the document (`xsl:strip-space`): see
+    /// [`Document::fits`] before applying another one to it.
+    pub(crate) fn apply(
+        &self,
+        doc: &mut Document,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<u8>, XsltError> {
         let mut owned = Vec::with_capacity(params.len() * 2);
         for (name, value) in params {
             owned.push(c_string(name, "parameter name")?);
@@ -289,13 +314,13 @@ impl Stylesheet {
         let mut msgs = Messages::new();
         let mut out: *mut c_uchar = ptr::null_mut();
         let mut out_len: usize = 0;
-        // SAFETY: `self.raw` is a live stylesheet; the other pointers are
+        doc.strip(self.strip_mode());
+        // SAFETY: `self.raw` and `doc.raw` are live; the other pointers are
         // valid for the duration of the call and not retained.
         let status = unsafe {
-            ffi::ux_transform(
+            ffi::ux_apply(
                 self.raw.as_ptr(),
-                xml.as_ptr().cast::<c_char>(),
-                xml.len(),
+                doc.raw.as_ptr(),
                 list.as_ptr(),
                 msgs.as_mut_ptr(),
                 &mut out,
@@ -311,18 +336,25 @@ impl Stylesheet {
                 unsafe { ffi::ux_free(out.cast::<c_void>()) };
                 Ok(bytes)
             }
-            UX_ERR_INPUT => Err(XsltError::BadInput {
-                messages: msgs.text(),
-            }),
             _ => Err(XsltError::Transform {
                 messages: msgs.text(),
             }),
         }
     }
 
+    /// What applying this stylesheet does to its input document.
+    fn strip_mode(&self) -> Strip {
+        // SAFETY: reads the compiled stylesheet only.
+        match unsafe { ffi::ux_sheet_strip_mode(self.raw.as_ptr()) } {
+            0 => Strip::Nothing,
+            1 => Strip::AllBlank,
+            _ => Strip::Some,
+        }
+    }
+
     /// The `method` of `xsl:output` (`"html"`, `"xml"`, `"text"`, …) if the
     /// stylesheet or one of its imports declares one.
-    pub fn output_method(&self) -> Option<String> {
+    pub(crate) fn output_method(&self) -> Option<String> {
         // SAFETY: the returned string is owned by the stylesheet, which
         // outlives this call; it is copied at once.
         unsafe {
@@ -345,6 +377,82 @@ impl fmt::Debug for Stylesheet {
             .field("name", &self.name)
             .field("output_method", &self.output_method())
             .finish()
+    }
+}
+
+/// What applying a stylesheet does to the input document's whitespace-only
+/// text nodes (`xsl:strip-space` removes them from the document itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strip {
+    /// No `xsl:strip-space`: the document stays as it is.
+    Nothing,
+    /// `xsl:strip-space elements="*"` and nothing else: every one goes, the
+    /// same for every such stylesheet.
+    AllBlank,
+    /// Some go, by the stylesheet's own rules.
+    Some,
+}
+
+/// An input document parsed once, to apply one stylesheet after another to
+/// it on this thread (not `Send`: libxml2 documents stay on their thread).
+pub(crate) struct Document {
+    raw: NonNull<c_void>,
+    /// What the stylesheets applied so far did to it.
+    stripped: Strip,
+}
+
+impl Document {
+    /// Parses a document with the policy of every transform (no external
+    /// entities, no network).
+    pub(crate) fn parse(xml: &[u8]) -> Result<Document, XsltError> {
+        init()?;
+        let mut msgs = Messages::new();
+        let mut raw: *mut c_void = ptr::null_mut();
+        // SAFETY: `xml` is valid for the call and not retained; the shim
+        // hands back a document we own, or null.
+        let status = unsafe {
+            ffi::ux_parse_input(
+                xml.as_ptr().cast::<c_char>(),
+                xml.len(),
+                msgs.as_mut_ptr(),
+                &mut raw,
+            )
+        };
+        match NonNull::new(raw) {
+            Some(raw) if status == UX_OK => Ok(Document {
+                raw,
+                stripped: Strip::Nothing,
+            }),
+            _ => Err(XsltError::BadInput {
+                messages: msgs.text(),
+            }),
+        }
+    }
+
+    /// True when applying `sheet` to this document gives what applying it
+    /// to a freshly parsed copy would: nothing was stripped yet, or only
+    /// what `sheet` strips too.
+    pub(crate) fn fits(&self, sheet: &Stylesheet) -> bool {
+        match self.stripped {
+            Strip::Nothing => true,
+            Strip::AllBlank => sheet.strip_mode() == Strip::AllBlank,
+            Strip::Some => false,
+        }
+    }
+
+    fn strip(&mut self, by: Strip) {
+        self.stripped = match (self.stripped, by) {
+            (Strip::Nothing, by) => by,
+            (Strip::AllBlank, Strip::Nothing | Strip::AllBlank) => Strip::AllBlank,
+            _ => Strip::Some,
+        };
+    }
+}
+
+impl Drop for Document {
+    fn drop(&mut self) {
+        // SAFETY: we own the document and nobody else can use it any more.
+        unsafe { ffi::ux_doc_free(self.raw.as_ptr()) }
     }
 }
 
