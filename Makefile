@@ -55,7 +55,7 @@ ci: prereqs-tests
 # `cargo bench --bench decide` runs the micro-benchmarks of the hot functions (divan).
 BENCH_PROFILE ?= release
 bench:
-	$(CARGO) build --profile $(BENCH_PROFILE) --bin unanswered --example csv_baseline --example lettre_pooled
+	$(CARGO) build --profile $(BENCH_PROFILE) --bin unanswered --example csv_baseline --example ingest_only --example lettre_pooled
 	BENCH_PROFILE=$(BENCH_PROFILE) "$$(scripts/test-python.sh)" bench/bench.py
 
 # The sample mails as HTML and text files, to look at in a browser.

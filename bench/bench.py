@@ -15,6 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROFILE_DIR = os.path.join(ROOT, "target", os.environ.get("BENCH_PROFILE", "release"))
 BIN = os.path.join(PROFILE_DIR, "unanswered")
 BASE = os.path.join(PROFILE_DIR, "examples/csv_baseline")
+INGEST = os.path.join(PROFILE_DIR, "examples/ingest_only")
 
 
 def timed(cmd, **kw):
@@ -113,6 +114,26 @@ def main():
         if len(per_row) > 1:
             lo, hi = min(per_row), max(per_row)
             print(f"    time per row at {hi} rows / at {lo} rows: {per_row[hi] / per_row[lo]:.2f} (linear: 1.0)")
+    print("Asterisk Master.csv (bench/gen_asterisk.py, 21 columns, rows in hangup order), "
+          "reading alone (examples/ingest_only) and explain --json, against the csv read:")
+    acfg = os.path.join(tmp, "asterisk.toml")
+    with open(acfg, "w") as f:
+        f.write('time_zone = "UTC"\n[notify]\nmax_age_hours = 0\n[directory]\nusers = "users.csv"\n')
+    for n, per_hour in [(200_000, 2_000), (200_000, 20_000)]:
+        if only and n > int(only):
+            continue
+        j = os.path.join(tmp, f"asterisk-{n}-{per_hour}.csv")
+        with open(j, "w") as f:
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen_asterisk.py"), str(n), str(per_hour)],
+                           stdout=f, check=True)
+        tb = tr = te = float("inf")
+        for _ in range(best_of):
+            tb = min(tb, timed([BASE, j])[0])
+            tr = min(tr, timed([INGEST, j])[0])
+            te = min(te, timed([BIN, "explain", "--json", "--format", "asterisk-cdr", "--config", acfg,
+                                "--now", "2030-01-01T00:00:00Z", j])[0])
+        print(f"  {n:>9} rows, {per_hour} calls/hour: read {tr:.2f} s = {tr / tb:.1f} x, explain {te:.2f} s = "
+              f"{te / tb:.1f} x the csv read ({tb:.2f} s); {te / n * 1e6:.2f} us/row")
     print("run --dry-run: a first run over a large export, digest mode (digests of at most 50 calls)")
     # A month of calls (100k entries, calls 0-120 s apart), run an hour after its last call with
     # the default max_age_hours = 24: only the last day mails, the older calls are too_old.
