@@ -8,7 +8,7 @@ in the same run on the same machine (never asserted; printed for the notes).
 - send: `run` of 1,000 per-call mails to a local SMTP server (tests/smtp/server.py) vs. the
   same server fed by Python's smtplib on one connection.
 """
-import os, resource, subprocess, sys, tempfile, time
+import calendar, os, resource, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # BENCH_PROFILE: the cargo profile built (`make bench BENCH_PROFILE=profiling` reuses that build)
@@ -113,16 +113,33 @@ def main():
         if len(per_row) > 1:
             lo, hi = min(per_row), max(per_row)
             print(f"    time per row at {hi} rows / at {lo} rows: {per_row[hi] / per_row[lo]:.2f} (linear: 1.0)")
-    print("run --dry-run (a first run over a large export, digest mode: digests of at most 50 calls)")
-    for n in [10_000, 100_000]:
-        j = os.path.join(tmp, f"gen.py-{n}.csv")
+    print("run --dry-run: a first run over a large export, digest mode (digests of at most 50 calls)")
+    # A month of calls (100k entries, calls 0-120 s apart), run an hour after its last call with
+    # the default max_age_hours = 24: only the last day mails, the older calls are too_old.
+    cfg_first = os.path.join(tmp, "first.toml")
+    with open(cfg_first, "w") as f:
+        f.write('time_zone = "UTC"\n[directory]\nusers = "users.csv"\n[state]\npath = "first.db"\n')
+    month = os.path.join(tmp, "gen.py-100000-month.csv")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen.py"), "100000", month, "120"], check=True)
+    last = open(month, encoding="utf-8").read().rstrip("\n").rsplit("\n", 1)[1].split(",")[3]
+    first_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(
+        calendar.timegm(time.strptime(last, "%Y-%m-%d %H:%M:%S")) + 3600))
+    runs = [
+        (f"100000 rows over a month, max_age_hours = 24 (default), --now {first_now}", cfg_first, month, first_now),
+        ("100000 rows, max_age_hours = 0 (the limit off: every call mails)", cfg,
+         os.path.join(tmp, "gen.py-100000.csv"), "2030-01-01T00:00:00Z"),
+    ]
+    for label, c, j, now in runs:
         if not os.path.exists(j):
-            subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen.py"), str(n), j], check=True)
-        tr, _ = timed([BIN, "run", "--dry-run", "--config", cfg, "--now", "2030-01-01T00:00:00Z", j])
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen.py"), "100000", j], check=True)
+        cmd = [BIN, "run", "--dry-run", "--config", c, "--now", now, j]
+        out = subprocess.run(cmd, capture_output=True)
+        mails = out.stdout.count(b"\nFrom unanswered@localhost ") + out.stdout.startswith(b"From unanswered@localhost ")
+        tr, _ = timed(cmd)
         tb = timed([BASE, j])[0]
-        mem = peak([BIN, "run", "--dry-run", "--config", cfg, "--now", "2030-01-01T00:00:00Z", j])
-        print(f"  {n:>9} rows: {tr:6.2f} s = {tr / tb:5.1f} x baseline ({tb:.2f} s), peak {mem / 1024:.0f} MiB "
-              f"(the verdicts that mail someone are held for the digests)")
+        mem = peak(cmd)
+        print(f"  {label}:\n    {mails} mails in {tr:6.2f} s = {tr / tb:5.1f} x baseline ({tb:.2f} s), "
+              f"peak {mem / 1024:.0f} MiB (the verdicts that mail someone are held for the digests)")
     print("render (run --dry-run, one mail per call and recipient):")
     j = os.path.join(tmp, "j5000.csv")
     subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen.py"), "5000", j], check=True)

@@ -2,7 +2,7 @@
 //! exit code, and [`Error::exit_code`] asks the layer.
 
 use crate::config::ConfigErrors;
-use crate::deliver::SetupError;
+use crate::deliver::{SetupError, WriteError};
 use crate::exit_codes::ExitCode;
 use crate::state::StateError;
 
@@ -21,6 +21,12 @@ pub(crate) enum Error {
     /// The command line asks for something that cannot be (`--now`, `--encoding`, no journal).
     #[error("{0}")]
     Usage(String),
+    /// A file or folder the command writes cannot be made (`init`, `generate`).
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// `init`: these files exist already; nothing was written.
+    #[error("nothing written: these files exist already (move them away, or init another folder): {}", .0.join(", "))]
+    Exists(Vec<String>),
 }
 
 impl Error {
@@ -32,7 +38,7 @@ impl Error {
                 .iter()
                 .map(SetupError::exit_code)
                 .fold(ExitCode::Success, ExitCode::and),
-            Error::Usage(_) => ExitCode::Fatal,
+            Error::Usage(_) | Error::Write(_) | Error::Exists(_) => ExitCode::Fatal,
         }
     }
 }

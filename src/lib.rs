@@ -11,6 +11,7 @@
 //! | `ingest::text`, `ingest::time` | encodings, timestamps | §1 |
 //! | `ingest` (`model`) | [`ingest::Entry`], what every reader yields | §1 |
 //! | `directory` | users, contacts, logons | §1.3 |
+//! | `directory::user_id` | [`directory::UserId`]: a user name, compared ignoring case | §1.3 |
 //! | `directory::vcard` | vCard contacts files, read | §1.3 |
 //! | `decide::numbers` | numbers to E.164 | §1.4 |
 //! | `decide::lookup` | the directory as the decisions see it | §1.3, §4 |
@@ -32,6 +33,7 @@
 //! | `app::session`, `app::report` | what the commands open once; summary and outbox listing | §6 |
 //! | `app::send_test`, `app::init`, `app::generate` | `check`'s mail side and `--send-test`; `init`; man pages and completions | §6 |
 //! | `app::parallel` | `run`'s mails made on every core, taken in plan order | §8 |
+//! | `bench_api` | the hot functions of reading and deciding, for `benches/` (hidden) | — |
 //!
 //! `main` only parses the arguments, reads the clock once and maps the outcome to an exit
 //! code. Only what `main` and the tests outside the crate need is `pub`.
@@ -48,9 +50,11 @@ mod ingest;
 mod render;
 mod state;
 
-/// For `benches/` only (the micro-benchmarks of the hot functions); not an interface.
+/// For `benches/` only (the micro-benchmarks of the hot functions, across the stages: it
+/// sits beside them, not inside `decide`, which never reaches up into `app`); not an
+/// interface.
 #[doc(hidden)]
-pub use decide::bench_api;
+pub mod bench_api;
 
 /// Reads a journal the way `explain` does (UTF-8 or BOM, UTC, format detected) and
 /// counts its entries and its other items: the reading part of `explain`, alone, for

@@ -51,16 +51,8 @@ struct JsonChain<'a> {
     voicemail: bool,
 }
 
-/// One chain as a JSON line (no newline).
-#[cfg(test)]
-pub fn json_line(v: &Verdict, tz: &TimeZone) -> String {
-    let mut out = Vec::new();
-    write_json_line(&mut out, v, tz).expect("a Vec takes every byte");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
-}
-
 /// One chain as a JSON line, with its newline, into `out`.
-pub fn write_json_line(out: &mut impl Write, v: &Verdict, tz: &TimeZone) -> io::Result<()> {
+pub(crate) fn write_json_line(out: &mut impl Write, v: &Verdict, tz: &TimeZone) -> io::Result<()> {
     let rec = JsonChain {
         chain: &v.facts.id,
         caller: v.caller.number.as_ref().map(|n| n.as_str()),
@@ -82,7 +74,7 @@ pub fn write_json_line(out: &mut impl Write, v: &Verdict, tz: &TimeZone) -> io::
 /// wrap onto more lines; widths count terminal columns, so CJK names keep the alignment),
 /// a line with the date where the day changes, and a summary at the end.
 #[derive(Default)]
-pub struct Table {
+pub(crate) struct Table {
     rows: Vec<(String, [String; 6])>,
     calls: usize,
     notifying: usize,
@@ -92,7 +84,7 @@ pub struct Table {
 }
 
 /// The widest line the table prints (a terminal of 100 columns).
-pub const WIDTH: usize = 100;
+pub(crate) const WIDTH: usize = 100;
 const GAP: usize = 2;
 const HEAD: [&str; 6] = ["TIME", "CALLER", "RANG", "OUTCOME", "NOTIFIED", "CHAIN"];
 /// No column is narrowed below this while another can give.
@@ -187,7 +179,12 @@ fn fit(natural: [usize; 6], floor: [usize; 6]) -> [usize; 6] {
 
 impl Table {
     /// Adds a chain; `name` gives a user's name for a user id.
-    pub fn push(&mut self, v: &Verdict, tz: &TimeZone, lookup: &crate::decide::lookup::Lookup) {
+    pub(crate) fn push(
+        &mut self,
+        v: &Verdict,
+        tz: &TimeZone,
+        lookup: &crate::decide::lookup::Lookup,
+    ) {
         let name = |u: &str| lookup.user(u).map_or(u.to_string(), |i| i.name.clone());
         let name = |u: &str| {
             let n = name(u);
@@ -267,7 +264,7 @@ impl Table {
         ));
     }
 
-    pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn print(&self, out: &mut dyn Write) -> io::Result<()> {
         let mut natural = HEAD.map(width);
         let mut floor = [0; 6];
         for (_, r) in &self.rows {

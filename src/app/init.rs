@@ -6,6 +6,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::deliver::WriteError;
+use crate::error::Error;
+
 const CONFIG: &str = include_str!("../../contrib/unanswered.toml");
 const SERVICE: &str = include_str!("../../contrib/systemd/unanswered.service");
 const TIMER: &str = include_str!("../../contrib/systemd/unanswered.timer");
@@ -13,7 +16,7 @@ const USERS: &str = "user,name,email,lines,language,notify,time_zone\n";
 const CONTACTS: &str = "name,company,email,phones\n";
 
 /// The files `init` writes, by name.
-pub fn files(dir: &Path, exe: &Path) -> Vec<(&'static str, String)> {
+pub(crate) fn files(dir: &Path, exe: &Path) -> Vec<(&'static str, String)> {
     let dir = dir.display().to_string();
     let service = SERVICE
         .replace(
@@ -49,9 +52,15 @@ fn unit_word(s: &str) -> String {
 
 /// Writes the files into `dir` (made when missing). Refuses, writing nothing, when any of
 /// them exists; the error names every one.
-pub fn init(dir: &Path, out: &mut dyn Write) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
-    let abs = std::fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub(crate) fn init(dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    let abs = std::fs::canonicalize(dir).map_err(|source| WriteError::Resolve {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     let exe = std::env::current_exe()
         .ok()
         .filter(|p| p.is_absolute())
@@ -64,10 +73,7 @@ pub fn init(dir: &Path, out: &mut dyn Write) -> Result<(), String> {
         .map(|p| p.display().to_string())
         .collect();
     if !existing.is_empty() {
-        return Err(format!(
-            "nothing written: these files exist already (move them away, or init another folder): {}",
-            existing.join(", ")
-        ));
+        return Err(Error::Exists(existing));
     }
     for (name, text) in &files {
         let path = dir.join(name);
@@ -77,7 +83,10 @@ pub fn init(dir: &Path, out: &mut dyn Write) -> Result<(), String> {
             .create_new(true)
             .open(&path)
             .and_then(|mut f| f.write_all(text.as_bytes()))
-            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            .map_err(|source| WriteError::Write {
+                path: path.clone(),
+                source,
+            })?;
         let _ = writeln!(out, "wrote {}", path.display());
     }
     let config = dir.join("unanswered.toml");

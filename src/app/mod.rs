@@ -52,11 +52,11 @@ pub fn execute(cli: Cli, env: Env<'_>) -> ExitCode {
         Command::Outbox(args) => outbox::outbox_cmd(args, env),
         Command::Init(args) => match init::init(&args.dir, env.stdout) {
             Ok(()) => ExitCode::Success,
-            Err(e) => fatal(&mut { env }, e),
+            Err(e) => fail(&mut { env }, e),
         },
         Command::Generate(args) => match generate::generate(&args.what, env.stdout) {
             Ok(()) => ExitCode::Success,
-            Err(e) => fatal(&mut { env }, e),
+            Err(e) => fail(&mut { env }, e),
         },
     }
 }

@@ -25,7 +25,8 @@ use crate::decide::lookup::Lookup;
 use crate::decide::plan::{self, Plan};
 use crate::decide::recipients::{History, Verdict};
 use crate::decide::stream::{self as pipeline, Merge, Stats};
-use crate::deliver::{self, Deliver, SendError};
+use crate::deliver::{self, Deliver, SendError, WriteError};
+use crate::directory::UserKey;
 use crate::error::Error;
 use crate::exit_codes::ExitCode;
 use crate::ingest::Entry;
@@ -167,7 +168,7 @@ fn queue_mail(
         .iter()
         .map(|&i| NotificationRecord {
             chain: verdicts[i].facts.id.clone(),
-            user: m.user.clone(),
+            user: UserKey::of(&m.user),
             caller: verdicts[i].caller.number.clone(),
             call_start: verdicts[i].facts.start,
             message_id: m.message_id.clone(),
@@ -191,13 +192,11 @@ fn show_mail(
     now: Timestamp,
     previews: &mut HashMap<String, usize>,
     out: &mut dyn Write,
-) -> Result<(), String> {
+) -> Result<(), WriteError> {
     match &args.preview {
         Some(dir) => deliver::write_preview(dir, m, previews),
-        None if args.show => {
-            deliver::write_readable(out, m).map_err(|e| format!("standard output: {e}"))
-        }
-        None => deliver::write_mbox(out, m, now).map_err(|e| format!("standard output: {e}")),
+        None if args.show => deliver::write_readable(out, m).map_err(WriteError::Stdout),
+        None => deliver::write_mbox(out, m, now).map_err(WriteError::Stdout),
     }
 }
 
@@ -562,7 +561,7 @@ fn decide_run(session: &mut Session, env: &mut Env<'_>) -> Decided {
 /// Ends the run's transaction: besides the mails queued, the entries still ringing, the
 /// entries kept from earlier runs that were decided now, and who was seen logged on.
 fn record(tx: RunTx<'_>, session: &Session, d: &mut Decided) -> Result<(), StateError> {
-    let online: Vec<(String, Timestamp)> =
+    let online: Vec<(UserKey, Timestamp)> =
         std::mem::take(&mut d.stats.logons).into_iter().collect();
     // every entry kept from earlier runs that is not kept again was decided now (or was a
     // callback kept for a call decided now)

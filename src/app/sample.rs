@@ -6,10 +6,10 @@ use std::io::Write;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::lookup::Lookup;
 use crate::decide::recipients::History;
 use crate::decide::stream as pipeline;
-use crate::directory::{PhoneKind, User};
+use crate::directory::{Contact, PhoneKind, User};
 use crate::ingest::{Entry, Item, Origin, SourcePos};
 use crate::render::{mail, MailSettings, Renderer};
 
@@ -32,7 +32,7 @@ fn sample_entry(user: &User, now: jiff::Timestamp) -> Entry {
         origin: Origin::Incoming,
         internal: false,
         line_number: user.lines[0].clone(),
-        line_user: Some(user.user.clone()),
+        line_user: Some(user.user.to_string()),
         user_offline: None,
         phone_number: CALLER.into(),
         redirecting_number: None,
@@ -63,11 +63,10 @@ pub(crate) fn check_sample_mail(
         .find(|u| u.notify && u.email.is_some() && !u.lines.is_empty())
         .cloned()
         .unwrap_or_else(|| User::new("sample", Some("sample@example.com"), &["201"]));
-    let contact = ContactInfo {
-        name: "Sample Caller".into(),
+    let contact = Contact {
         company: Some("Sample Company".into()),
         email: Some("caller@example.com".into()),
-        phones: vec![(CALLER.into(), PhoneKind::Work)],
+        ..Contact::new("Sample Caller", &[(CALLER, PhoneKind::Work)])
     };
     let lookup = Lookup::new(
         config.rules.numbers.clone(),

@@ -13,7 +13,7 @@ use lettre::message::Mailbox;
 
 /// Checks the mail side and sends the test mail when asked; returns the problems found
 /// (each reported on `err`, with the file and the key).
-pub fn check_mail(
+pub(crate) fn check_mail(
     config: &Config,
     send_test: Option<&str>,
     now: jiff::Timestamp,
@@ -292,7 +292,7 @@ const RULES: &[Rule] = &[
 
 /// The key to fix for a delivery error, in one line; None when the server's words are all
 /// there is to say.
-pub fn hint(why: &str, config: &Config) -> Option<String> {
+pub(crate) fn hint(why: &str, config: &Config) -> Option<String> {
     let w = why.to_lowercase();
     let Some(s) = &config.smtp else {
         return matches!(config.transport, Transport::Sendmail(_)).then(|| {

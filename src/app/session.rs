@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use super::{fail, fatal, Env};
+use super::{fail, Env};
 use crate::cli::{FormatArg, InputArgs};
-use crate::config::Config;
-use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::config::{Config, ConfigError};
+use crate::decide::lookup::Lookup;
 use crate::decide::recipients::History;
 use crate::directory;
 use crate::error::Error;
@@ -77,15 +77,6 @@ impl Sink<'_> {
     }
 }
 
-fn contact_info(c: directory::Contact) -> ContactInfo {
-    ContactInfo {
-        name: c.name,
-        company: c.company,
-        email: c.email,
-        phones: c.phones.into_iter().map(|p| (p.number, p.kind)).collect(),
-    }
-}
-
 pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loaded, Error> {
     // directory files are kept by hand: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252,
     // whatever the journals' encoding is
@@ -99,11 +90,7 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
     let users = sink.rows("directory.users", directory::load_users(&config.users, enc));
     let mut contacts = Vec::new();
     for path in &config.contacts {
-        contacts.extend(
-            sink.rows("directory.contacts", directory::load_contacts(path, enc))
-                .into_iter()
-                .map(contact_info),
-        );
+        contacts.extend(sink.rows("directory.contacts", directory::load_contacts(path, enc)));
     }
     let lookup = Lookup::new(config.rules.numbers.clone(), users, contacts);
     let mut history = History::default();
@@ -112,10 +99,8 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
             "directory.logons",
             directory::load_logons(path, enc, &config.rules.time_zone),
         ) {
-            let user = lookup
-                .user(&l.user)
-                .map_or(l.user.clone(), |u| u.user.clone());
-            history.record_online(&user, l.time);
+            // the user the directory names by this name has the same key
+            history.record_online(l.user.key(), l.time);
         }
     }
     let Sink {
@@ -134,11 +119,11 @@ pub(crate) fn load_directory(config: &Config, err: &mut dyn Write) -> Result<Loa
 }
 
 /// `--now`, or the clock.
-fn resolve_now(input: &InputArgs, config: &Config, clock: Timestamp) -> Result<Timestamp, String> {
+fn resolve_now(input: &InputArgs, config: &Config, clock: Timestamp) -> Result<Timestamp, Error> {
     match &input.now {
         None => Ok(clock),
         Some(s) => crate::ingest::time::parse_timestamp(s, &config.rules.time_zone, None)
-            .map_err(|e| format!("--now: {e}")),
+            .map_err(|e| Error::Usage(format!("--now: {e}"))),
     }
 }
 
@@ -154,14 +139,16 @@ struct Reading {
 }
 
 impl Reading {
-    fn of(input: &InputArgs, config: &Config) -> Result<Reading, String> {
-        let columns =
-            match &config.asterisk_columns {
-                Some(names) => Some(ColumnMap::from_names(names).map_err(|e| {
-                    format!("{}: key `asterisk.columns`: {e}", config.path.display())
-                })?),
-                None => None,
-            };
+    fn of(input: &InputArgs, config: &Config) -> Result<Reading, ConfigError> {
+        let columns = match &config.asterisk_columns {
+            Some(names) => Some(ColumnMap::from_names(names).map_err(|e| ConfigError {
+                file: config.path.clone(),
+                line: None,
+                key: Some("asterisk.columns".into()),
+                message: e.to_string(),
+            })?),
+            None => None,
+        };
         Ok(Reading {
             native_only: input.format == Some(FormatArg::Native),
             forced: (input.format == Some(FormatArg::AsteriskCdr)).then_some(Format::AsteriskCdr),
@@ -171,14 +158,14 @@ impl Reading {
 }
 
 /// The journal files named, or standard input when none is (and it is not a terminal).
-fn journal_paths(input: &InputArgs, stdin_is_terminal: bool) -> Result<Vec<PathBuf>, String> {
+fn journal_paths(input: &InputArgs, stdin_is_terminal: bool) -> Result<Vec<PathBuf>, Error> {
     let mut paths: Vec<PathBuf> = input.journals.clone();
     if paths.is_empty() {
         if stdin_is_terminal {
-            return Err(
+            return Err(Error::Usage(
                 "no journal: name the export files, or pipe one into standard input (or give `-`)"
                     .into(),
-            );
+            ));
         }
         paths.push(PathBuf::from("-"));
     }
@@ -239,8 +226,8 @@ fn open_journals(
     stdin: &mut Option<Box<dyn Read>>,
     stdin_is_terminal: bool,
     err: &mut dyn Write,
-) -> Result<(Vec<Sources>, u64), String> {
-    let reading = Reading::of(input, config)?;
+) -> Result<(Vec<Sources>, u64), Error> {
+    let reading = Reading::of(input, config).map_err(crate::config::ConfigErrors::from)?;
     let paths = journal_paths(input, stdin_is_terminal)?;
     let mut sources = Vec::new();
     let mut failed = 0;
@@ -283,7 +270,7 @@ fn load_state(
                 history.record_notified(user, &c, start);
             }
         },
-        |user, at| online.push((user.to_string(), at)),
+        |user, at| online.push((user.clone(), at)),
     )?;
     for (user, at) in online {
         history.record_online(&user, at);
@@ -306,7 +293,7 @@ impl Session {
         env: &mut Env<'_>,
         state: Option<&State>,
     ) -> Result<Session, ExitCode> {
-        let now = resolve_now(input, &config, env.clock).map_err(|e| fatal(env, e))?;
+        let now = resolve_now(input, &config, env.clock).map_err(|e| fail(env, e))?;
         let Loaded {
             lookup,
             mut history,
@@ -335,7 +322,7 @@ impl Session {
             env.stdin_is_terminal,
             env.stderr,
         )
-        .map_err(|e| fatal(env, e))?;
+        .map_err(|e| fail(env, e))?;
         sources.insert(0, Box::new(pending.into_iter()));
         Ok(Session {
             config,

@@ -26,25 +26,25 @@ pub(crate) enum Delivery {
 #[derive(Debug, Clone)]
 pub(crate) struct RunSummary {
     /// The run's clock (`--now`, or the system clock read once).
-    pub time: Timestamp,
-    pub exit_code: i32,
-    pub delivery: Delivery,
-    pub entries: u64,
-    pub chains: u64,
-    pub rows_rejected: u64,
+    pub(crate) time: Timestamp,
+    pub(crate) exit_code: i32,
+    pub(crate) delivery: Delivery,
+    pub(crate) entries: u64,
+    pub(crate) chains: u64,
+    pub(crate) rows_rejected: u64,
     /// Calls older than `[notify] max_age_hours`, not mailed.
-    pub too_old: u64,
-    pub mails_made: u64,
+    pub(crate) too_old: u64,
+    pub(crate) mails_made: u64,
     /// Accepted by the server (or written, with `--out`).
-    pub mails_delivered: u64,
-    pub mails_queued: u64,
-    pub mails_failed: u64,
+    pub(crate) mails_delivered: u64,
+    pub(crate) mails_queued: u64,
+    pub(crate) mails_failed: u64,
     /// Mails still queued after the run (its own and earlier runs').
-    pub queued_now: u64,
+    pub(crate) queued_now: u64,
     /// How long the oldest mail still queued has waited, by the run's clock.
-    pub oldest_queued_seconds: Option<i64>,
+    pub(crate) oldest_queued_seconds: Option<i64>,
     /// Measured by a monotonic clock, not the run's clock.
-    pub duration: Duration,
+    pub(crate) duration: Duration,
 }
 
 impl RunSummary {

@@ -8,14 +8,14 @@ use crate::exit_codes::ExitCode;
 
 /// One problem with the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub file: PathBuf,
+pub(crate) struct ConfigError {
+    pub(crate) file: PathBuf,
     /// 1-based; None when the problem has no place in the file (unreadable, key missing).
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// The full key, `section.key` (`time_zone` at the top level).
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// What is wrong and what was expected.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for ConfigError {
@@ -35,11 +35,11 @@ impl std::error::Error for ConfigError {}
 
 /// All problems found in one configuration file, in the order of the sections.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigErrors(pub Vec<ConfigError>);
+pub(crate) struct ConfigErrors(pub Vec<ConfigError>);
 
 impl ConfigErrors {
     /// A bad configuration: nothing was done.
-    pub fn exit_code(&self) -> ExitCode {
+    pub(crate) fn exit_code(&self) -> ExitCode {
         ExitCode::Fatal
     }
 }

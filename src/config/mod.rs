@@ -16,23 +16,23 @@ mod raw;
 mod suggest;
 mod validate;
 
-pub use error::{ConfigError, ConfigErrors};
+pub(crate) use error::{ConfigError, ConfigErrors};
 pub(crate) use suggest::closest;
 
 /// The defaults of the keys whose type carries none (SPEC §5). The rules' defaults are
 /// [`Rules::default`], [`Exceptions::default`] and [`NumberPlan::default`].
 mod defaults {
-    pub const TIME_ZONE: &str = "UTC";
-    pub const LANGUAGE: &str = "en";
-    pub const LINK_PREFIX: &str = "tel:";
-    pub const FROM: &str = "Telephone system <pbx@localhost>";
-    pub const USERS: &str = "users.csv";
-    pub const STATE: &str = "unanswered.db";
-    pub const SENDMAIL: &str = "/usr/sbin/sendmail";
-    pub const SMTP_TIMEOUT_SECONDS: i64 = 30;
-    pub const SMTP_MAX_RUN_SECONDS: i64 = 300;
-    pub const LOCK_WAIT_SECONDS: i64 = 60;
-    pub const ATTACH_VCARD: bool = true;
+    pub(crate) const TIME_ZONE: &str = "UTC";
+    pub(crate) const LANGUAGE: &str = "en";
+    pub(crate) const LINK_PREFIX: &str = "tel:";
+    pub(crate) const FROM: &str = "Telephone system <pbx@localhost>";
+    pub(crate) const USERS: &str = "users.csv";
+    pub(crate) const STATE: &str = "unanswered.db";
+    pub(crate) const SENDMAIL: &str = "/usr/sbin/sendmail";
+    pub(crate) const SMTP_TIMEOUT_SECONDS: i64 = 30;
+    pub(crate) const SMTP_MAX_RUN_SECONDS: i64 = 300;
+    pub(crate) const LOCK_WAIT_SECONDS: i64 = 60;
+    pub(crate) const ATTACH_VCARD: bool = true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -40,7 +40,7 @@ mod defaults {
 
 /// `[notify] caller_as_sender`: who the mail says it is from (SPEC §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CallerAsSender {
+pub(crate) enum CallerAsSender {
     /// `false`: the system is the sender.
     #[default]
     Off,
@@ -52,7 +52,7 @@ pub enum CallerAsSender {
 
 /// One mail per recipient per run, or one per chain and recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
+pub(crate) enum Mode {
     #[default]
     Digest,
     PerCall,
@@ -60,7 +60,7 @@ pub enum Mode {
 
 /// Which of the participants who did not answer get mail (SPEC §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecipientPolicy {
+pub(crate) enum RecipientPolicy {
     None,
     First,
     Last,
@@ -69,19 +69,19 @@ pub enum RecipientPolicy {
 
 /// The exception switches (SPEC §3).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exceptions {
-    pub internal: bool,
-    pub hidden_number: bool,
-    pub no_contact: bool,
-    pub short_ring: bool,
-    pub min_ring_seconds: u64,
-    pub repeated_same_day: bool,
-    pub repeated_until_logon: bool,
-    pub excluded_numbers: Vec<NumberPattern>,
+pub(crate) struct Exceptions {
+    pub(crate) internal: bool,
+    pub(crate) hidden_number: bool,
+    pub(crate) no_contact: bool,
+    pub(crate) short_ring: bool,
+    pub(crate) min_ring_seconds: u64,
+    pub(crate) repeated_same_day: bool,
+    pub(crate) repeated_until_logon: bool,
+    pub(crate) excluded_numbers: Vec<NumberPattern>,
     /// §3.7: a call that went to voicemail notifies nobody.
-    pub voicemail: bool,
+    pub(crate) voicemail: bool,
     /// §3.8: a call already returned notifies nobody.
-    pub called_back: bool,
+    pub(crate) called_back: bool,
 }
 
 impl Default for Exceptions {
@@ -103,15 +103,15 @@ impl Default for Exceptions {
 
 /// The rules the pure decision stages need (no paths, no I/O).
 #[derive(Debug, Clone)]
-pub struct Rules {
-    pub time_zone: TimeZone,
-    pub numbers: NumberPlan,
-    pub exceptions: Exceptions,
-    pub recipients: RecipientPolicy,
-    pub even_if_answered_elsewhere: bool,
-    pub settle_seconds: u64,
+pub(crate) struct Rules {
+    pub(crate) time_zone: TimeZone,
+    pub(crate) numbers: NumberPlan,
+    pub(crate) exceptions: Exceptions,
+    pub(crate) recipients: RecipientPolicy,
+    pub(crate) even_if_answered_elsewhere: bool,
+    pub(crate) settle_seconds: u64,
     /// §3.9: calls that arrived more than this many hours before now are not mailed; 0 = off.
-    pub max_age_hours: u64,
+    pub(crate) max_age_hours: u64,
 }
 
 impl Default for Rules {
@@ -131,7 +131,7 @@ impl Default for Rules {
 /// The variants are named as the key `tls` is written.
 #[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tls {
+pub(crate) enum Tls {
     StartTls,
     Tls,
     None,
@@ -139,7 +139,7 @@ pub enum Tls {
 
 impl Tls {
     /// The port of the key `port` when it is not given.
-    pub fn default_port(self) -> u16 {
+    pub(crate) fn default_port(self) -> u16 {
         match self {
             Tls::Tls => 465,
             Tls::StartTls => 587,
@@ -149,63 +149,63 @@ impl Tls {
 }
 
 #[derive(Debug, Clone)]
-pub struct Smtp {
-    pub host: String,
-    pub port: u16,
-    pub tls: Tls,
-    pub username: Option<String>,
-    pub password_env: Option<String>,
-    pub password_file: Option<PathBuf>,
+pub(crate) struct Smtp {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) tls: Tls,
+    pub(crate) username: Option<String>,
+    pub(crate) password_env: Option<String>,
+    pub(crate) password_file: Option<PathBuf>,
     /// The name of a systemd credential (`LoadCredential=NAME:…`): the password is read from
     /// `$CREDENTIALS_DIRECTORY/NAME`.
-    pub password_credential: Option<String>,
-    pub timeout_seconds: u64,
+    pub(crate) password_credential: Option<String>,
+    pub(crate) timeout_seconds: u64,
     /// A run stops delivering after this many seconds; the rest stays queued.
-    pub max_run_seconds: u64,
+    pub(crate) max_run_seconds: u64,
     /// An extra CA certificate (PEM) to trust, e.g. a company CA.
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
 }
 
 /// How mails leave: an SMTP server, or the local sendmail program.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transport {
+pub(crate) enum Transport {
     Smtp,
     Sendmail(PathBuf),
 }
 
 /// The whole resolved configuration.
 #[derive(Debug, Clone)]
-pub struct Config {
-    pub path: PathBuf,
-    pub time_zone_name: String,
-    pub rules: Rules,
-    pub language: String,
-    pub mode: Mode,
-    pub encoding: TextEncoding,
-    pub templates: Option<PathBuf>,
-    pub languages: Option<PathBuf>,
-    pub users: PathBuf,
-    pub contacts: Vec<PathBuf>,
-    pub logons: Option<PathBuf>,
-    pub caller_as_sender: CallerAsSender,
-    pub attach_vcard: bool,
-    pub link_prefix: String,
-    pub from: String,
-    pub smtp: Option<Smtp>,
-    pub transport: Transport,
-    pub state_path: PathBuf,
-    pub lock_wait_seconds: u64,
-    pub asterisk_columns: Option<Vec<String>>,
+pub(crate) struct Config {
+    pub(crate) path: PathBuf,
+    pub(crate) time_zone_name: String,
+    pub(crate) rules: Rules,
+    pub(crate) language: String,
+    pub(crate) mode: Mode,
+    pub(crate) encoding: TextEncoding,
+    pub(crate) templates: Option<PathBuf>,
+    pub(crate) languages: Option<PathBuf>,
+    pub(crate) users: PathBuf,
+    pub(crate) contacts: Vec<PathBuf>,
+    pub(crate) logons: Option<PathBuf>,
+    pub(crate) caller_as_sender: CallerAsSender,
+    pub(crate) attach_vcard: bool,
+    pub(crate) link_prefix: String,
+    pub(crate) from: String,
+    pub(crate) smtp: Option<Smtp>,
+    pub(crate) transport: Transport,
+    pub(crate) state_path: PathBuf,
+    pub(crate) lock_wait_seconds: u64,
+    pub(crate) asterisk_columns: Option<Vec<String>>,
     /// `[report] summary_json`: what each run did, as JSON.
-    pub summary_json: Option<PathBuf>,
+    pub(crate) summary_json: Option<PathBuf>,
     /// `[report] metrics`: a Prometheus textfile-collector file.
-    pub metrics: Option<PathBuf>,
+    pub(crate) metrics: Option<PathBuf>,
     /// The line of each key that names a file or the language, as written.
     places: std::collections::BTreeMap<String, usize>,
 }
 
 /// `link_prefix`: "" or a scheme of 1 to 9 characters plus the colon (SPEC §5).
-pub fn valid_link_prefix(p: &str) -> bool {
+pub(crate) fn valid_link_prefix(p: &str) -> bool {
     if p.is_empty() {
         return true;
     }
@@ -224,7 +224,7 @@ pub fn valid_link_prefix(p: &str) -> bool {
 impl Config {
     /// A problem found after loading (a file the key names cannot be read, a language that
     /// is not offered), reported at the key: its line when written, else as its default.
-    pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
         let line = self.places.get(key).copied();
         let mut message = message.into();
         if line.is_none() {
@@ -239,7 +239,7 @@ impl Config {
     }
 
     /// The problem of a `language` that is not among `offered`, at its key (None: it is).
-    pub fn language_not_offered(&self, offered: &[&str]) -> Option<ConfigError> {
+    pub(crate) fn language_not_offered(&self, offered: &[&str]) -> Option<ConfigError> {
         if offered.contains(&self.language.as_str()) {
             return None;
         }
@@ -255,7 +255,7 @@ impl Config {
     }
 
     /// Reads and validates a configuration file. All problems are reported together.
-    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    pub(crate) fn load(path: &Path) -> Result<Config, ConfigErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.to_path_buf(),
             line: None,
@@ -266,7 +266,7 @@ impl Config {
     }
 
     /// Validates configuration text; `path` names it in messages and anchors relative paths.
-    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let raw: raw::Raw = toml::from_str(text).map_err(|e| toml_error(e, text, path))?;
         let mut v = validate::Validator::new(path, text);

@@ -12,41 +12,41 @@ pub(crate) type Value<T> = Option<Spanned<T>>;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct Raw {
-    pub time_zone: Value<String>,
-    pub language: Value<String>,
-    pub mode: Value<String>,
-    pub encoding: Value<String>,
-    pub templates: Value<String>,
-    pub languages: Value<String>,
-    pub numbers: RawNumbers,
-    pub directory: RawDirectory,
-    pub notify: RawNotify,
-    pub exceptions: RawExceptions,
-    pub mail: RawMail,
-    pub smtp: Option<RawSmtp>,
-    pub state: RawState,
-    pub asterisk: RawAsterisk,
-    pub report: RawReport,
+    pub(crate) time_zone: Value<String>,
+    pub(crate) language: Value<String>,
+    pub(crate) mode: Value<String>,
+    pub(crate) encoding: Value<String>,
+    pub(crate) templates: Value<String>,
+    pub(crate) languages: Value<String>,
+    pub(crate) numbers: RawNumbers,
+    pub(crate) directory: RawDirectory,
+    pub(crate) notify: RawNotify,
+    pub(crate) exceptions: RawExceptions,
+    pub(crate) mail: RawMail,
+    pub(crate) smtp: Option<RawSmtp>,
+    pub(crate) state: RawState,
+    pub(crate) asterisk: RawAsterisk,
+    pub(crate) report: RawReport,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawNumbers {
-    pub country_code: Value<Digits>,
-    pub area_code: Value<Digits>,
-    pub pbx_number: Value<Digits>,
-    pub outside_line_prefix: Value<Digits>,
-    pub national_prefix: Value<Digits>,
-    pub international_prefix: Value<Digits>,
-    pub internal_max_digits: Value<i64>,
+    pub(crate) country_code: Value<Digits>,
+    pub(crate) area_code: Value<Digits>,
+    pub(crate) pbx_number: Value<Digits>,
+    pub(crate) outside_line_prefix: Value<Digits>,
+    pub(crate) national_prefix: Value<Digits>,
+    pub(crate) international_prefix: Value<Digits>,
+    pub(crate) internal_max_digits: Value<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawDirectory {
-    pub users: Value<String>,
-    pub contacts: Value<StringOrList>,
-    pub logons: Value<String>,
+    pub(crate) users: Value<String>,
+    pub(crate) contacts: Value<StringOrList>,
+    pub(crate) logons: Value<String>,
 }
 
 /// A number that is a string of digits (`country_code = "49"`), also when written as a TOML
@@ -95,69 +95,69 @@ pub(crate) enum StringOrList {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawNotify {
-    pub recipients: Value<String>,
-    pub even_if_answered_elsewhere: Option<bool>,
-    pub caller_as_sender: Value<BoolOrString>,
-    pub attach_vcard: Option<bool>,
-    pub link_prefix: Value<String>,
-    pub settle_seconds: Value<i64>,
-    pub max_age_hours: Value<i64>,
+    pub(crate) recipients: Value<String>,
+    pub(crate) even_if_answered_elsewhere: Option<bool>,
+    pub(crate) caller_as_sender: Value<BoolOrString>,
+    pub(crate) attach_vcard: Option<bool>,
+    pub(crate) link_prefix: Value<String>,
+    pub(crate) settle_seconds: Value<i64>,
+    pub(crate) max_age_hours: Value<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawExceptions {
-    pub internal: Option<bool>,
-    pub hidden_number: Option<bool>,
-    pub no_contact: Option<bool>,
-    pub short_ring: Option<bool>,
-    pub min_ring_seconds: Value<i64>,
-    pub repeated_same_day: Option<bool>,
-    pub repeated_until_logon: Option<bool>,
-    pub excluded_numbers: Option<Vec<Spanned<String>>>,
-    pub voicemail: Option<bool>,
-    pub called_back: Option<bool>,
+    pub(crate) internal: Option<bool>,
+    pub(crate) hidden_number: Option<bool>,
+    pub(crate) no_contact: Option<bool>,
+    pub(crate) short_ring: Option<bool>,
+    pub(crate) min_ring_seconds: Value<i64>,
+    pub(crate) repeated_same_day: Option<bool>,
+    pub(crate) repeated_until_logon: Option<bool>,
+    pub(crate) excluded_numbers: Option<Vec<Spanned<String>>>,
+    pub(crate) voicemail: Option<bool>,
+    pub(crate) called_back: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawMail {
-    pub from: Value<String>,
-    pub transport: Value<String>,
-    pub sendmail_command: Value<String>,
+    pub(crate) from: Value<String>,
+    pub(crate) transport: Value<String>,
+    pub(crate) sendmail_command: Value<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawSmtp {
-    pub host: Value<String>,
-    pub port: Value<i64>,
-    pub tls: Value<String>,
-    pub username: Value<String>,
-    pub password_env: Value<String>,
-    pub password_file: Value<String>,
-    pub password_credential: Value<String>,
-    pub timeout_seconds: Value<i64>,
-    pub max_run_seconds: Value<i64>,
-    pub ca_file: Value<String>,
+    pub(crate) host: Value<String>,
+    pub(crate) port: Value<i64>,
+    pub(crate) tls: Value<String>,
+    pub(crate) username: Value<String>,
+    pub(crate) password_env: Value<String>,
+    pub(crate) password_file: Value<String>,
+    pub(crate) password_credential: Value<String>,
+    pub(crate) timeout_seconds: Value<i64>,
+    pub(crate) max_run_seconds: Value<i64>,
+    pub(crate) ca_file: Value<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawState {
-    pub path: Value<String>,
-    pub lock_wait_seconds: Value<i64>,
+    pub(crate) path: Value<String>,
+    pub(crate) lock_wait_seconds: Value<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawReport {
-    pub summary_json: Value<String>,
-    pub metrics: Value<String>,
+    pub(crate) summary_json: Value<String>,
+    pub(crate) metrics: Value<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct RawAsterisk {
-    pub columns: Option<Vec<String>>,
+    pub(crate) columns: Option<Vec<String>>,
 }

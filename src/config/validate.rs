@@ -140,13 +140,13 @@ impl<'t> Validator<'t> {
 
 /// The top-level keys.
 pub(super) struct Top {
-    pub time_zone_name: String,
-    pub time_zone: TimeZone,
-    pub mode: Mode,
-    pub encoding: TextEncoding,
-    pub language: String,
-    pub templates: Option<PathBuf>,
-    pub languages: Option<PathBuf>,
+    pub(crate) time_zone_name: String,
+    pub(crate) time_zone: TimeZone,
+    pub(crate) mode: Mode,
+    pub(crate) encoding: TextEncoding,
+    pub(crate) language: String,
+    pub(crate) templates: Option<PathBuf>,
+    pub(crate) languages: Option<PathBuf>,
 }
 
 pub(super) fn top(v: &mut Validator<'_>, raw: &Raw) -> Top {
@@ -262,13 +262,13 @@ pub(super) fn numbers(v: &mut Validator<'_>, n: &RawNumbers) -> NumberPlan {
 
 /// `[notify]`.
 pub(super) struct Notify {
-    pub recipients: RecipientPolicy,
-    pub even_if_answered_elsewhere: bool,
-    pub caller_as_sender: super::CallerAsSender,
-    pub attach_vcard: bool,
-    pub link_prefix: String,
-    pub settle_seconds: u64,
-    pub max_age_hours: u64,
+    pub(crate) recipients: RecipientPolicy,
+    pub(crate) even_if_answered_elsewhere: bool,
+    pub(crate) caller_as_sender: super::CallerAsSender,
+    pub(crate) attach_vcard: bool,
+    pub(crate) link_prefix: String,
+    pub(crate) settle_seconds: u64,
+    pub(crate) max_age_hours: u64,
 }
 
 pub(super) fn notify(v: &mut Validator<'_>, nt: &RawNotify) -> Notify {
@@ -358,7 +358,7 @@ pub(super) fn exceptions(
     for p in x.excluded_numbers.iter().flatten() {
         match NumberPattern::parse(plan, p.get_ref()) {
             Ok(pat) => excluded_numbers.push(pat),
-            Err(m) => v.err("exceptions.excluded_numbers", Some(p.span()), m),
+            Err(e) => v.err("exceptions.excluded_numbers", Some(p.span()), e.to_string()),
         }
     }
     Exceptions {

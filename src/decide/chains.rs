@@ -20,25 +20,25 @@ use crate::decide::numbers::{is_hidden, Number, NumberPlan};
 use crate::ingest::{Entry, RowError};
 
 /// How far the input may run ahead of a chain before the chain is handed out.
-pub const REORDER_WINDOW_SECONDS: i64 = 3600;
+pub(crate) const REORDER_WINDOW_SECONDS: i64 = 3600;
 /// SPEC §2.2: an untracked entry joins the chain of the line that redirected it when that
 /// entry stopped no more than this before the redirected one started.
-pub const REDIRECT_GAP_SECONDS: i64 = 10;
+pub(crate) const REDIRECT_GAP_SECONDS: i64 = 10;
 
 /// Maps whose keys come from the journal: a fast hasher, seeded per process.
 pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The entries of one call, ordered by start time (ties: input order).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Chain {
+pub(crate) struct Chain {
     /// The tracker id, else the first entry's connection id.
-    pub id: String,
-    pub entries: Vec<Entry>,
+    pub(crate) id: String,
+    pub(crate) entries: Vec<Entry>,
 }
 
 /// What the assembler says besides chains.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Notice {
+pub(crate) enum Notice {
     /// The same connection id was read again (overlapping exports): the first one counts.
     Duplicate,
     /// The entry belongs to a chain that was already handed out.
@@ -46,7 +46,7 @@ pub enum Notice {
 }
 
 /// Groups entries into chains, streaming.
-pub struct Assembler<'a> {
+pub(crate) struct Assembler<'a> {
     lookup: &'a Lookup,
     grouping: Grouping,
     /// Connection ids read: None while open, else the last stop of the chain handed out.
@@ -63,7 +63,7 @@ pub struct Assembler<'a> {
 }
 
 impl<'a> Assembler<'a> {
-    pub fn new(lookup: &'a Lookup) -> Self {
+    pub(crate) fn new(lookup: &'a Lookup) -> Self {
         Assembler {
             lookup,
             grouping: Grouping::default(),
@@ -78,13 +78,13 @@ impl<'a> Assembler<'a> {
 
     /// Tries to hand out chains after every `n` entries (default 4096). Tests use small values.
     #[cfg(test)]
-    pub fn flush_every(mut self, n: usize) -> Self {
+    pub(crate) fn flush_every(mut self, n: usize) -> Self {
         self.flush_every = n.max(1);
         self
     }
 
     /// Adds an incoming phone entry. Returns chains that are now closed (in start order).
-    pub fn push(&mut self, entry: Entry, notices: &mut Vec<Notice>) -> Vec<Chain> {
+    pub(crate) fn push(&mut self, entry: Entry, notices: &mut Vec<Notice>) -> Vec<Chain> {
         debug_assert!(entry.is_incoming_call());
         if self.seen.contains_key(entry.connection_id.as_str()) {
             notices.push(Notice::Duplicate);
@@ -117,7 +117,7 @@ impl<'a> Assembler<'a> {
     }
 
     /// Hands out every chain still open (end of input).
-    pub fn finish(&mut self) -> Vec<Chain> {
+    pub(crate) fn finish(&mut self) -> Vec<Chain> {
         self.flush(None)
     }
 
@@ -178,7 +178,7 @@ fn chain_order(a: &Chain, b: &Chain) -> std::cmp::Ordering {
 /// Groups a set of entries into chains (SPEC §2.2), in chain order (tests: the one-shot form). The result does not
 /// depend on the order of `entries` except for ties in start time.
 #[cfg(test)]
-pub fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
+pub(crate) fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
     let mut g = Grouping::default();
     for e in entries {
         g.push(e, &lookup.plan);
@@ -556,44 +556,44 @@ impl Grouping {
 
 /// Who a chain rang, who answered, how long it rang (SPEC §2.3–2.6).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Facts {
-    pub id: String,
+pub(crate) struct Facts {
+    pub(crate) id: String,
     /// The caller's number as the journal wrote it ("" when hidden).
-    pub caller_raw: String,
+    pub(crate) caller_raw: String,
     /// The caller's number normalised; None when hidden.
-    pub caller: Option<Number>,
+    pub(crate) caller: Option<Number>,
     /// The caller's name and company from the journal entries.
-    pub journal_contact_name: Option<String>,
-    pub journal_contact_company: Option<String>,
-    pub start: Timestamp,
-    pub last_stop: Timestamp,
-    pub first_connect: Option<Timestamp>,
+    pub(crate) journal_contact_name: Option<String>,
+    pub(crate) journal_contact_company: Option<String>,
+    pub(crate) start: Timestamp,
+    pub(crate) last_stop: Timestamp,
+    pub(crate) first_connect: Option<Timestamp>,
     /// Every participant (known users), in chain order.
-    pub participants: Vec<String>,
+    pub(crate) participants: Vec<String>,
     /// The participants who did not answer, in chain order.
-    pub not_answered: Vec<String>,
-    pub answered: bool,
+    pub(crate) not_answered: Vec<String>,
+    pub(crate) answered: bool,
     /// The answering user; None when nobody answered or only a line without a user did.
-    pub answered_by: Option<String>,
+    pub(crate) answered_by: Option<String>,
     /// The line that answered when no user did (SPEC §4: `answered_by` is null then).
-    pub answered_line: Option<String>,
-    pub ring_seconds: i64,
-    pub complete: bool,
-    pub internal_flag: bool,
+    pub(crate) answered_line: Option<String>,
+    pub(crate) ring_seconds: i64,
+    pub(crate) complete: bool,
+    pub(crate) internal_flag: bool,
     /// Lines rung that belong to no user.
-    pub unowned_lines: Vec<String>,
+    pub(crate) unowned_lines: Vec<String>,
     /// The line the call was first redirected from, if any.
-    pub redirected_from: Option<String>,
+    pub(crate) redirected_from: Option<String>,
     /// Users with an entry in this chain that says they were logged on.
-    pub online_users: Vec<String>,
+    pub(crate) online_users: Vec<String>,
     /// The call went to voicemail (SPEC §1.2, §3.7): an entry of it was taken by voicemail.
-    pub voicemail: bool,
+    pub(crate) voicemail: bool,
     /// Every line rung, in chain order, once each: (its owner, the line as the journal wrote it).
-    pub lines: Vec<(Option<String>, String)>,
+    pub(crate) lines: Vec<(Option<String>, String)>,
 }
 
 /// The owner of an entry: the line user name, else the user of the line number.
-pub fn owner(e: &Entry, lookup: &Lookup) -> Option<String> {
+pub(crate) fn owner(e: &Entry, lookup: &Lookup) -> Option<String> {
     if let Some(u) = e
         .line_user
         .as_deref()
@@ -603,21 +603,21 @@ pub fn owner(e: &Entry, lookup: &Lookup) -> Option<String> {
         return Some(
             lookup
                 .user(u)
-                .map_or_else(|| u.to_string(), |x| x.user.clone()),
+                .map_or_else(|| u.to_string(), |x| x.user.to_string()),
         );
     }
     let n = lookup.plan.normalise(&e.line_number)?;
-    lookup.user_by_line(&n).map(|u| u.user.clone())
+    lookup.user_by_line(&n).map(|u| u.user.to_string())
 }
 
 fn canonical_user(name: &str, lookup: &Lookup) -> String {
     lookup
         .user(name)
-        .map_or_else(|| name.to_string(), |u| u.user.clone())
+        .map_or_else(|| name.to_string(), |u| u.user.to_string())
 }
 
 /// Derives the facts of a chain. `now` decides completeness (SPEC §2.6).
-pub fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp) -> Facts {
+pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp) -> Facts {
     let es = &chain.entries;
     let owners: Vec<Option<String>> = es.iter().map(|e| owner(e, lookup)).collect();
     // The first ring (ring time counts from it, §2.5) and the caller's arrival, which may be

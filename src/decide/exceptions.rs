@@ -9,13 +9,13 @@ use serde::Serialize;
 
 use crate::config::Rules;
 use crate::decide::chains::Facts;
-use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
 
 /// Why a chain notifies nobody (SPEC §3, in the order `explain` names them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Suppression {
+pub(crate) enum Suppression {
     Incomplete,
     TooOld,
     Internal,
@@ -31,7 +31,7 @@ pub enum Suppression {
 }
 
 impl Suppression {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Suppression::Incomplete => "incomplete",
             Suppression::TooOld => "too_old",
@@ -51,14 +51,14 @@ impl Suppression {
 
 /// The caller as the mail shows it.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Caller {
-    pub raw: String,
-    pub number: Option<Number>,
-    pub name: Option<String>,
-    pub company: Option<String>,
-    pub email: Option<String>,
+pub(crate) struct Caller {
+    pub(crate) raw: String,
+    pub(crate) number: Option<Number>,
+    pub(crate) name: Option<String>,
+    pub(crate) company: Option<String>,
+    pub(crate) email: Option<String>,
     /// The contact from the contacts files, when one matched.
-    pub contact: Option<ContactInfo>,
+    pub(crate) contact: Option<crate::directory::Contact>,
 }
 
 /// When the caller and the company last spoke (SPEC §3.8), per caller number: the latest
@@ -66,13 +66,13 @@ pub struct Caller {
 /// number with a connect time. Only the latest time matters: a chain was returned when one of
 /// them lies after its arrival.
 #[derive(Debug, Clone, Default)]
-pub struct Callbacks {
+pub(crate) struct Callbacks {
     latest: crate::decide::chains::Map<Number, Timestamp>,
 }
 
 impl Callbacks {
     /// The caller and the company spoke at `at` (a hidden number never matches: pass None).
-    pub fn record(&mut self, number: Option<&Number>, at: Timestamp) {
+    pub(crate) fn record(&mut self, number: Option<&Number>, at: Timestamp) {
         if let Some(n) = number {
             let t = self.latest.entry(n.clone()).or_insert(at);
             *t = (*t).max(at);
@@ -80,24 +80,24 @@ impl Callbacks {
     }
 
     /// The latest time they spoke, when that is strictly after `arrival`.
-    pub fn after(&self, number: &Number, arrival: Timestamp) -> Option<Timestamp> {
+    pub(crate) fn after(&self, number: &Number, arrival: Timestamp) -> Option<Timestamp> {
         self.latest.get(number).copied().filter(|t| *t > arrival)
     }
 }
 
 /// A chain after the exceptions that need nothing but the chain itself.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Screened {
-    pub facts: Facts,
-    pub caller: Caller,
+pub(crate) struct Screened {
+    pub(crate) facts: Facts,
+    pub(crate) caller: Caller,
     /// `incomplete`, `too_old` or one of §3.1–3.7; None: §3.8 and §4 decide.
-    pub suppressed_by: Option<Suppression>,
+    pub(crate) suppressed_by: Option<Suppression>,
 }
 
 /// The number whose callbacks decide a chain (§3.8), from its suppression after [`screen`] and
 /// its caller's number: Some when the rule is on, nothing earlier suppressed the chain, and the
 /// caller's number is known.
-pub fn awaits_callback<'n>(
+pub(crate) fn awaits_callback<'n>(
     suppressed_by: Option<Suppression>,
     number: Option<&'n Number>,
     rules: &Rules,
@@ -107,7 +107,7 @@ pub fn awaits_callback<'n>(
 
 /// The number whose callbacks the next run must know of: a call still ringing, kept in the
 /// state, that §3.8 may decide later.
-pub fn keeps_callbacks<'n>(
+pub(crate) fn keeps_callbacks<'n>(
     suppressed_by: Option<Suppression>,
     number: Option<&'n Number>,
     rules: &Rules,
@@ -133,7 +133,7 @@ fn too_old(start: Timestamp, max_age_hours: u64, now: Timestamp) -> bool {
 }
 
 /// The first exception that applies of `incomplete` (§2.6), `too_old` (§3.9) and §3.1–3.7.
-pub fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestamp) -> Screened {
+pub(crate) fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestamp) -> Screened {
     let x = &rules.exceptions;
     let caller = caller_of(&facts, lookup);
     let number = caller.number.as_ref();
@@ -175,7 +175,7 @@ pub fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestamp) -> S
 }
 
 /// The caller as [`screen`] finds it: from the facts and the directory alone.
-pub fn caller_of(facts: &Facts, lookup: &Lookup) -> Caller {
+pub(crate) fn caller_of(facts: &Facts, lookup: &Lookup) -> Caller {
     let number = facts.caller.clone();
     let r = lookup.caller_record(
         number.as_ref(),

@@ -3,49 +3,39 @@
 
 use crate::decide::chains::Map;
 use crate::decide::numbers::{Number, NumberPlan};
-use crate::directory::User;
-
-/// A caller's contact (SPEC §1.3).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ContactInfo {
-    pub name: String,
-    pub company: Option<String>,
-    pub email: Option<String>,
-    /// Raw numbers with their kind.
-    pub phones: Vec<(String, crate::directory::PhoneKind)>,
-}
+use crate::directory::{fold_user, Contact, User, UserKey};
 
 /// Who a caller is, every field from one record (see [`Lookup::caller_record`]).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CallerRecord {
-    pub name: Option<String>,
-    pub company: Option<String>,
-    pub email: Option<String>,
+pub(crate) struct CallerRecord {
+    pub(crate) name: Option<String>,
+    pub(crate) company: Option<String>,
+    pub(crate) email: Option<String>,
     /// The contacts-file record, when that is the source.
-    pub contact: Option<ContactInfo>,
+    pub(crate) contact: Option<Contact>,
 }
 
 /// Users and contacts, indexed by normalised number.
 #[derive(Debug, Clone, Default)]
-pub struct Lookup {
-    pub plan: NumberPlan,
+pub(crate) struct Lookup {
+    pub(crate) plan: NumberPlan,
     users: Vec<User>,
-    by_name: Map<String, usize>,
+    by_name: Map<UserKey, usize>,
     by_line: Map<Number, usize>,
-    contacts: Vec<ContactInfo>,
+    contacts: Vec<Contact>,
     contact_by_number: Map<Number, usize>,
 }
 
 impl Lookup {
     /// Indexes users and contacts. The first user (or contact) to claim a number keeps it.
-    pub fn new(plan: NumberPlan, users: Vec<User>, contacts: Vec<ContactInfo>) -> Lookup {
+    pub(crate) fn new(plan: NumberPlan, users: Vec<User>, contacts: Vec<Contact>) -> Lookup {
         let mut l = Lookup {
             plan,
             ..Lookup::default()
         };
         for u in users {
             let idx = l.users.len();
-            l.by_name.entry(u.user.to_lowercase()).or_insert(idx);
+            l.by_name.entry(u.user.key().clone()).or_insert(idx);
             for line in &u.lines {
                 if let Some(n) = l.plan.normalise(line) {
                     l.by_line.entry(n).or_insert(idx);
@@ -55,8 +45,8 @@ impl Lookup {
         }
         for c in contacts {
             let idx = l.contacts.len();
-            for (p, _) in &c.phones {
-                if let Some(n) = l.plan.normalise(p) {
+            for p in &c.phones {
+                if let Some(n) = l.plan.normalise(&p.number) {
                     l.contact_by_number.entry(n).or_insert(idx);
                 }
             }
@@ -65,29 +55,22 @@ impl Lookup {
         l
     }
 
-    pub fn user(&self, name: &str) -> Option<&User> {
-        // names are mostly written in lower case already: fold only when needed
-        let found = if name
-            .bytes()
-            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
-        {
-            self.by_name.get(&name.to_lowercase())
-        } else {
-            self.by_name.get(name)
-        };
-        found.map(|&i| &self.users[i])
+    /// The user a name (any case) names.
+    pub(crate) fn user(&self, name: &str) -> Option<&User> {
+        // names are mostly written in lower case already: folded only when needed
+        self.by_name.get(&*fold_user(name)).map(|&i| &self.users[i])
     }
 
-    pub fn user_by_line(&self, line: &Number) -> Option<&User> {
+    pub(crate) fn user_by_line(&self, line: &Number) -> Option<&User> {
         self.by_line.get(line).map(|&i| &self.users[i])
     }
 
     /// True when the number is a line of a user (an internal caller, SPEC §3.1).
-    pub fn is_user_line(&self, n: &Number) -> bool {
+    pub(crate) fn is_user_line(&self, n: &Number) -> bool {
         self.by_line.contains_key(n)
     }
 
-    pub fn contact(&self, n: &Number) -> Option<&ContactInfo> {
+    pub(crate) fn contact(&self, n: &Number) -> Option<&Contact> {
         self.contact_by_number.get(n).map(|&i| &self.contacts[i])
     }
 
@@ -95,7 +78,7 @@ impl Lookup {
     /// number, whole (name, company, e-mail, further numbers), when there is one; else the
     /// name and company the journal gave, with no e-mail and no further numbers. Fields of two
     /// records are never mixed, so a card never pairs one person's name with another's address.
-    pub fn caller_record(
+    pub(crate) fn caller_record(
         &self,
         number: Option<&Number>,
         journal_name: Option<&str>,
@@ -122,7 +105,7 @@ impl Lookup {
         }
     }
 
-    pub fn users(&self) -> &[User] {
+    pub(crate) fn users(&self) -> &[User] {
         &self.users
     }
 }
@@ -138,11 +121,10 @@ mod tests {
             area_code: "30".into(),
             ..NumberPlan::default()
         };
-        let jane = ContactInfo {
-            name: "Jane Doe".into(),
+        let jane = Contact {
             company: Some("Globex Ltd.".into()),
             email: Some("jane.doe@globex.example".into()),
-            phones: vec![("+44 20 7946 0000".into(), PhoneKind::Work)],
+            ..Contact::new("Jane Doe", &[("+44 20 7946 0000", PhoneKind::Work)])
         };
         Lookup::new(plan, Vec::new(), vec![jane])
     }

@@ -1,14 +1,12 @@
 //! The decision stages, pure: lookup, chains, exceptions and recipients, the stream over them.
 
-#[doc(hidden)]
-pub mod bench_api;
-pub mod chains;
-pub mod exceptions;
-pub mod lookup;
-pub mod numbers;
-pub mod packed;
-pub mod plan;
-pub mod recipients;
-pub mod stream;
+pub(crate) mod chains;
+pub(crate) mod exceptions;
+pub(crate) mod lookup;
+pub(crate) mod numbers;
+pub(crate) mod packed;
+pub(crate) mod plan;
+pub(crate) mod recipients;
+pub(crate) mod stream;
 #[cfg(test)]
 pub(crate) mod testkit;

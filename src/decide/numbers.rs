@@ -21,14 +21,14 @@ use std::fmt;
 
 /// The location numbers are read in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NumberPlan {
-    pub country_code: String,
-    pub area_code: String,
-    pub pbx_number: String,
-    pub outside_line_prefix: String,
-    pub national_prefix: String,
-    pub international_prefix: String,
-    pub internal_max_digits: usize,
+pub(crate) struct NumberPlan {
+    pub(crate) country_code: String,
+    pub(crate) area_code: String,
+    pub(crate) pbx_number: String,
+    pub(crate) outside_line_prefix: String,
+    pub(crate) national_prefix: String,
+    pub(crate) international_prefix: String,
+    pub(crate) internal_max_digits: usize,
 }
 
 impl Default for NumberPlan {
@@ -47,7 +47,7 @@ impl Default for NumberPlan {
 
 /// A normalised number: the comparison key of a caller or a line.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Number {
+pub(crate) enum Number {
     /// `+` and digits.
     E164(String),
     /// An extension when no PBX number is configured (digits only).
@@ -57,7 +57,7 @@ pub enum Number {
 }
 
 impl Number {
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             Number::E164(s) | Number::Extension(s) | Number::Other(s) => s,
         }
@@ -73,7 +73,7 @@ impl fmt::Display for Number {
 const HIDDEN_WORDS: [&str; 4] = ["anonymous", "unknown", "restricted", "private"];
 
 /// True when the caller withheld the number (SPEC §3.2).
-pub fn is_hidden(raw: &str) -> bool {
+pub(crate) fn is_hidden(raw: &str) -> bool {
     let t = raw.trim();
     t.is_empty() || HIDDEN_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
 }
@@ -108,7 +108,7 @@ fn is_digits(s: &str) -> bool {
 
 impl NumberPlan {
     /// Normalises a number; `None` when it is hidden.
-    pub fn normalise(&self, raw: &str) -> Option<Number> {
+    pub(crate) fn normalise(&self, raw: &str) -> Option<Number> {
         if is_hidden(raw) {
             return None;
         }
@@ -165,7 +165,7 @@ impl NumberPlan {
 
     /// The number as a clean dial string for a link (`tel:+4930…`): E.164, or the bare
     /// extension. Something that is not a phone number gets no link at all (None).
-    pub fn dial_string(&self, raw: &str) -> Option<String> {
+    pub(crate) fn dial_string(&self, raw: &str) -> Option<String> {
         match self.normalise(raw)? {
             Number::E164(s) | Number::Extension(s) => Some(s),
             Number::Other(_) => None,
@@ -173,20 +173,32 @@ impl NumberPlan {
     }
 }
 
+/// What is wrong with an entry of `excluded_numbers`; it names the entry as written. A
+/// configuration value: [`crate::config`] reports it with the key and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PatternError {
+    #[error("{0:?}: only one `*`, at the end, is allowed")]
+    StarInside(String),
+    #[error("{0:?}: a prefix needs at least one digit before `*`")]
+    EmptyPrefix(String),
+    #[error("{0:?} is not a number or a number prefix ending in `*`")]
+    NotANumber(String),
+}
+
 /// An entry of `excluded_numbers`: an exact number or a prefix ending in `*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NumberPattern {
+pub(crate) enum NumberPattern {
     Exact(Number),
     Prefix(String),
 }
 
 impl NumberPattern {
     /// Reads a pattern; `Err` says what is wrong with it.
-    pub fn parse(plan: &NumberPlan, s: &str) -> Result<NumberPattern, String> {
+    pub(crate) fn parse(plan: &NumberPlan, s: &str) -> Result<NumberPattern, PatternError> {
         let t = s.trim();
         if let Some(prefix) = t.strip_suffix('*') {
             if prefix.contains('*') {
-                return Err(format!("{s:?}: only one `*`, at the end, is allowed"));
+                return Err(PatternError::StarInside(s.to_string()));
             }
             let cleaned = dial_chars(prefix);
             let key = if let Some(rest) = cleaned.strip_prefix('+') {
@@ -205,25 +217,19 @@ impl NumberPattern {
                     }
                 }
             } else if cleaned.is_empty() {
-                return Err(format!(
-                    "{s:?}: a prefix needs at least one digit before `*`"
-                ));
+                return Err(PatternError::EmptyPrefix(s.to_string()));
             } else {
-                return Err(format!(
-                    "{s:?} is not a number or a number prefix ending in `*`"
-                ));
+                return Err(PatternError::NotANumber(s.to_string()));
             };
             return Ok(NumberPattern::Prefix(key));
         }
         match plan.normalise(t) {
             Some(n @ (Number::E164(_) | Number::Extension(_))) => Ok(NumberPattern::Exact(n)),
-            _ => Err(format!(
-                "{s:?} is not a number or a number prefix ending in `*`"
-            )),
+            _ => Err(PatternError::NotANumber(s.to_string())),
         }
     }
 
-    pub fn matches(&self, n: &Number) -> bool {
+    pub(crate) fn matches(&self, n: &Number) -> bool {
         match self {
             NumberPattern::Exact(x) => x == n,
             NumberPattern::Prefix(p) => match n {

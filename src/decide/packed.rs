@@ -11,7 +11,7 @@ use crate::decide::chains::Facts;
 use crate::decide::numbers::Number;
 
 /// Appends the facts to `out`.
-pub fn pack(f: &Facts, out: &mut Vec<u8>) {
+pub(crate) fn pack(f: &Facts, out: &mut Vec<u8>) {
     let Facts {
         id,
         caller_raw,
@@ -74,7 +74,7 @@ pub fn pack(f: &Facts, out: &mut Vec<u8>) {
 
 /// The facts packed by [`pack`]. `bytes` must be what `pack` wrote (the decider's own
 /// buffer): anything else is a bug, and panics.
-pub fn unpack(bytes: &[u8]) -> Facts {
+pub(crate) fn unpack(bytes: &[u8]) -> Facts {
     let r = &mut Reader(bytes);
     let id = r.str();
     let caller_raw = r.str();

@@ -9,25 +9,26 @@ use lettre::Address;
 
 use crate::config::Mode;
 use crate::decide::recipients::{Status, Verdict};
+use crate::directory::{fold_user, UserKey};
 
 /// One mail to make: a user and the chains it tells about (indexes into the verdicts).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub user: String,
-    pub email: String,
-    pub calls: Vec<usize>,
+pub(crate) struct Plan {
+    pub(crate) user: String,
+    pub(crate) email: String,
+    pub(crate) calls: Vec<usize>,
 }
 
 /// At most this many calls in one digest mail; more are split over several mails (a first
 /// run over a long export must not make a mail nobody can read, or render).
-pub const MAX_CALLS_PER_MAIL: usize = 50;
+pub(crate) const MAX_CALLS_PER_MAIL: usize = 50;
 
 /// Groups the notifications of a run into mails: one per user (digest, calls in order, at
 /// most [`MAX_CALLS_PER_MAIL`] a mail), or one per chain and user (per-call).
-pub fn plan(verdicts: &[Verdict], mode: Mode) -> Vec<Plan> {
+pub(crate) fn plan(verdicts: &[Verdict], mode: Mode) -> Vec<Plan> {
     let mut out: Vec<Plan> = Vec::new();
     // the user's open digest: the index of their latest plan in `out`
-    let mut by_user: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_user: BTreeMap<UserKey, usize> = BTreeMap::new();
     for (i, v) in verdicts.iter().enumerate() {
         for r in v.recipients.iter().filter(|r| r.status == Status::Notify) {
             let Some(email) = &r.email else { continue };
@@ -38,10 +39,10 @@ pub fn plan(verdicts: &[Verdict], mode: Mode) -> Vec<Plan> {
             };
             match mode {
                 Mode::PerCall => out.push(new()),
-                Mode::Digest => match by_user.get(&r.user.to_lowercase()) {
+                Mode::Digest => match by_user.get(&*fold_user(&r.user)) {
                     Some(&p) if out[p].calls.len() < MAX_CALLS_PER_MAIL => out[p].calls.push(i),
                     _ => {
-                        by_user.insert(r.user.to_lowercase(), out.len());
+                        by_user.insert(UserKey::of(&r.user), out.len());
                         out.push(new());
                     }
                 },
@@ -53,7 +54,7 @@ pub fn plan(verdicts: &[Verdict], mode: Mode) -> Vec<Plan> {
 
 /// A stable 128-bit hash (two FNV-1a 64 lanes) as hex: the same input gives the same id in
 /// every run and every build.
-pub fn stable_hash(parts: &[&str]) -> String {
+pub(crate) fn stable_hash(parts: &[&str]) -> String {
     let mut a: u64 = 0xcbf2_9ce4_8422_2325;
     let mut b: u64 = 0x6c62_272e_07bb_0142;
     for p in parts {
@@ -69,7 +70,7 @@ pub fn stable_hash(parts: &[&str]) -> String {
 
 /// The Message-ID of a mail about `chains` for `user` (stable across re-runs; the order of
 /// the chains does not matter).
-pub fn message_id(chains: &[&str], user: &str, from: &Address) -> String {
+pub(crate) fn message_id(chains: &[&str], user: &str, from: &Address) -> String {
     let mut parts: Vec<&str> = chains.to_vec();
     parts.sort_unstable();
     parts.push(user);

@@ -17,11 +17,12 @@ use crate::decide::chains::Facts;
 use crate::decide::exceptions::{Caller, Screened, Suppression};
 use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
+use crate::directory::{fold_user, UserKey};
 
 /// What happens for one recipient (SPEC §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub(crate) enum Status {
     Notify,
     OptedOut,
     NoAddress,
@@ -31,7 +32,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Notify => "notify",
             Status::OptedOut => "opted_out",
@@ -44,27 +45,27 @@ impl Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Recipient {
-    pub user: String,
-    pub email: Option<String>,
-    pub status: Status,
+pub(crate) struct Recipient {
+    pub(crate) user: String,
+    pub(crate) email: Option<String>,
+    pub(crate) status: Status,
 }
 
 /// The verdict for one chain.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    pub facts: Facts,
-    pub caller: Caller,
-    pub suppressed_by: Option<Suppression>,
-    pub recipients: Vec<Recipient>,
+pub(crate) struct Verdict {
+    pub(crate) facts: Facts,
+    pub(crate) caller: Caller,
+    pub(crate) suppressed_by: Option<Suppression>,
+    pub(crate) recipients: Vec<Recipient>,
     /// When the caller and the company last spoke after the call arrived, as far as the run
     /// read (§3.8); kept with a call still ringing so the next run knows it too.
-    pub returned_at: Option<Timestamp>,
+    pub(crate) returned_at: Option<Timestamp>,
 }
 
 impl Verdict {
     /// The users this verdict mails.
-    pub fn to_notify(&self) -> impl Iterator<Item = &Recipient> {
+    pub(crate) fn to_notify(&self) -> impl Iterator<Item = &Recipient> {
         self.recipients
             .iter()
             .filter(|r| r.status == Status::Notify)
@@ -73,65 +74,64 @@ impl Verdict {
 
 /// What earlier chains did, for the repeated rules and idempotence.
 #[derive(Debug, Clone, Default)]
-pub struct History {
+pub(crate) struct History {
     /// (user, caller) → starts of the calls the user was notified about.
-    notified: HashMap<(String, Number), BTreeSet<Timestamp>>,
+    notified: HashMap<(UserKey, Number), BTreeSet<Timestamp>>,
     /// (chain, user) pairs already sent in an earlier run.
-    sent: HashSet<(String, String)>,
+    sent: HashSet<(String, UserKey)>,
     /// user → times the user was seen logged on.
-    online: HashMap<String, BTreeSet<Timestamp>>,
+    online: HashMap<UserKey, BTreeSet<Timestamp>>,
 }
 
 impl History {
     /// Records that `user` was notified about a call from `caller` that started at `start`.
-    pub fn record_notified(&mut self, user: &str, caller: &Number, start: Timestamp) {
+    pub(crate) fn record_notified(&mut self, user: &UserKey, caller: &Number, start: Timestamp) {
         self.notified
-            .entry((user.to_lowercase(), caller.clone()))
+            .entry((user.clone(), caller.clone()))
             .or_default()
             .insert(start);
     }
 
     /// Records that (chain, user) was sent in an earlier run.
-    pub fn record_sent(&mut self, chain: &str, user: &str) {
-        self.sent.insert((chain.to_string(), user.to_lowercase()));
+    pub(crate) fn record_sent(&mut self, chain: &str, user: &UserKey) {
+        self.sent.insert((chain.to_string(), user.clone()));
     }
 
     /// Records that `user` was logged on at `at` (a logon, or a journal entry with
     /// `iLineUserOffline=0`).
-    pub fn record_online(&mut self, user: &str, at: Timestamp) {
-        self.online
-            .entry(user.to_lowercase())
-            .or_default()
-            .insert(at);
+    pub(crate) fn record_online(&mut self, user: &UserKey, at: Timestamp) {
+        self.online.entry(user.clone()).or_default().insert(at);
     }
 
-    fn was_sent(&self, chain: &str, user: &str) -> bool {
+    fn was_sent(&self, chain: &str, user: &UserKey) -> bool {
         // nothing sent before (no state, or a first run): no key to build
-        !self.sent.is_empty()
-            && self
-                .sent
-                .contains(&(chain.to_string(), user.to_lowercase()))
+        !self.sent.is_empty() && self.sent.contains(&(chain.to_string(), user.clone()))
     }
 
     /// The notifications of `user` about `caller` for calls that started no later than
     /// `before` (the call being decided is not among them: it has not been recorded yet).
-    fn notified_before(&self, user: &str, caller: &Number, before: Timestamp) -> Vec<Timestamp> {
+    fn notified_before(
+        &self,
+        user: &UserKey,
+        caller: &Number,
+        before: Timestamp,
+    ) -> Vec<Timestamp> {
         self.notified
-            .get(&(user.to_lowercase(), caller.clone()))
+            .get(&(user.clone(), caller.clone()))
             .map(|s| s.range(..=before).copied().collect())
             .unwrap_or_default()
     }
 
-    fn online_between(&self, user: &str, after: Timestamp, until: Timestamp) -> bool {
+    fn online_between(&self, user: &UserKey, after: Timestamp, until: Timestamp) -> bool {
         self.online
-            .get(&user.to_lowercase())
+            .get(user)
             .is_some_and(|s| s.range(after..=until).any(|t| *t > after))
     }
 
     /// Forgets notifications that can no longer matter once chains up to `decided_until` have
     /// been decided: for "same day" only the last two days count, for "until logon" only the
     /// latest notification of each user and caller.
-    pub fn prune_notified(&mut self, decided_until: Timestamp, until_logon: bool) {
+    pub(crate) fn prune_notified(&mut self, decided_until: Timestamp, until_logon: bool) {
         let cutoff = decided_until - jiff::SignedDuration::from_hours(50);
         self.notified.retain(|_, set| {
             let latest = set.last().copied();
@@ -142,7 +142,7 @@ impl History {
 
     /// Forgets logon times that can no longer matter once chains up to `decided_until` have
     /// been decided (keeps the latest one before it). Bounds memory on long inputs.
-    pub fn prune_online(&mut self, decided_until: Timestamp) {
+    pub(crate) fn prune_online(&mut self, decided_until: Timestamp) {
         for set in self.online.values_mut() {
             let keep_from = set.range(..decided_until).next_back().copied();
             if let Some(k) = keep_from {
@@ -159,7 +159,7 @@ fn day_in(ts: Timestamp, tz: &TimeZone) -> Date {
 /// Decides a screened chain and records its notifications in `history`. `returned_at`: when
 /// the caller and the company last spoke after the call arrived (§3.8; see
 /// [`super::exceptions::Callbacks`]); it counts only when the rule is on.
-pub fn decide(
+pub(crate) fn decide(
     screened: Screened,
     returned_at: Option<Timestamp>,
     rules: &Rules,
@@ -174,7 +174,10 @@ pub fn decide(
     let number = caller.number.clone();
     let picked = pick(&facts.not_answered, rules.recipients);
     // a mail already sent is never taken back: a callback read after it changes nothing
-    let mailed = picked.iter().any(|u| history.was_sent(&facts.id, u));
+    let mailed = !history.sent.is_empty()
+        && picked
+            .iter()
+            .any(|u| history.was_sent(&facts.id, &UserKey::of(u)));
     let suppressed_by = suppressed_by.or(
         if rules.exceptions.called_back && returned_at.is_some() && number.is_some() && !mailed {
             Some(Suppression::CalledBack)
@@ -193,19 +196,23 @@ pub fn decide(
         for user in picked {
             let info = lookup.user(user);
             let email = info.and_then(|u| u.email.clone());
-            let tz = info
-                .and_then(|u| u.zone.clone())
-                .unwrap_or_else(|| rules.time_zone.clone());
-            let status = if info.is_some_and(|u| !u.notify) {
-                Status::OptedOut
-            } else if email.is_none() {
-                Status::NoAddress
-            } else if history.was_sent(&facts.id, user) {
-                Status::AlreadySent
-            } else if let Some(s) = repeated(&facts, number.as_ref(), user, &tz, rules, history) {
-                s
-            } else {
-                Status::Notify
+            let status = match info {
+                Some(u) if !u.notify => Status::OptedOut,
+                // the user the directory names: the same key as the name in the chain
+                Some(u) if email.is_some() => {
+                    let key = u.user.key();
+                    let tz = u.zone.as_ref().unwrap_or(&rules.time_zone);
+                    if history.was_sent(&facts.id, key) {
+                        Status::AlreadySent
+                    } else if let Some(s) =
+                        repeated(&facts, number.as_ref(), key, tz, rules, history)
+                    {
+                        s
+                    } else {
+                        Status::Notify
+                    }
+                }
+                _ => Status::NoAddress,
             };
             recipients.push(Recipient {
                 user: user.clone(),
@@ -218,7 +225,7 @@ pub fn decide(
     if let (Some(n), true) = (&number, remember) {
         for r in &recipients {
             if matches!(r.status, Status::Notify | Status::AlreadySent) {
-                history.record_notified(&r.user, n, facts.start);
+                history.record_notified(&UserKey::of(&r.user), n, facts.start);
             }
         }
     }
@@ -234,7 +241,7 @@ pub fn decide(
 fn repeated(
     facts: &Facts,
     number: Option<&Number>,
-    user: &str,
+    user: &UserKey,
     tz: &TimeZone,
     rules: &Rules,
     history: &History,
@@ -255,7 +262,7 @@ fn repeated(
         let own_entry_online = facts
             .online_users
             .iter()
-            .any(|u| u.eq_ignore_ascii_case(user));
+            .any(|u| fold_user(u) == user.as_str());
         if !own_entry_online && !history.online_between(user, last, facts.start) {
             return Some(Status::RepeatedUntilLogon);
         }
@@ -368,14 +375,14 @@ mod tests {
         );
         // logged on between the first and the second call (logons file)
         let mut h = History::default();
-        h.record_online("anna", t("08:30:00"));
+        h.record_online(&UserKey::of("anna"), t("08:30:00"));
         let vs = verdicts_at(three(), &r, &lookup(), &mut h, t("12:00:00"));
         let st: Vec<_> = vs.iter().map(|v| summary(v).1[0].1).collect();
         assert_eq!(st, vec!["notify", "notify", "repeated_until_logon"]);
         // a logon exactly at the start of the call counts; one exactly at T does not
         let mut h = History::default();
-        h.record_online("anna", t("08:00:00"));
-        h.record_online("anna", t("10:00:00"));
+        h.record_online(&UserKey::of("anna"), t("08:00:00"));
+        h.record_online(&UserKey::of("anna"), t("10:00:00"));
         let vs = verdicts_at(three(), &r, &lookup(), &mut h, t("12:00:00"));
         let st: Vec<_> = vs.iter().map(|v| summary(v).1[0].1).collect();
         assert_eq!(st, vec!["notify", "repeated_until_logon", "notify"]);
@@ -445,7 +452,7 @@ mod tests {
     #[test]
     fn already_sent_from_the_state() {
         let mut h = History::default();
-        h.record_sent("c0", "anna");
+        h.record_sent("c0", &UserKey::of("anna"));
         let vs = verdicts_at(
             calls_from_same_caller(&[("08:00:00", "08:00:20")]),
             &rules(),
@@ -460,7 +467,7 @@ mod tests {
     fn a_call_mailed_in_an_earlier_run_stays_mailed() {
         // run 1 mailed anna; run 2 reads the call again with a callback after it
         let mut h = History::default();
-        h.record_sent("m", "anna");
+        h.record_sent("m", &UserKey::of("anna"));
         let es = vec![
             entry("m"),
             entry("o")

@@ -22,45 +22,46 @@ use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
 use crate::decide::packed;
 use crate::decide::recipients::{self, History, Verdict};
+use crate::directory::UserKey;
 use crate::ingest::{Entry, Item, RowError};
 
 /// What the run saw, for the summary. Nothing read is left uncounted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
+pub(crate) struct Stats {
     /// Entries read (all directions and call types).
-    pub entries: u64,
+    pub(crate) entries: u64,
     /// Entries that take part in chains (incoming phone calls).
-    pub incoming: u64,
+    pub(crate) incoming: u64,
     /// Outgoing entries (read, never notify).
-    pub outgoing: u64,
+    pub(crate) outgoing: u64,
     /// Entries of other call types (chats, SMS, …), ignored by the rules.
-    pub other_types: u64,
+    pub(crate) other_types: u64,
     /// Rows that are not entries of anyone, by reason.
-    pub skipped: BTreeMap<&'static str, u64>,
+    pub(crate) skipped: BTreeMap<&'static str, u64>,
     /// Rows rejected with an error.
-    pub rejected: u64,
+    pub(crate) rejected: u64,
     /// Entries read twice (overlapping exports); the first counts.
-    pub duplicates: u64,
+    pub(crate) duplicates: u64,
     /// Entries that came after their chain had been decided.
-    pub late: u64,
-    pub chains: u64,
+    pub(crate) late: u64,
+    pub(crate) chains: u64,
     /// Chains that arrived longer than `max_age_hours` ago (SPEC §3.9).
-    pub too_old: u64,
+    pub(crate) too_old: u64,
     /// Chains already returned (SPEC §3.8).
-    pub called_back: u64,
+    pub(crate) called_back: u64,
     /// With `repeated_until_logon`: each user's latest time logged on as the journal shows it
-    /// (user folded to lower case), for the state to keep for later runs.
-    pub logons: BTreeMap<String, Timestamp>,
+    /// (by user key), for the state to keep for later runs.
+    pub(crate) logons: BTreeMap<UserKey, Timestamp>,
 }
 
 /// Merges several time-ordered inputs into one stream ordered by start time; row errors and
 /// skipped rows pass through at once. `seq` becomes the input order (file, then row).
-pub struct Merge {
+pub(crate) struct Merge {
     sources: Vec<Peekable<Box<dyn Iterator<Item = Item>>>>,
 }
 
 impl Merge {
-    pub fn new(sources: Vec<Box<dyn Iterator<Item = Item>>>) -> Merge {
+    pub(crate) fn new(sources: Vec<Box<dyn Iterator<Item = Item>>>) -> Merge {
         Merge {
             sources: sources.into_iter().map(Iterator::peekable).collect(),
         }
@@ -98,7 +99,7 @@ impl Iterator for Merge {
 /// may need them (the chain is `incomplete`, or no exception of §2.6/§3.1–3.7 applies, so it
 /// may notify); a chain suppressed otherwise comes with its id and no entries, so that the
 /// chains waiting behind one that waits for a callback (§3.8) hold no entries.
-pub fn decide(
+pub(crate) fn decide(
     items: impl Iterator<Item = Item>,
     rules: &Rules,
     lookup: &Lookup,
@@ -122,7 +123,7 @@ pub fn decide(
 
 /// [`decide`] for a consumer that needs no entries (`explain`): every chain comes with its id
 /// only, so nothing that waits holds entries.
-pub fn decide_verdicts(
+pub(crate) fn decide_verdicts(
     items: impl Iterator<Item = Item>,
     rules: &Rules,
     lookup: &Lookup,
@@ -147,7 +148,7 @@ pub fn decide_verdicts(
 /// [`decide`] with a given assembler (tests set how often it hands out chains) and whether
 /// the entries are kept for the consumer.
 #[allow(clippy::too_many_arguments)]
-pub fn decide_with(
+pub(crate) fn decide_with(
     mut assembler: Assembler<'_>,
     keep_entries: bool,
     items: impl Iterator<Item = Item>,
@@ -360,7 +361,7 @@ impl Decider<'_> {
 /// The callback a call still ringing keeps in the state (§3.8): an outgoing entry to the caller
 /// that connected when they last spoke, so the next run counts it even when its exports no
 /// longer hold the entry it came from. None when there is nothing to keep.
-pub fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry> {
+pub(crate) fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry> {
     let at = v.returned_at?;
     let first = chain.entries.first()?;
     Some(Entry {
@@ -389,13 +390,14 @@ fn note_online(
     e: &Entry,
     lookup: &Lookup,
     history: &mut History,
-    logons: Option<&mut BTreeMap<String, Timestamp>>,
+    logons: Option<&mut BTreeMap<UserKey, Timestamp>>,
 ) {
     if e.user_offline == Some(false) {
         if let Some(user) = chains::owner(e, lookup) {
+            let user = UserKey::of(&user);
             history.record_online(&user, e.start);
             if let Some(logons) = logons {
-                let t = logons.entry(user.to_lowercase()).or_insert(e.start);
+                let t = logons.entry(user).or_insert(e.start);
                 *t = (*t).max(e.start);
             }
         }
@@ -502,6 +504,30 @@ mod tests {
         v
     }
 
+    /// What `explain --json` shows of a verdict, as one line: two runs decide alike when
+    /// these lines are equal.
+    fn shown(v: &Verdict) -> String {
+        let recipients: Vec<_> = v
+            .recipients
+            .iter()
+            .map(|r| (r.user.as_str(), r.email.as_deref(), r.status.as_str()))
+            .collect();
+        format!(
+            "{} {:?} {} {:?} {:?} {:?} {:?} {:?} {} {:?} {}",
+            v.facts.id,
+            v.caller.number.as_ref().map(|n| n.as_str()),
+            v.facts.start,
+            v.facts.answered_by,
+            v.facts.not_answered,
+            v.suppressed_by.map(|s| s.as_str()),
+            recipients,
+            v.caller.name,
+            v.facts.ring_seconds,
+            v.facts.answered_line,
+            v.facts.voicemail,
+        )
+    }
+
     fn run(entries: Vec<Entry>, rules: &crate::config::Rules, flush_every: usize) -> Vec<String> {
         let l = lookup();
         let items = entries.into_iter().enumerate().map(|(i, mut e)| {
@@ -518,7 +544,7 @@ mod tests {
             &mut History::default(),
             t("2026-11-27T12:00:00Z"),
             |e| panic!("{e}"),
-            |v, _| out.push(crate::app::explain::json_line(&v, &jiff::tz::TimeZone::UTC)),
+            |v, _| out.push(shown(&v)),
         );
         out
     }

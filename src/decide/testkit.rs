@@ -6,14 +6,14 @@ use jiff::Timestamp;
 
 use crate::config::Rules;
 use crate::decide::exceptions::Suppression;
-use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::lookup::Lookup;
 use crate::decide::recipients::{History, Verdict};
 use crate::decide::stream as pipeline;
 use crate::directory::User;
 use crate::ingest::{Entry, Item, Origin, SourcePos};
 
 /// "HH:MM:SS" on 2026-11-26 UTC, or a full RFC 3339 timestamp.
-pub fn t(s: &str) -> Timestamp {
+pub(crate) fn t(s: &str) -> Timestamp {
     if s.len() <= 8 {
         format!("2026-11-26T{s}Z").parse().unwrap()
     } else {
@@ -22,7 +22,7 @@ pub fn t(s: &str) -> Timestamp {
 }
 
 /// An incoming entry from caller 030 5550100 to line 201 that rang 09:00:00–09:00:20.
-pub fn entry(id: &str) -> Entry {
+pub(crate) fn entry(id: &str) -> Entry {
     Entry {
         pos: SourcePos {
             file: Arc::from("test"),
@@ -52,7 +52,7 @@ pub fn entry(id: &str) -> Entry {
 }
 
 /// Builder-style changes to an entry.
-pub trait EntryExt {
+pub(crate) trait EntryExt {
     fn tracker(self, t: &str) -> Self;
     fn ring(self, start: &str, stop: &str) -> Self;
     fn line(self, l: &str) -> Self;
@@ -136,7 +136,7 @@ impl EntryExt for Entry {
 
 /// Users anna (201, twin 0171 2222222), bert (202), carl (203), dora (204, no mail),
 /// emil (205, notify=no); contact "Acme" at 030 5550100.
-pub fn lookup() -> Lookup {
+pub(crate) fn lookup() -> Lookup {
     let mut dora = User::new("dora", None, &["204"]);
     dora.name = "Dora".into();
     let mut emil = User::new("emil", Some("emil@example.com"), &["205"]);
@@ -150,21 +150,20 @@ pub fn lookup() -> Lookup {
             dora,
             emil,
         ],
-        vec![ContactInfo {
-            name: "Acme".into(),
-            phones: vec![("030 5550100".into(), crate::directory::PhoneKind::Work)],
-            ..ContactInfo::default()
-        }],
+        vec![crate::directory::Contact::new(
+            "Acme",
+            &[("030 5550100", crate::directory::PhoneKind::Work)],
+        )],
     )
 }
 
 /// Rules as the SPEC's defaults, in UTC.
-pub fn rules() -> Rules {
+pub(crate) fn rules() -> Rules {
     Rules::default()
 }
 
 /// Runs the pure pipeline: entries (in this input order) → verdicts, `now` = 12:00.
-pub fn verdicts(entries: Vec<Entry>, rules: &Rules, lookup: &Lookup) -> Vec<Verdict> {
+pub(crate) fn verdicts(entries: Vec<Entry>, rules: &Rules, lookup: &Lookup) -> Vec<Verdict> {
     verdicts_at(
         entries,
         rules,
@@ -174,7 +173,7 @@ pub fn verdicts(entries: Vec<Entry>, rules: &Rules, lookup: &Lookup) -> Vec<Verd
     )
 }
 
-pub fn verdicts_at(
+pub(crate) fn verdicts_at(
     entries: Vec<Entry>,
     rules: &Rules,
     lookup: &Lookup,
@@ -201,14 +200,14 @@ pub fn verdicts_at(
 // Verdicts, for the table tests of exceptions and recipients.
 
 /// The verdict of the only chain of `entries`.
-pub fn one(entries: Vec<Entry>, rules: &Rules) -> Verdict {
+pub(crate) fn one(entries: Vec<Entry>, rules: &Rules) -> Verdict {
     let mut vs = verdicts(entries, rules, &lookup());
     assert_eq!(vs.len(), 1, "one chain expected");
     vs.remove(0)
 }
 
 /// `(suppressed_by, [(user, status)])` of a verdict, for table tests.
-pub fn summary(v: &Verdict) -> (Option<&'static str>, Vec<(String, &'static str)>) {
+pub(crate) fn summary(v: &Verdict) -> (Option<&'static str>, Vec<(String, &'static str)>) {
     (
         v.suppressed_by.map(Suppression::as_str),
         v.recipients
@@ -219,7 +218,7 @@ pub fn summary(v: &Verdict) -> (Option<&'static str>, Vec<(String, &'static str)
 }
 
 /// The summary of a chain that notifies `users`.
-pub fn notify(users: &[&str]) -> (Option<&'static str>, Vec<(String, &'static str)>) {
+pub(crate) fn notify(users: &[&str]) -> (Option<&'static str>, Vec<(String, &'static str)>) {
     (
         None,
         users.iter().map(|u| (u.to_string(), "notify")).collect(),
@@ -227,19 +226,19 @@ pub fn notify(users: &[&str]) -> (Option<&'static str>, Vec<(String, &'static st
 }
 
 /// The summary of a chain suppressed by `s`.
-pub fn suppressed(s: &'static str) -> (Option<&'static str>, Vec<(String, &'static str)>) {
+pub(crate) fn suppressed(s: &'static str) -> (Option<&'static str>, Vec<(String, &'static str)>) {
     (Some(s), vec![])
 }
 
 /// The default rules, changed by `f`.
-pub fn with(f: impl FnOnce(&mut Rules)) -> Rules {
+pub(crate) fn with(f: impl FnOnce(&mut Rules)) -> Rules {
     let mut r = rules();
     f(&mut r);
     r
 }
 
 /// A group call of 030 5550100 that rang anna, bert and carl; nobody answered.
-pub fn group_call() -> Vec<Entry> {
+pub(crate) fn group_call() -> Vec<Entry> {
     vec![
         entry("a").tracker("T").line("201"),
         entry("b")
@@ -254,7 +253,7 @@ pub fn group_call() -> Vec<Entry> {
 }
 
 /// One-entry calls of 030 5550100 to anna at the given (start, stop) times.
-pub fn calls_from_same_caller(times: &[(&str, &str)]) -> Vec<Entry> {
+pub(crate) fn calls_from_same_caller(times: &[(&str, &str)]) -> Vec<Entry> {
     times
         .iter()
         .enumerate()
@@ -263,7 +262,7 @@ pub fn calls_from_same_caller(times: &[(&str, &str)]) -> Vec<Entry> {
 }
 
 /// The verdict of the chain `id` among all chains of `entries`.
-pub fn verdict_of(entries: Vec<Entry>, rules: &Rules, id: &str) -> Verdict {
+pub(crate) fn verdict_of(entries: Vec<Entry>, rules: &Rules, id: &str) -> Verdict {
     verdicts(entries, rules, &lookup())
         .into_iter()
         .find(|v| v.facts.id == id)

@@ -17,7 +17,7 @@ use lettre::{SendmailTransport, Transport as _};
 use crate::config::{Config, Smtp, Tls, Transport as TransportKind};
 
 /// Writes a mail to an mbox stream (mboxrd quoting), which mail clients open.
-pub fn write_mbox(
+pub(crate) fn write_mbox(
     out: &mut dyn Write,
     m: &crate::render::Outgoing,
     now: jiff::Timestamp,
@@ -39,7 +39,10 @@ pub fn write_mbox(
 
 /// Writes a mail for a person at a terminal: recipient, subject and Message-ID as plain text,
 /// then the mail's text part (what `--dry-run` shows as quoted-printable MIME).
-pub fn write_readable(out: &mut dyn Write, m: &crate::render::Outgoing) -> std::io::Result<()> {
+pub(crate) fn write_readable(
+    out: &mut dyn Write,
+    m: &crate::render::Outgoing,
+) -> std::io::Result<()> {
     let rule = "=".repeat(72);
     writeln!(out, "{rule}")?;
     writeln!(out, "To:         {} (user {})", m.email, m.user)?;
@@ -52,14 +55,48 @@ pub fn write_readable(out: &mut dyn Write, m: &crate::render::Outgoing) -> std::
     writeln!(out)
 }
 
+/// A file, folder or stream the program writes that could not be written: mails shown
+/// (`--preview`, where it does not end the command: the run stops showing mails, says why and
+/// ends with exit code 1), and the files of `init` and `generate` (where it does, through
+/// [`crate::error::Error::Write`]).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WriteError {
+    #[error("{}: cannot create: {source}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// The folder exists but its full path cannot be found.
+    #[error("{}: {source}", dir.display())]
+    Resolve {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot write the man pages: {source}", dir.display())]
+    ManPages {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("standard output: {0}")]
+    Stdout(std::io::Error),
+}
+
 /// Writes a mail's HTML and text parts as `<user>.html` / `<user>.txt` for a browser (the
 /// second mail of a user as `<user>-2.html`, …); `seen` counts the mails per user.
-pub fn write_preview(
+pub(crate) fn write_preview(
     dir: &Path,
     m: &crate::render::Outgoing,
     seen: &mut std::collections::HashMap<String, usize>,
-) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     let n = seen.entry(m.user.clone()).or_insert(0);
     *n += 1;
     let base = eml_name_of(&m.user, "")
@@ -69,7 +106,7 @@ pub fn write_preview(
     for (ext, body) in [(".html", &m.html), (".txt", &m.text)] {
         let path = dir.join(format!("{base}{ext}"));
         write_private(&path, body.as_bytes())
-            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            .map_err(|source| WriteError::Write { path, source })?;
     }
     Ok(())
 }
@@ -97,7 +134,7 @@ fn eml_name_of(user: &str, message_id: &str) -> String {
 
 /// Why a mail was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendError {
+pub(crate) enum SendError {
     /// Try again later (4xx, connection refused or dropped, timeout).
     Transient(String),
     /// The server said no for good (5xx).
@@ -110,17 +147,17 @@ pub enum SendError {
 
 /// One mail to deliver: the envelope (recipient, and whose and which mail it is, for file
 /// names and messages) and the message as made. Delivery knows nothing of the state.
-pub struct Message<'a> {
-    pub user: &'a str,
-    pub message_id: &'a str,
+pub(crate) struct Message<'a> {
+    pub(crate) user: &'a str,
+    pub(crate) message_id: &'a str,
     /// The envelope recipient.
-    pub email: &'a str,
-    pub bytes: &'a [u8],
+    pub(crate) email: &'a str,
+    pub(crate) bytes: &'a [u8],
 }
 
 /// Where mails go. Modelled on lettre's `Transport::send_raw`: one mail at a time, envelope
 /// and raw bytes.
-pub trait Deliver {
+pub(crate) trait Deliver {
     fn deliver(&mut self, mail: &Message<'_>) -> Result<(), SendError>;
     /// What the server answered to the last mail it accepted (`250 …`), where there is one.
     fn last_reply(&self) -> Option<String> {
@@ -135,7 +172,7 @@ pub trait Deliver {
 /// Why not `SmtpTransport::send_raw`: lettre 0.11.23 writes the body and the closing
 /// `.` line in two writes without TCP_NODELAY, so every mail waits for the server's delayed
 /// ACK (about 40 ms on Linux): 1,000 mails took 44 s on loopback. One write: no wait.
-pub struct SmtpDeliver {
+pub(crate) struct SmtpDeliver {
     host: String,
     port: u16,
     tls: LettreTls,
@@ -157,7 +194,7 @@ pub struct SmtpDeliver {
 /// A transport the configuration asks for that cannot be set up. Each names the key, not the
 /// file (the caller adds the file); `check` reports every one, `run` stops at them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SetupError {
+pub(crate) enum SetupError {
     #[error("key `smtp.password_env`: the environment variable {var} is not set")]
     PasswordEnvUnset { var: String },
     #[error("key `smtp.password_file`: {}: {reason}", file.display())]
@@ -180,7 +217,7 @@ pub enum SetupError {
 
 impl SetupError {
     /// Nothing can be sent: a usage error.
-    pub fn exit_code(&self) -> crate::exit_codes::ExitCode {
+    pub(crate) fn exit_code(&self) -> crate::exit_codes::ExitCode {
         crate::exit_codes::ExitCode::Fatal
     }
 }
@@ -213,7 +250,7 @@ fn read_password(s: &Smtp) -> Result<Option<String>, SetupError> {
 }
 
 /// The message as the DATA phase sends it: dot-stuffed, CRLF line ends, closing `.` line.
-pub fn data_phase(message: &[u8]) -> Vec<u8> {
+pub(crate) fn data_phase(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + 64);
     let mut at_line_start = true;
     let mut prev = 0u8;
@@ -254,7 +291,7 @@ fn classify(e: lettre::transport::smtp::Error) -> SendError {
 }
 
 impl SmtpDeliver {
-    pub fn new(s: &Smtp, from: lettre::Address) -> Result<SmtpDeliver, Vec<SetupError>> {
+    pub(crate) fn new(s: &Smtp, from: lettre::Address) -> Result<SmtpDeliver, Vec<SetupError>> {
         let tls_params = || -> Result<TlsParameters, SetupError> {
             let mut b = TlsParameters::builder(s.host.clone());
             if let Some(ca) = &s.ca_file {
@@ -509,7 +546,7 @@ impl SmtpDeliver {
 
 impl SmtpDeliver {
     /// Where this transport connects, for messages: `host:port (tls)`.
-    pub fn describe(s: &Smtp) -> String {
+    pub(crate) fn describe(s: &Smtp) -> String {
         let tls = match s.tls {
             Tls::StartTls => "starttls",
             Tls::Tls => "tls",
@@ -528,13 +565,13 @@ impl Drop for SmtpDeliver {
 }
 
 /// The local `sendmail` program.
-pub struct SendmailDeliver {
+pub(crate) struct SendmailDeliver {
     transport: SendmailTransport,
     from: lettre::Address,
 }
 
 impl SendmailDeliver {
-    pub fn new(command: &Path, from: lettre::Address) -> SendmailDeliver {
+    pub(crate) fn new(command: &Path, from: lettre::Address) -> SendmailDeliver {
         SendmailDeliver {
             transport: SendmailTransport::new_with_command(command.as_os_str()),
             from,
@@ -560,8 +597,8 @@ impl Deliver for SendmailDeliver {
 }
 
 /// `--out DIR`: the "server" is a folder.
-pub struct DirDeliver {
-    pub dir: PathBuf,
+pub(crate) struct DirDeliver {
+    pub(crate) dir: PathBuf,
 }
 
 impl Deliver for DirDeliver {
@@ -577,7 +614,7 @@ impl Deliver for DirDeliver {
 }
 
 /// Writes a file that holds call data: readable by its owner only (see [`write_replacing`]).
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_replacing(path, bytes, 0o600)
 }
 
@@ -585,7 +622,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// a temporary file beside it, created exclusively with `mode` (`O_EXCL | O_NOFOLLOW`, a name
 /// no one can guess ahead), synced, then renamed into place — a link planted at either name is
 /// never followed, only replaced.
-pub fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+pub(crate) fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::sync::atomic::{AtomicU64, Ordering};
     static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -632,7 +669,7 @@ pub fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<
 }
 
 /// The transport the configuration asks for; every problem, each naming the key.
-pub fn transport_for(
+pub(crate) fn transport_for(
     config: &Config,
     from: lettre::Address,
 ) -> Result<Box<dyn Deliver>, Vec<SetupError>> {

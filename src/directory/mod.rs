@@ -21,15 +21,18 @@ use crate::ingest::csv;
 use crate::ingest::text::{read_to_string, TextEncoding};
 use crate::ingest::SourcePos;
 
-pub mod vcard;
+mod user_id;
+pub(crate) mod vcard;
+
+pub(crate) use user_id::{fold as fold_user, UserId, UserKey};
 
 /// A problem with a directory file: where, which column (or vCard property), what.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirError {
-    pub pos: SourcePos,
+pub(crate) struct DirError {
+    pub(crate) pos: SourcePos,
     /// The column the problem is in, when it is about one column.
-    pub key: Option<String>,
-    pub message: String,
+    pub(crate) key: Option<String>,
+    pub(crate) message: String,
 }
 
 impl DirError {
@@ -65,28 +68,29 @@ impl std::error::Error for DirError {}
 /// A user of the phone system: a row of the users file (SPEC §1.3), the one user type of
 /// the program.
 #[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub user: String,
+pub(crate) struct User {
+    /// The user name as written; compared ignoring case.
+    pub(crate) user: UserId,
     /// The display name; the user name when the file gives none.
-    pub name: String,
-    pub email: Option<String>,
+    pub(crate) name: String,
+    pub(crate) email: Option<String>,
     /// The user's numbers as written (trimmed, non-empty, no duplicates).
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
     /// As written; validated against the languages directory elsewhere.
-    pub language: Option<String>,
-    pub notify: bool,
+    pub(crate) language: Option<String>,
+    pub(crate) notify: bool,
     /// A valid IANA zone name, as written.
-    pub time_zone: Option<String>,
+    pub(crate) time_zone: Option<String>,
     /// The same zone, resolved.
-    pub zone: Option<TimeZone>,
-    pub pos: SourcePos,
+    pub(crate) zone: Option<TimeZone>,
+    pub(crate) pos: SourcePos,
 }
 
 impl User {
     /// A user with defaults, for tests and builders (no place in a file: line 0).
-    pub fn new(user: &str, email: Option<&str>, lines: &[&str]) -> User {
+    pub(crate) fn new(user: &str, email: Option<&str>, lines: &[&str]) -> User {
         User {
-            user: user.into(),
+            user: UserId::new(user),
             name: user.into(),
             email: email.map(Into::into),
             lines: lines.iter().map(|s| s.to_string()).collect(),
@@ -104,26 +108,49 @@ impl User {
 
 /// A caller's contact from a contacts file (CSV or vCard).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contact {
+pub(crate) struct Contact {
     /// Never empty: the person's name, or the company's when no person is named (then
     /// `company` holds the same text; do not show it twice).
-    pub name: String,
-    pub company: Option<String>,
-    pub email: Option<String>,
+    pub(crate) name: String,
+    pub(crate) company: Option<String>,
+    pub(crate) email: Option<String>,
     /// Never empty.
-    pub phones: Vec<Phone>,
-    pub pos: SourcePos,
+    pub(crate) phones: Vec<Phone>,
+    pub(crate) pos: SourcePos,
+}
+
+impl Contact {
+    /// A contact with these numbers and nothing else, for tests and builders (no place in a
+    /// file: line 0).
+    pub(crate) fn new(name: &str, phones: &[(&str, PhoneKind)]) -> Contact {
+        Contact {
+            name: name.into(),
+            company: None,
+            email: None,
+            phones: phones
+                .iter()
+                .map(|&(number, kind)| Phone {
+                    number: number.into(),
+                    kind,
+                })
+                .collect(),
+            pos: SourcePos {
+                file: Arc::from(""),
+                line: 0,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Phone {
+pub(crate) struct Phone {
     /// As written.
-    pub number: String,
-    pub kind: PhoneKind,
+    pub(crate) number: String,
+    pub(crate) kind: PhoneKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PhoneKind {
+pub(crate) enum PhoneKind {
     Work,
     Home,
     Cell,
@@ -133,7 +160,7 @@ pub enum PhoneKind {
 
 impl PhoneKind {
     /// The kind as the mail document names it (`WORK`, `CELL`, `HOME`, `FAX`, `OTHER`).
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             PhoneKind::Work => "WORK",
             PhoneKind::Cell => "CELL",
@@ -146,10 +173,10 @@ impl PhoneKind {
 
 /// A row of the logons file: the user logged on at that time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Logon {
-    pub user: String,
-    pub time: Timestamp,
-    pub pos: SourcePos,
+pub(crate) struct Logon {
+    pub(crate) user: UserId,
+    pub(crate) time: Timestamp,
+    pub(crate) pos: SourcePos,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -170,13 +197,16 @@ fn read_file(path: &Path, enc: TextEncoding) -> Result<(String, String), DirErro
 
 /// Reads the users file. `Err` only when the file cannot be read; bad rows are reported in
 /// the second list.
-pub fn load_users(path: &Path, enc: TextEncoding) -> Result<(Vec<User>, Vec<DirError>), DirError> {
+pub(crate) fn load_users(
+    path: &Path,
+    enc: TextEncoding,
+) -> Result<(Vec<User>, Vec<DirError>), DirError> {
     let (text, file) = read_file(path, enc)?;
     Ok(parse_users(&text, &file))
 }
 
 /// Reads a contacts file: a vCard file when the name ends in `.vcf` or `.vcard`, else CSV.
-pub fn load_contacts(
+pub(crate) fn load_contacts(
     path: &Path,
     enc: TextEncoding,
 ) -> Result<(Vec<Contact>, Vec<DirError>), DirError> {
@@ -193,7 +223,7 @@ pub fn load_contacts(
 }
 
 /// Reads the logons file; local times are read in `tz`.
-pub fn load_logons(
+pub(crate) fn load_logons(
     path: &Path,
     enc: TextEncoding,
     tz: &TimeZone,
@@ -574,33 +604,71 @@ fn clean_text(s: &str) -> String {
     out.trim().to_string()
 }
 
+/// A value of a directory file that is not what its column expects; it names the value as
+/// written (trimmed). Row-level: the reader puts it into a [`DirError`] with the file, line
+/// and column, and goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ValueError {
+    #[error(
+        "{0:?} is not yes or no (expected yes/no, true/false, 1/0, y/n, ja/nein; empty = yes)"
+    )]
+    NotYesNo(String),
+    #[error("{given:?} is not an e-mail address ({why})")]
+    NotAnAddress { given: String, why: AddressProblem },
+}
+
+/// Why a text is not an e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum AddressProblem {
+    #[error("it contains a line break or a control character")]
+    ControlCharacter,
+    #[error("expected `Name <local@domain>`")]
+    NotNameAddr,
+    #[error("it is empty")]
+    Empty,
+    #[error("{0:?} is not allowed in an address")]
+    Character(char),
+    #[error("expected exactly one @")]
+    NotOneAt,
+    #[error("expected local@domain")]
+    EmptyPart,
+    #[error("it is too long")]
+    TooLong,
+    #[error("misplaced dot in the part before @")]
+    MisplacedDot,
+    #[error("the domain is not a host name")]
+    NotAHost,
+}
+
 /// Reads a yes/no value; empty = yes.
-pub fn parse_yes_no(s: &str) -> Result<bool, String> {
+pub(crate) fn parse_yes_no(s: &str) -> Result<bool, ValueError> {
     match s.trim().to_lowercase().as_str() {
         "" | "yes" | "y" | "true" | "1" | "ja" | "j" | "on" => Ok(true),
         "no" | "n" | "false" | "0" | "nein" | "off" => Ok(false),
-        _ => Err(format!(
-            "{:?} is not yes or no (expected yes/no, true/false, 1/0, y/n, ja/nein; empty = yes)",
-            s.trim()
-        )),
+        _ => Err(ValueError::NotYesNo(s.trim().to_string())),
     }
 }
 
 /// Checks an e-mail address: one plain `local@domain`, or `Name <local@domain>` reduced to
 /// the address. Returns the address.
-pub fn parse_address(s: &str) -> Result<String, String> {
-    let bad = |why: &str| Err(format!("{:?} is not an e-mail address ({why})", s.trim()));
+pub(crate) fn parse_address(s: &str) -> Result<String, ValueError> {
+    let bad = |why: AddressProblem| {
+        Err(ValueError::NotAnAddress {
+            given: s.trim().to_string(),
+            why,
+        })
+    };
     if s.chars().any(char::is_control) {
-        return bad("it contains a line break or a control character");
+        return bad(AddressProblem::ControlCharacter);
     }
     let s = s.trim();
     let addr = if let Some(open) = s.find('<') {
         let Some(inner) = s[open + 1..].strip_suffix('>') else {
-            return bad("expected `Name <local@domain>`");
+            return bad(AddressProblem::NotNameAddr);
         };
         let display = &s[..open];
         if display.contains('>') || inner.contains(['<', '>']) {
-            return bad("expected `Name <local@domain>`");
+            return bad(AddressProblem::NotNameAddr);
         }
         inner.trim()
     } else {
@@ -615,26 +683,26 @@ pub fn parse_address(s: &str) -> Result<String, String> {
         addr
     };
     if addr.is_empty() {
-        return bad("it is empty");
+        return bad(AddressProblem::Empty);
     }
     if let Some(c) = addr
         .chars()
         .find(|&c| c.is_whitespace() || "<>,;:()[]\\\"".contains(c))
     {
-        return bad(&format!("{c:?} is not allowed in an address"));
+        return bad(AddressProblem::Character(c));
     }
     let mut parts = addr.split('@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-        return bad("expected exactly one @");
+        return bad(AddressProblem::NotOneAt);
     };
     if local.is_empty() || domain.is_empty() {
-        return bad("expected local@domain");
+        return bad(AddressProblem::EmptyPart);
     }
     if local.len() > 64 || domain.len() > 253 {
-        return bad("it is too long");
+        return bad(AddressProblem::TooLong);
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return bad("misplaced dot in the part before @");
+        return bad(AddressProblem::MisplacedDot);
     }
     for label in domain.split('.') {
         if label.is_empty()
@@ -642,7 +710,7 @@ pub fn parse_address(s: &str) -> Result<String, String> {
             || label.ends_with('-')
             || !label.chars().all(|c| c.is_alphanumeric() || c == '-')
         {
-            return bad("the domain is not a host name");
+            return bad(AddressProblem::NotAHost);
         }
     }
     Ok(addr.to_string())
@@ -659,14 +727,14 @@ fn line_key(line: &str) -> String {
 // The three files
 
 /// Parses a users file (see the module docs).
-pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
+pub(crate) fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
     let mut errors = Vec::new();
     let Some(table) = read_table(text, file, &["user"], &[], USER_COLUMNS, &mut errors) else {
         return (Vec::new(), errors);
     };
     let mut users: Vec<User> = Vec::new();
-    // lower-cased user name → index in `users`
-    let mut by_name: HashMap<String, usize> = HashMap::new();
+    // user → index in `users`
+    let mut by_name: HashMap<UserKey, usize> = HashMap::new();
     // line key → (user, where)
     let mut by_line: HashMap<String, (String, u64)> = HashMap::new();
 
@@ -691,7 +759,8 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
                 continue;
             }
         };
-        if let Some(&first) = by_name.get(&user.to_lowercase()) {
+        let id = UserId::new(user);
+        if let Some(&first) = by_name.get(id.key()) {
             let first = &users[first];
             errors.push(table.err(
                 row,
@@ -711,9 +780,9 @@ pub fn parse_users(text: &str, file: &str) -> (Vec<User>, Vec<DirError>) {
 
         let lines = user_lines(&table, row, user, &mut by_line, &mut errors);
 
-        by_name.insert(user.to_lowercase(), users.len());
+        by_name.insert(id.key().clone(), users.len());
         users.push(User {
-            user: user.to_string(),
+            user: id,
             name: if name.is_empty() {
                 user.to_string()
             } else {
@@ -788,7 +857,7 @@ fn user_lines(
 }
 
 /// Parses a contacts file in CSV (`name,company,email,phones`).
-pub fn parse_contacts_csv(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError>) {
+pub(crate) fn parse_contacts_csv(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError>) {
     let mut errors = Vec::new();
     let Some(table) = read_table(
         text,
@@ -845,7 +914,7 @@ pub fn parse_contacts_csv(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError
 }
 
 /// Parses a logons file (`user,time`); local times are read in `tz`.
-pub fn parse_logons(text: &str, file: &str, tz: &TimeZone) -> (Vec<Logon>, Vec<DirError>) {
+pub(crate) fn parse_logons(text: &str, file: &str, tz: &TimeZone) -> (Vec<Logon>, Vec<DirError>) {
     let mut errors = Vec::new();
     let Some(table) = read_table(
         text,
@@ -872,7 +941,7 @@ pub fn parse_logons(text: &str, file: &str, tz: &TimeZone) -> (Vec<Logon>, Vec<D
         };
         match time {
             Ok(time) => logons.push(Logon {
-                user: user.to_string(),
+                user: UserId::new(user),
                 time,
                 pos: table.pos(row),
             }),
@@ -905,7 +974,7 @@ mod tests {
         assert_eq!(errors, vec![]);
         assert_eq!(users.len(), 3);
         let a = &users[0];
-        assert_eq!(a.user, "alice");
+        assert_eq!(a.user.as_str(), "alice");
         assert_eq!(a.name, "Alice Adams");
         assert_eq!(a.email.as_deref(), Some("alice@example.com"));
         assert_eq!(lines(a), ["201", "0170 1234567"]);
@@ -937,12 +1006,12 @@ mod tests {
         let (users, errors) = parse_users(text, "u.csv");
         assert_eq!(errors, vec![]);
         assert_eq!(users.len(), 2);
-        assert_eq!(users[0].user, "hmueller");
+        assert_eq!(users[0].user.as_str(), "hmueller");
         assert_eq!(users[0].name, "Müller, Hans");
         assert_eq!(lines(&users[0]), ["201", "0170 1234567"]);
         assert!(users[0].notify);
         assert_eq!(users[0].email.as_deref(), Some("h.mueller@example.de"));
-        assert_eq!(users[1].user, "schulz");
+        assert_eq!(users[1].user.as_str(), "schulz");
         assert!(!users[1].notify);
         assert_eq!(users[1].pos.line, 5);
     }
@@ -1191,7 +1260,7 @@ mod tests {
                     2026-11-26 08:00:00,\n";
         let (logons, errors) = parse_logons(text, "logons.csv", &berlin());
         assert_eq!(logons.len(), 2);
-        assert_eq!(logons[0].user, "alice");
+        assert_eq!(logons[0].user.as_str(), "alice");
         assert_eq!(
             logons[0].time,
             "2026-11-26T07:00:00Z".parse::<Timestamp>().unwrap()

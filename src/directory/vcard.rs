@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::directory::{parse_address, Contact, DirError, Phone, PhoneKind};
+use crate::directory::{parse_address, Contact, DirError, Phone, PhoneKind, ValueError};
 use crate::ingest::SourcePos;
 
 // ---------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ struct CardBuilder {
     /// (preferred, address)
     emails: Vec<(bool, String)>,
     /// (line, value, why) of addresses that are not valid
-    bad_emails: Vec<(u64, String, String)>,
+    bad_emails: Vec<(u64, String, ValueError)>,
     phones: Vec<Phone>,
 }
 
@@ -409,7 +409,7 @@ impl CardBuilder {
 
 /// Reads the cards of a vCard file. Cards without END, without a name (FN, N or ORG) or
 /// without a TEL are reported (with the line of their BEGIN) and skipped.
-pub fn parse(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError>) {
+pub(crate) fn parse(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError>) {
     let file: Arc<str> = Arc::from(file);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut contacts = Vec::new();

@@ -23,11 +23,11 @@ use std::io::{self, BufRead, ErrorKind};
 
 /// At most this many physical lines make one record in [`OpenQuote::ResumeNextLine`]; more
 /// means an unclosed quote.
-pub const MAX_RECORD_LINES: usize = 64;
+pub(crate) const MAX_RECORD_LINES: usize = 64;
 
 /// What a line end inside a quoted field means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpenQuote {
+pub(crate) enum OpenQuote {
     /// A record is one line: a quote open at its end makes the line a bad record.
     EndsLine,
     /// The field goes on over up to `MAX_RECORD_LINES` lines; still open after them (or at
@@ -39,7 +39,7 @@ pub enum OpenQuote {
 
 /// What a `\r` not followed by `\n` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BareCr {
+pub(crate) enum BareCr {
     /// Data (Asterisk writes one row per `\n` line).
     Data,
     /// A line end (old Mac exports end their lines with CR alone).
@@ -51,18 +51,18 @@ pub enum BareCr {
 
 /// How to cut an input into records.
 #[derive(Debug, Clone, Copy)]
-pub struct Dialect {
-    pub delimiter: u8,
-    pub open_quote: OpenQuote,
+pub(crate) struct Dialect {
+    pub(crate) delimiter: u8,
+    pub(crate) open_quote: OpenQuote,
     /// What a `\r` not followed by `\n` is.
-    pub bare_cr: BareCr,
+    pub(crate) bare_cr: BareCr,
     /// Longest line kept; a longer one is cut there and reported ([`BadKind::Overlong`]).
-    pub max_line_bytes: Option<usize>,
+    pub(crate) max_line_bytes: Option<usize>,
 }
 
 impl Dialect {
     /// The native journal and the directory files: `\n`, `\r\n` or `\r` end a line.
-    pub fn text(delimiter: u8, open_quote: OpenQuote) -> Dialect {
+    pub(crate) fn text(delimiter: u8, open_quote: OpenQuote) -> Dialect {
         Dialect {
             delimiter,
             open_quote,
@@ -75,7 +75,7 @@ impl Dialect {
 /// One record: its fields and the physical line it starts on (1-based). Reused from record
 /// to record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Record {
+pub(crate) struct Record {
     line: u64,
     text: String,
     ends: Vec<usize>,
@@ -83,36 +83,36 @@ pub struct Record {
 
 impl Record {
     /// The physical line the record starts on.
-    pub fn line(&self) -> u64 {
+    pub(crate) fn line(&self) -> u64 {
         self.line
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
 
     /// Field `i`, as written (unquoted, not trimmed).
-    pub fn get(&self, i: usize) -> Option<&str> {
+    pub(crate) fn get(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)?;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         Some(&self.text[start..end])
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.len()).map(|i| self.get(i).unwrap_or(""))
     }
 }
 
 /// Why a record could not be read, and where.
 #[derive(Debug)]
-pub struct BadRecord {
+pub(crate) struct BadRecord {
     /// The physical line the record starts on.
-    pub line: u64,
-    pub kind: BadKind,
+    pub(crate) line: u64,
+    pub(crate) kind: BadKind,
 }
 
 #[derive(Debug)]
-pub enum BadKind {
+pub(crate) enum BadKind {
     /// A quoted field is still open at the end of what the dialect allows. `column` is the
     /// 1-based field that opened it; `line_ends` the line ends read inside the record.
     Unclosed { column: usize, line_ends: u64 },
@@ -134,7 +134,7 @@ struct Line {
 }
 
 /// The reader.
-pub struct Reader<R> {
+pub(crate) struct Reader<R> {
     input: R,
     dialect: Dialect,
     /// Lines read but not yet used, their bytes in `raw`.
@@ -145,7 +145,7 @@ pub struct Reader<R> {
 }
 
 impl<R: BufRead> Reader<R> {
-    pub fn new(input: R, dialect: Dialect) -> Self {
+    pub(crate) fn new(input: R, dialect: Dialect) -> Self {
         Reader {
             input,
             dialect,
@@ -158,7 +158,7 @@ impl<R: BufRead> Reader<R> {
 
     /// Reads the next record that is not a blank line into `record`: `Ok(true)`, or
     /// `Ok(false)` at the end of the input. A bad record is an `Err`; reading may go on.
-    pub fn read(&mut self, record: &mut Record) -> Result<bool, BadRecord> {
+    pub(crate) fn read(&mut self, record: &mut Record) -> Result<bool, BadRecord> {
         loop {
             if self.lines.is_empty() {
                 if self.raw.len() > 1 << 16 {
@@ -480,7 +480,7 @@ impl Splitter {
 /// The first record of a text, read as the `csv` crate reads it (for sniffing a first
 /// line): `\n`, `\r\n` or `\r` end it outside quotes, and a quote never closed runs to the
 /// end of the text.
-pub fn first_record(text: &str, delimiter: u8) -> Record {
+pub(crate) fn first_record(text: &str, delimiter: u8) -> Record {
     let dialect = Dialect::text(delimiter, OpenQuote::RunsToEnd);
     let mut record = Record::default();
     if let Ok(true) = Reader::new(text.as_bytes(), dialect).read(&mut record) {
@@ -500,7 +500,7 @@ pub fn first_record(text: &str, delimiter: u8) -> Record {
 
 /// The delimiter of a header line: the first of `candidates` that splits out a field equal
 /// (trimmed, unquoted, ignoring ASCII case) to `name`; else the first candidate.
-pub fn delimiter_naming(header: &str, candidates: &[u8], name: &str) -> u8 {
+pub(crate) fn delimiter_naming(header: &str, candidates: &[u8], name: &str) -> u8 {
     for &d in candidates {
         if header.split(d as char).any(|f| {
             f.trim()

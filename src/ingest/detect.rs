@@ -9,7 +9,10 @@ use crate::ingest::text::{utf8_reader, TextEncoding};
 
 /// Guesses the format from the first non-blank line. With a configured Asterisk column map,
 /// a headerless row of that width is an Asterisk CDR too.
-pub fn detect_with(first_line: &str, columns: Option<&asterisk::ColumnMap>) -> Option<Format> {
+pub(crate) fn detect_with(
+    first_line: &str,
+    columns: Option<&asterisk::ColumnMap>,
+) -> Option<Format> {
     let found = detect(first_line);
     if found.is_some() {
         return found;
@@ -21,7 +24,7 @@ pub fn detect_with(first_line: &str, columns: Option<&asterisk::ColumnMap>) -> O
 }
 
 /// Guesses the format from the first non-blank line.
-pub fn detect(first_line: &str) -> Option<Format> {
+pub(crate) fn detect(first_line: &str) -> Option<Format> {
     let t = first_line.trim_start_matches('\u{feff}').trim();
     if t.starts_with('{') {
         return Some(Format::NativeJsonLines);
@@ -36,7 +39,7 @@ pub fn detect(first_line: &str) -> Option<Format> {
 
 /// Why a journal could not be opened; the texts are the messages users see.
 #[derive(Debug, thiserror::Error)]
-pub enum OpenError {
+pub(crate) enum OpenError {
     #[error("cannot read: {0}")]
     Read(#[from] std::io::Error),
     #[error("cannot tell the format from the first line: expected a CSV header with u8sConnectionID, a JSON object per line, an Asterisk Master.csv row of 16, 18 or 21 columns, or a Grandstream UCM CDR header (or use --format)")]
@@ -44,7 +47,7 @@ pub enum OpenError {
 }
 
 /// Opens a decoded stream, detects (or takes) its format and returns its items.
-pub fn open(
+pub(crate) fn open(
     raw: Box<dyn Read>,
     file: Arc<str>,
     encoding: TextEncoding,

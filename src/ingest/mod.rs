@@ -4,14 +4,14 @@
 //! Every reader yields [`Item`]s: an entry, a row that is deliberately not an entry (with the
 //! reason, so nothing vanishes silently), or a row error with its file and line.
 
-pub mod asterisk;
-pub mod csv;
-pub mod detect;
+pub(crate) mod asterisk;
+pub(crate) mod csv;
+pub(crate) mod detect;
 #[cfg(test)]
 mod fuzz;
 mod model;
-pub mod native;
-pub mod text;
-pub mod time;
+pub(crate) mod native;
+pub(crate) mod text;
+pub(crate) mod time;
 
-pub use model::*;
+pub(crate) use model::*;

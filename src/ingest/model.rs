@@ -7,9 +7,9 @@ use jiff::Timestamp;
 
 /// Where a row came from: a file (or `-` for standard input) and its 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SourcePos {
-    pub file: Arc<str>,
-    pub line: u64,
+pub(crate) struct SourcePos {
+    pub(crate) file: Arc<str>,
+    pub(crate) line: u64,
 }
 
 impl fmt::Display for SourcePos {
@@ -20,62 +20,62 @@ impl fmt::Display for SourcePos {
 
 /// Direction of the call as the journal records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Origin {
+pub(crate) enum Origin {
     Incoming,
     Outgoing,
 }
 
 /// One journal entry, in the native model (SPEC §1.1). Other formats map onto it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Entry {
-    pub pos: SourcePos,
+pub(crate) struct Entry {
+    pub(crate) pos: SourcePos,
     /// Global input order over all inputs of a run (ties in start time are broken by it).
-    pub seq: u64,
-    pub connection_id: String,
-    pub tracker_id: Option<String>,
-    pub start: Timestamp,
-    pub stop: Timestamp,
-    pub connect: Option<Timestamp>,
-    pub origin: Origin,
-    pub internal: bool,
-    pub line_number: String,
-    pub line_user: Option<String>,
+    pub(crate) seq: u64,
+    pub(crate) connection_id: String,
+    pub(crate) tracker_id: Option<String>,
+    pub(crate) start: Timestamp,
+    pub(crate) stop: Timestamp,
+    pub(crate) connect: Option<Timestamp>,
+    pub(crate) origin: Origin,
+    pub(crate) internal: bool,
+    pub(crate) line_number: String,
+    pub(crate) line_user: Option<String>,
     /// `iLineUserOffline`: Some(true) not logged on, Some(false) logged on, None unknown.
-    pub user_offline: Option<bool>,
+    pub(crate) user_offline: Option<bool>,
     /// The caller's number as the journal wrote it; empty = hidden.
-    pub phone_number: String,
-    pub redirecting_number: Option<String>,
-    pub contact_name: Option<String>,
-    pub contact_company: Option<String>,
-    pub acceptor: Option<String>,
-    pub tracker_last: bool,
+    pub(crate) phone_number: String,
+    pub(crate) redirecting_number: Option<String>,
+    pub(crate) contact_name: Option<String>,
+    pub(crate) contact_company: Option<String>,
+    pub(crate) acceptor: Option<String>,
+    pub(crate) tracker_last: bool,
     /// 0 PBX call, 7 SIP call via PBX; everything else is not a phone call.
-    pub call_type: u32,
+    pub(crate) call_type: u32,
     /// The call reached voicemail (or an IVR / another application) on this entry, and no
     /// person answered it here: the system took the call, not the line (SPEC §1.2, §3.7). Such an
     /// entry has no connect time. Set by the Asterisk reader; the native journal has no column for it.
     #[serde(default)]
-    pub voicemail: bool,
+    pub(crate) voicemail: bool,
     /// When the caller arrived, if earlier than `start`: the earliest row of the call, including
     /// rows in IVRs and queues that rang no phone (SPEC §1.2). The chain's `start` (what the
     /// mail shows) is the earliest arrival; the ring time still counts from `start`.
     /// Set by the Asterisk reader; the native journal has no column for it.
     #[serde(default)]
-    pub arrival: Option<Timestamp>,
+    pub(crate) arrival: Option<Timestamp>,
 }
 
 impl Entry {
     /// Takes part in chains (SPEC §2.1): incoming phone calls.
-    pub fn is_incoming_call(&self) -> bool {
+    pub(crate) fn is_incoming_call(&self) -> bool {
         self.origin == Origin::Incoming && matches!(self.call_type, 0 | 7)
     }
 }
 
 /// A row error: what was wrong, where.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RowError {
-    pub pos: SourcePos,
-    pub message: String,
+pub(crate) struct RowError {
+    pub(crate) pos: SourcePos,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for RowError {
@@ -86,7 +86,7 @@ impl fmt::Display for RowError {
 
 /// What a reader yields for each row.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Item {
+pub(crate) enum Item {
     Entry(Box<Entry>),
     /// A row that is valid but is not an entry of anyone (e.g. the system's own Local-channel
     /// fan-out in Asterisk). Counted in the run summary.
@@ -99,7 +99,7 @@ pub enum Item {
 
 /// The input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     NativeCsv,
     NativeJsonLines,
     AsteriskCdr,
@@ -117,7 +117,7 @@ impl fmt::Display for Format {
 
 /// What every reader needs to turn rows into entries.
 #[derive(Debug, Clone)]
-pub struct ReadContext {
-    pub file: Arc<str>,
-    pub time_zone: jiff::tz::TimeZone,
+pub(crate) struct ReadContext {
+    pub(crate) file: Arc<str>,
+    pub(crate) time_zone: jiff::tz::TimeZone,
 }

@@ -33,7 +33,7 @@ const N_COLS: usize = 17;
 
 /// A column of SPEC §1.1 (an index into `NAMES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Col {
+pub(crate) enum Col {
     ConnectionId,
     TrackerId,
     StartTime,
@@ -55,13 +55,13 @@ pub enum Col {
 
 impl Col {
     /// The column's name as SPEC §1.1 spells it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         NAMES[self as usize]
     }
 }
 
 /// Required columns (SPEC §1.1).
-pub const REQUIRED: [Col; 5] = [
+pub(crate) const REQUIRED: [Col; 5] = [
     Col::ConnectionId,
     Col::StartTime,
     Col::StopTime,
@@ -71,7 +71,7 @@ pub const REQUIRED: [Col; 5] = [
 
 /// What is wrong with a row of the native journal; the texts are the messages users see.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RowFault {
+pub(crate) enum RowFault {
     #[error("column `{}` is empty, expected a value", .0.name())]
     Empty(Col),
     #[error("column `{}`: {value:?} is not 0 or 1", .col.name())]
@@ -87,13 +87,13 @@ pub enum RowFault {
 }
 
 /// One row's fields by column; empty and missing are the same.
-pub trait Fields {
+pub(crate) trait Fields {
     /// The field's text, trimmed; None when empty or missing.
     fn get(&self, col: Col) -> Option<&str>;
 }
 
 /// Turns one row's fields into an entry.
-pub fn entry_from(
+pub(crate) fn entry_from(
     fields: &impl Fields,
     pos: SourcePos,
     ctx: &ReadContext,
@@ -187,7 +187,7 @@ fn canonical(name: &str) -> Option<usize> {
 }
 
 /// The delimiter of a header line: the one that splits out `u8sConnectionID`.
-pub fn detect_delimiter(header: &str) -> u8 {
+pub(crate) fn detect_delimiter(header: &str) -> u8 {
     csv::delimiter_naming(header, b",;\t|", "u8sConnectionID")
 }
 
@@ -225,7 +225,7 @@ fn row_error(ctx: &ReadContext, line: u64, message: String) -> Item {
 }
 
 /// Streams a native CSV journal.
-pub fn read_csv(
+pub(crate) fn read_csv(
     input: Box<dyn BufRead>,
     ctx: ReadContext,
     delimiter: u8,
@@ -340,7 +340,7 @@ impl Fields for JsonFields {
 }
 
 /// Streams a native JSON Lines journal: one object a line.
-pub fn read_json_lines(
+pub(crate) fn read_json_lines(
     input: Box<dyn BufRead>,
     ctx: ReadContext,
 ) -> Box<dyn Iterator<Item = Item>> {

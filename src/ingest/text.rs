@@ -11,7 +11,7 @@ use encoding_rs::Encoding;
 
 /// The encoding an input is read in. A byte-order mark always wins over it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TextEncoding {
+pub(crate) enum TextEncoding {
     /// UTF-8, or UTF-16 when the file starts with a BOM.
     #[default]
     Auto,
@@ -31,13 +31,13 @@ impl TextEncoding {
         }
     }
 
-    pub const NAMES: &'static str = "auto, utf-8, utf-16le, utf-16be, windows-1252";
+    pub(crate) const NAMES: &'static str = "auto, utf-8, utf-16le, utf-16be, windows-1252";
 }
 
 /// An encoding name that is not one of [`TextEncoding::NAMES`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown encoding {0:?} (expected one of: {names})", names = TextEncoding::NAMES)]
-pub struct UnknownEncoding(String);
+pub(crate) struct UnknownEncoding(String);
 
 impl FromStr for TextEncoding {
     type Err = UnknownEncoding;
@@ -56,7 +56,7 @@ impl FromStr for TextEncoding {
 }
 
 /// Wraps a byte stream so that it yields valid UTF-8 without a BOM.
-pub fn utf8_reader<R: Read + 'static>(inner: R, enc: TextEncoding) -> Box<dyn BufRead> {
+pub(crate) fn utf8_reader<R: Read + 'static>(inner: R, enc: TextEncoding) -> Box<dyn BufRead> {
     Box::new(BufReader::with_capacity(
         64 * 1024,
         Decoding::new(inner, enc),
@@ -144,13 +144,13 @@ impl<R: Read> Read for Decoding<R> {
 /// With [`TextEncoding::Auto`] a file without a BOM that is not valid UTF-8 is read as
 /// Windows-1252: hand-kept files saved by Excel on Windows are, and a typo there should not
 /// turn "Müller" into "M�ller".
-pub fn read_to_string(path: &std::path::Path, enc: TextEncoding) -> io::Result<String> {
+pub(crate) fn read_to_string(path: &std::path::Path, enc: TextEncoding) -> io::Result<String> {
     let bytes = std::fs::read(path)?;
     Ok(decode_bytes(&bytes, enc))
 }
 
 /// Decodes a whole byte buffer (see [`read_to_string`]).
-pub fn decode_bytes(bytes: &[u8], enc: TextEncoding) -> String {
+pub(crate) fn decode_bytes(bytes: &[u8], enc: TextEncoding) -> String {
     let has_bom = bytes.starts_with(b"\xef\xbb\xbf")
         || bytes.starts_with(b"\xff\xfe")
         || bytes.starts_with(b"\xfe\xff");

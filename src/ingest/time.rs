@@ -15,7 +15,7 @@ use jiff::Timestamp;
 
 /// Why a timestamp or a zone name could not be read; the texts are the messages users see.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TimeError {
+pub(crate) enum TimeError {
     #[error("empty timestamp")]
     Empty,
     #[error("{0:?} is not a timestamp (expected RFC 3339 like 2026-11-26T09:14:03+01:00 or local YYYY-MM-DD HH:MM:SS)")]
@@ -28,7 +28,7 @@ pub enum TimeError {
 }
 
 /// Parses a journal timestamp. `not_before` resolves a local time in a DST fold.
-pub fn parse_timestamp(
+pub(crate) fn parse_timestamp(
     s: &str,
     tz: &TimeZone,
     not_before: Option<Timestamp>,
@@ -109,7 +109,7 @@ fn fast(b: &[u8]) -> Option<(DateTime, Option<jiff::tz::Offset>)> {
 }
 
 /// Turns a civil date-time in `tz` into an instant, resolving gaps and folds as documented.
-pub fn local_to_timestamp(
+pub(crate) fn local_to_timestamp(
     dt: DateTime,
     tz: &TimeZone,
     not_before: Option<Timestamp>,
@@ -129,7 +129,7 @@ pub fn local_to_timestamp(
 }
 
 /// RFC 3339 in the zone's offset at that instant, seconds precision (`Z` for offset zero).
-pub fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
+pub(crate) fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
     let z = ts.to_zoned_datetime(tz.clone());
     let off = z.offset();
     let secs = off.seconds();
@@ -153,7 +153,7 @@ pub fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
 }
 
 /// Parses a zone name (IANA), with a message that says what was expected.
-pub fn zone(name: &str) -> Result<TimeZone, TimeError> {
+pub(crate) fn zone(name: &str) -> Result<TimeZone, TimeError> {
     TimeZone::get(name).map_err(|_| TimeError::UnknownZone(name.to_string()))
 }
 

@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::decide::lookup::{ContactInfo, Lookup};
+use crate::decide::lookup::Lookup;
 use crate::decide::numbers::NumberPlan;
 use crate::decide::recipients::Verdict;
 use crate::directory::User;
+use crate::directory::{Contact, Phone};
 use crate::render::language::Language;
 use crate::render::sanitize::{clean, clean_name, short, xml_char};
 
@@ -38,12 +39,12 @@ fn escape_into(out: &mut String, s: &str) {
 
 /// A small XML writer: elements with escaped attributes and text.
 #[derive(Default)]
-pub struct Xml {
+pub(crate) struct Xml {
     out: String,
 }
 
 impl Xml {
-    pub fn new() -> Xml {
+    pub(crate) fn new() -> Xml {
         Xml {
             out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
         }
@@ -59,56 +60,56 @@ impl Xml {
         }
     }
 
-    pub fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+    pub(crate) fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
         self.out.push('<');
         self.out.push_str(name);
         self.attrs(attrs);
         self.out.push('>');
     }
 
-    pub fn close(&mut self, name: &str) {
+    pub(crate) fn close(&mut self, name: &str) {
         let _ = write!(self.out, "</{name}>");
     }
 
-    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+    pub(crate) fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
         self.out.push('<');
         self.out.push_str(name);
         self.attrs(attrs);
         self.out.push_str("/>");
     }
 
-    pub fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+    pub(crate) fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
         self.open(name, attrs);
         escape_into(&mut self.out, text);
         self.close(name);
     }
 
-    pub fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         self.out
     }
 }
 
 /// What the document is built from.
-pub struct Input<'a> {
-    pub per_call: bool,
-    pub recipient: &'a User,
-    pub email: &'a str,
-    pub language: &'a Language,
-    pub time_zone: &'a TimeZone,
-    pub time_zone_name: &'a str,
+pub(crate) struct Input<'a> {
+    pub(crate) per_call: bool,
+    pub(crate) recipient: &'a User,
+    pub(crate) email: &'a str,
+    pub(crate) language: &'a Language,
+    pub(crate) time_zone: &'a TimeZone,
+    pub(crate) time_zone_name: &'a str,
     /// The system's zone (`time_zone` of the config): times carry their zone's name when the
     /// recipient's zone differs from it.
-    pub system_time_zone: &'a TimeZone,
-    pub link_prefix: &'a str,
-    pub now: Timestamp,
-    pub calls: &'a [&'a Verdict],
-    pub lookup: &'a Lookup,
+    pub(crate) system_time_zone: &'a TimeZone,
+    pub(crate) link_prefix: &'a str,
+    pub(crate) now: Timestamp,
+    pub(crate) calls: &'a [&'a Verdict],
+    pub(crate) lookup: &'a Lookup,
     /// File name of the vCard attached for each call (None: none attached).
-    pub vcards: &'a [Option<String>],
+    pub(crate) vcards: &'a [Option<String>],
     /// The caller is the mail's sender (`caller_as_sender = true`).
-    pub caller_is_sender: bool,
+    pub(crate) caller_is_sender: bool,
     /// Replies go to the caller (`caller_as_sender`, either way).
-    pub replies_to_caller: bool,
+    pub(crate) replies_to_caller: bool,
 }
 
 fn number_attrs(plan: &NumberPlan, raw: &str, prefix: &str) -> Vec<(&'static str, String)> {
@@ -142,7 +143,7 @@ fn flag(b: bool) -> &'static str {
 }
 
 /// Builds the document for one mail.
-pub fn build(input: &Input<'_>) -> String {
+pub(crate) fn build(input: &Input<'_>) -> String {
     let mut x = Xml::new();
     notification(&mut x, input);
     recipient(&mut x, input);
@@ -186,7 +187,7 @@ fn recipient(x: &mut Xml, input: &Input<'_>) {
     x.empty(
         "recipient",
         &[
-            ("user", &r.user),
+            ("user", r.user.as_str()),
             ("name", &clean_name(&r.name)),
             ("email", input.email),
             ("language", &input.language.code),
@@ -240,7 +241,7 @@ fn redirect<'a>(input: &Input<'_>, v: &'a Verdict) -> Option<(&'a String, String
         .normalise(from)
         .and_then(|n| input.lookup.user_by_line(&n));
     match owner {
-        Some(u) if u.user.eq_ignore_ascii_case(&input.recipient.user) => None,
+        Some(u) if u.user == input.recipient.user => None,
         _ => Some((from, owner.map(|u| clean_name(&u.name)).unwrap_or_default())),
     }
 }
@@ -352,8 +353,8 @@ fn caller(x: &mut Xml, input: &Input<'_>, v: &Verdict) {
         if let Some(e) = &c.email {
             x.text("email", &[], e);
         }
-        if let Some(ContactInfo { phones, .. }) = &c.contact {
-            for (p, kind) in phones {
+        if let Some(Contact { phones, .. }) = &c.contact {
+            for Phone { number: p, kind } in phones {
                 if plan.normalise(p) == c.number {
                     continue;
                 }
@@ -372,9 +373,7 @@ fn caller(x: &mut Xml, input: &Input<'_>, v: &Verdict) {
 fn lines(x: &mut Xml, input: &Input<'_>, v: &Verdict) {
     x.open("lines", &[]);
     for (owner, line) in &v.facts.lines {
-        let own = owner
-            .as_deref()
-            .is_some_and(|o| o.eq_ignore_ascii_case(&input.recipient.user));
+        let own = owner.as_deref().is_some_and(|o| input.recipient.user.is(o));
         let owner_name = owner
             .as_deref()
             .map(|o| name_of(input, o))
@@ -410,10 +409,7 @@ fn rang(x: &mut Xml, input: &Input<'_>, v: &Verdict) {
                 ("user", u),
                 ("name", &name_of(input, u)),
                 ("answered", flag(answered)),
-                (
-                    "recipient",
-                    flag(u.eq_ignore_ascii_case(&input.recipient.user)),
-                ),
+                ("recipient", flag(input.recipient.user.is(u))),
             ],
         );
     }

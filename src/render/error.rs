@@ -6,7 +6,7 @@
 use crate::render::xslt::XsltError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// A template failed on this mail's document.
     #[error("template {template}: {source}")]
     Template {

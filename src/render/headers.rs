@@ -8,7 +8,7 @@ use lettre::message::Mailbox;
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Standard base64 with padding.
-pub fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -36,7 +36,7 @@ fn needs_encoding(s: &str) -> bool {
 
 /// `s` as `=?utf-8?B?…?=` words of at most 75 characters, folded onto continuation lines.
 /// Words split at character boundaries, so each one decodes on its own.
-pub fn encoded_words(s: &str) -> String {
+pub(crate) fn encoded_words(s: &str) -> String {
     let mut words = Vec::new();
     let mut chunk = String::new();
     for c in s.chars() {
@@ -53,7 +53,7 @@ pub fn encoded_words(s: &str) -> String {
 }
 
 /// Unstructured text (the subject): plain ASCII folded at spaces, else encoded-words.
-pub fn unstructured(s: &str) -> String {
+pub(crate) fn unstructured(s: &str) -> String {
     if needs_encoding(s) || s.split(' ').any(|w| w.len() > 66) {
         return encoded_words(s);
     }
@@ -76,7 +76,7 @@ pub fn unstructured(s: &str) -> String {
 }
 
 /// A display name: a quoted string when it is short printable ASCII, else encoded-words.
-pub fn phrase(name: &str) -> String {
+pub(crate) fn phrase(name: &str) -> String {
     if needs_encoding(name) || name.len() > 60 {
         return encoded_words(name);
     }
@@ -92,7 +92,7 @@ pub fn phrase(name: &str) -> String {
 }
 
 /// `"Name" <address>` (or the bare address).
-pub fn mailbox(m: &Mailbox) -> String {
+pub(crate) fn mailbox(m: &Mailbox) -> String {
     match m.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => format!("{} <{}>", phrase(n), m.email),
         None => m.email.to_string(),
@@ -100,7 +100,7 @@ pub fn mailbox(m: &Mailbox) -> String {
 }
 
 /// RFC 5322 date in the offset of `tz` ("Thu, 26 Nov 2026 12:47:00 +0100").
-pub fn date(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+pub(crate) fn date(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
     at.to_zoned_datetime(tz.clone())
         .strftime("%a, %d %b %Y %H:%M:%S %z")
         .to_string()

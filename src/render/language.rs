@@ -11,26 +11,26 @@ use quick_xml::Reader;
 use crate::render::Error;
 
 /// The built-in languages, as shipped in `languages/`.
-pub const BUILT_IN: &[(&str, &str)] = &[
+pub(crate) const BUILT_IN: &[(&str, &str)] = &[
     ("de", include_str!("../../languages/de.xml")),
     ("en", include_str!("../../languages/en.xml")),
 ];
 
 /// One language.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Language {
-    pub code: String,
-    pub name: String,
+pub(crate) struct Language {
+    pub(crate) code: String,
+    pub(crate) name: String,
     /// `date`, `time`, `date-long`.
-    pub formats: BTreeMap<String, String>,
-    pub weekdays: Vec<String>,
-    pub months: Vec<String>,
+    pub(crate) formats: BTreeMap<String, String>,
+    pub(crate) weekdays: Vec<String>,
+    pub(crate) months: Vec<String>,
     /// key → text, in file order.
-    pub strings: Vec<(String, String)>,
+    pub(crate) strings: Vec<(String, String)>,
 }
 
 impl Language {
-    pub fn string(&self, key: &str) -> Option<&str> {
+    pub(crate) fn string(&self, key: &str) -> Option<&str> {
         self.strings
             .iter()
             .find(|(k, _)| k == key)
@@ -39,7 +39,7 @@ impl Language {
 
     /// Formats a civil date-time with a pattern of the language file:
     /// `%d %m %Y %y %H %M %S %A %B %e %-m %-d %%`.
-    pub fn format(&self, pattern: &str, dt: jiff::civil::DateTime) -> String {
+    pub(crate) fn format(&self, pattern: &str, dt: jiff::civil::DateTime) -> String {
         let mut out = String::new();
         let mut chars = pattern.chars().peekable();
         while let Some(c) = chars.next() {
@@ -86,7 +86,7 @@ impl Language {
         out
     }
 
-    pub fn format_key(&self, key: &str, dt: jiff::civil::DateTime) -> String {
+    pub(crate) fn format_key(&self, key: &str, dt: jiff::civil::DateTime) -> String {
         let pattern = self
             .formats
             .get(key)
@@ -233,7 +233,7 @@ impl Reading<'_> {
 }
 
 /// Reads a language file; `Err` says what is wrong, with the line.
-pub fn parse(text: &str, file: &str) -> Result<Language, Error> {
+pub(crate) fn parse(text: &str, file: &str) -> Result<Language, Error> {
     let mut r = Reader::from_str(text);
     r.config_mut().trim_text(false);
     let mut reading = Reading {
@@ -265,7 +265,7 @@ pub fn parse(text: &str, file: &str) -> Result<Language, Error> {
 }
 
 /// The languages offered: the built-in ones, or the files of `dir` (`<code>.xml`).
-pub fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<Error>> {
+pub(crate) fn load_all(dir: Option<&Path>) -> Result<BTreeMap<String, Language>, Vec<Error>> {
     let mut out = BTreeMap::new();
     let mut errors = Vec::new();
     match dir {

@@ -18,7 +18,7 @@ use crate::render::Error;
 
 /// How the caller appears in a mail's headers (`caller_as_sender`).
 #[derive(Debug, Clone, PartialEq)]
-pub enum CallerRole {
+pub(crate) enum CallerRole {
     /// The system is the only sender.
     None,
     /// The caller is `From:` and `Reply-To:`, the system `Sender:` (`caller_as_sender = true`).
@@ -28,22 +28,22 @@ pub enum CallerRole {
 }
 
 /// Everything a composed mail needs besides the rendered bodies.
-pub struct Envelope<'a> {
-    pub from: &'a Mailbox,
-    pub to: Mailbox,
-    pub message_id: String,
-    pub date: jiff::Timestamp,
+pub(crate) struct Envelope<'a> {
+    pub(crate) from: &'a Mailbox,
+    pub(crate) to: Mailbox,
+    pub(crate) message_id: String,
+    pub(crate) date: jiff::Timestamp,
     /// The zone whose offset the `Date:` header carries.
-    pub zone: &'a jiff::tz::TimeZone,
+    pub(crate) zone: &'a jiff::tz::TimeZone,
     /// The mail's language code (`Content-Language:`).
-    pub language: &'a str,
-    pub caller: CallerRole,
-    pub vcards: Vec<(String, String)>,
+    pub(crate) language: &'a str,
+    pub(crate) caller: CallerRole,
+    pub(crate) vcards: Vec<(String, String)>,
 }
 
 /// Builds a mailbox, with a display name cleaned of anything that could break the header or
 /// change how it reads.
-pub fn mailbox(name: &str, email: &str) -> Result<Mailbox, Error> {
+pub(crate) fn mailbox(name: &str, email: &str) -> Result<Mailbox, Error> {
     let addr: Address = email.trim().parse().map_err(|source| Error::Address {
         given: email.to_string(),
         source,
@@ -53,7 +53,7 @@ pub fn mailbox(name: &str, email: &str) -> Result<Mailbox, Error> {
 }
 
 /// Parses the configured `from`.
-pub fn parse_from(from: &str) -> Result<Mailbox, Error> {
+pub(crate) fn parse_from(from: &str) -> Result<Mailbox, Error> {
     from.parse::<Mailbox>().map_err(|source| Error::Address {
         given: from.to_string(),
         source,
@@ -78,7 +78,7 @@ fn mailbox_header(name: &'static str, m: &Mailbox) -> HeaderValue {
 /// The message as RFC 5322 bytes (CRLF line ends). The subject and every display name are
 /// encoded by [`headers`], never by lettre's encoder (which passes ASCII that looks like an
 /// encoded-word through raw).
-pub fn compose(env: &Envelope<'_>, rendered: &super::Rendered) -> Result<Vec<u8>, Error> {
+pub(crate) fn compose(env: &Envelope<'_>, rendered: &super::Rendered) -> Result<Vec<u8>, Error> {
     let hash = stable_hash(&[&env.message_id]);
     let secs = env.date.as_second().max(0) as u64;
     let date = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
@@ -185,7 +185,7 @@ fn body(env: &Envelope<'_>, rendered: &super::Rendered, hash: &str) -> MultiPart
 }
 
 /// The vCard of a call's caller, with its file name; None for unknown or hidden callers.
-pub fn caller_vcard(v: &Verdict, lookup: &Lookup) -> Option<(String, String)> {
+pub(crate) fn caller_vcard(v: &Verdict, lookup: &Lookup) -> Option<(String, String)> {
     let c = &v.caller;
     c.number.as_ref()?;
     let name = c.name.clone().or_else(|| c.company.clone())?;
@@ -200,8 +200,8 @@ pub fn caller_vcard(v: &Verdict, lookup: &Lookup) -> Option<(String, String)> {
     };
     push(&c.raw, PhoneKind::Work);
     if let Some(contact) = &c.contact {
-        for (p, k) in &contact.phones {
-            push(p, *k);
+        for p in &contact.phones {
+            push(&p.number, p.kind);
         }
     }
     let emails: Vec<String> = c.email.iter().cloned().collect();
@@ -221,7 +221,7 @@ pub fn caller_vcard(v: &Verdict, lookup: &Lookup) -> Option<(String, String)> {
 
 /// The caller's mailbox when `caller_as_sender` may use it: a known address, and every call of
 /// the mail from that one caller.
-pub fn caller_sender(calls: &[&Verdict]) -> Option<Mailbox> {
+pub(crate) fn caller_sender(calls: &[&Verdict]) -> Option<Mailbox> {
     let first = calls.first()?;
     let number: &Number = first.caller.number.as_ref()?;
     if calls

@@ -1,14 +1,14 @@
 //! Rendering: verdicts → mails. Templates (XSLT 1.0 through the system libxslt) turn the
 //! document of [`document`] into HTML, text and a subject; [`mail`] wraps them into MIME.
 
-pub mod document;
+pub(crate) mod document;
 mod error;
-pub mod headers;
-pub mod language;
-pub mod mail;
-pub mod sanitize;
-pub mod vcard;
-pub mod xslt;
+pub(crate) mod headers;
+pub(crate) mod language;
+pub(crate) mod mail;
+pub(crate) mod sanitize;
+pub(crate) mod vcard;
+pub(crate) mod xslt;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -20,7 +20,7 @@ use crate::config::{CallerAsSender, Config};
 use crate::decide::lookup::Lookup;
 use crate::decide::plan::{self, Plan};
 use crate::decide::recipients::Verdict;
-pub use error::Error;
+pub(crate) use error::Error;
 use language::Language;
 use xslt::Stylesheet;
 
@@ -31,7 +31,7 @@ const BUILT_IN_TEMPLATES: [(&str, &str); 3] = [
 ];
 
 /// The compiled templates.
-pub struct Templates {
+pub(crate) struct Templates {
     html: Stylesheet,
     text: Stylesheet,
     subject: Stylesheet,
@@ -41,15 +41,15 @@ pub struct Templates {
 
 /// A rendered mail body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    pub subject: String,
-    pub html: String,
-    pub text: String,
+pub(crate) struct Rendered {
+    pub(crate) subject: String,
+    pub(crate) html: String,
+    pub(crate) text: String,
 }
 
 impl Templates {
     /// Compiles the built-in templates, or those of `dir`. Every problem is returned.
-    pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<Error>> {
+    pub(crate) fn load(dir: Option<&Path>) -> Result<Templates, Vec<Error>> {
         let mut errors = Vec::new();
         let mut sheets = Vec::new();
         let mut sources = Vec::new();
@@ -94,7 +94,7 @@ impl Templates {
 
     /// Renders one document: parsed once, then each template applied to it (parsed again
     /// only when a template before changed it in a way the next would not).
-    pub fn render(&self, doc: &str) -> Result<Rendered, Error> {
+    pub(crate) fn render(&self, doc: &str) -> Result<Rendered, Error> {
         let first = "mail.html.xsl";
         let mut parsed =
             xslt::Document::parse(doc.as_bytes()).map_err(|source| Error::Template {
@@ -125,7 +125,7 @@ impl Templates {
     }
 
     /// The string keys the templates look up (`@key='…'`).
-    pub fn string_keys(&self) -> Vec<(String, String)> {
+    pub(crate) fn string_keys(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (file, text) in &self.sources {
             for quote in ['\'', '"'] {
@@ -164,14 +164,14 @@ fn one_line_subject(subject: &str) -> String {
 }
 
 /// Languages and templates, loaded and cross-checked for a configuration.
-pub struct Renderer {
-    pub templates: Templates,
-    pub languages: BTreeMap<String, Language>,
+pub(crate) struct Renderer {
+    pub(crate) templates: Templates,
+    pub(crate) languages: BTreeMap<String, Language>,
 }
 
 impl Renderer {
     /// Loads templates and languages; every problem is returned (file, line, key).
-    pub fn load(config: &Config) -> Result<Renderer, Vec<Error>> {
+    pub(crate) fn load(config: &Config) -> Result<Renderer, Vec<Error>> {
         let mut errors = Vec::new();
         let templates = Templates::load(config.templates.as_deref());
         let languages = language::load_all(config.languages.as_deref());
@@ -214,7 +214,7 @@ impl Renderer {
     }
 
     /// The language of a user: their own when offered, else the configured one.
-    pub fn language_for(&self, wanted: Option<&str>, default: &str) -> &Language {
+    pub(crate) fn language_for(&self, wanted: Option<&str>, default: &str) -> &Language {
         wanted
             .and_then(|w| self.languages.get(w))
             .or_else(|| self.languages.get(default))
@@ -224,7 +224,7 @@ impl Renderer {
 }
 
 /// Checks templates and languages; returns the number of problems written to `err`.
-pub fn check(config: &Config, lookup: &Lookup, err: &mut dyn Write) -> u64 {
+pub(crate) fn check(config: &Config, lookup: &Lookup, err: &mut dyn Write) -> u64 {
     if config.caller_as_sender == crate::config::CallerAsSender::From {
         // a warning, not a problem: the setting works where the server allows it
         let _ = writeln!(
@@ -266,35 +266,38 @@ pub fn check(config: &Config, lookup: &Lookup, err: &mut dyn Write) -> u64 {
 
 /// A composed mail, ready to deliver.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outgoing {
-    pub message_id: String,
-    pub user: String,
-    pub email: String,
+pub(crate) struct Outgoing {
+    pub(crate) message_id: String,
+    pub(crate) user: String,
+    pub(crate) email: String,
     /// The chains it tells about (what the state records as notified).
-    pub chains: Vec<String>,
-    pub subject: String,
+    pub(crate) chains: Vec<String>,
+    pub(crate) subject: String,
     /// RFC 5322 with CRLF line ends.
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
     /// The rendered parts, for previews.
-    pub html: String,
-    pub text: String,
+    pub(crate) html: String,
+    pub(crate) text: String,
 }
 
 /// What composing needs from the configuration.
-pub struct MailSettings<'a> {
-    pub mode: crate::config::Mode,
-    pub from: &'a lettre::message::Mailbox,
-    pub language: &'a str,
-    pub time_zone: &'a jiff::tz::TimeZone,
-    pub time_zone_name: &'a str,
-    pub link_prefix: &'a str,
-    pub attach_vcard: bool,
-    pub caller_as_sender: crate::config::CallerAsSender,
+pub(crate) struct MailSettings<'a> {
+    pub(crate) mode: crate::config::Mode,
+    pub(crate) from: &'a lettre::message::Mailbox,
+    pub(crate) language: &'a str,
+    pub(crate) time_zone: &'a jiff::tz::TimeZone,
+    pub(crate) time_zone_name: &'a str,
+    pub(crate) link_prefix: &'a str,
+    pub(crate) attach_vcard: bool,
+    pub(crate) caller_as_sender: crate::config::CallerAsSender,
 }
 
 impl MailSettings<'_> {
     /// Settings from a configuration; `from` is parsed by the caller (see [`mail::parse_from`]).
-    pub fn of<'a>(config: &'a Config, from: &'a lettre::message::Mailbox) -> MailSettings<'a> {
+    pub(crate) fn of<'a>(
+        config: &'a Config,
+        from: &'a lettre::message::Mailbox,
+    ) -> MailSettings<'a> {
         MailSettings {
             mode: config.mode,
             from,
@@ -310,13 +313,13 @@ impl MailSettings<'_> {
 
 /// A mail's HTML stays below this many bytes: Gmail clips a mail whose HTML passes about
 /// 102 KB and shows the rest only behind a link (SPEC §7).
-pub const MAX_HTML_BYTES: usize = 100_000;
+pub(crate) const MAX_HTML_BYTES: usize = 100_000;
 
 impl Renderer {
     /// Renders and composes planned mails; a digest whose HTML passes [`MAX_HTML_BYTES`] is
     /// split in halves (in call order) until each part fits or holds one call. Each mail comes
     /// with the plan it was made from.
-    pub fn compose_plans(
+    pub(crate) fn compose_plans(
         &self,
         plans: Vec<Plan>,
         verdicts: &[Verdict],
@@ -345,7 +348,7 @@ impl Renderer {
     }
 
     /// Renders and composes one planned mail.
-    pub fn compose(
+    pub(crate) fn compose(
         &self,
         plan: &Plan,
         verdicts: &[Verdict],
@@ -385,7 +388,7 @@ impl Renderer {
         let rendered = self.templates.render(&doc)?;
         let chains: Vec<String> = calls.iter().map(|v| v.facts.id.clone()).collect();
         let chain_refs: Vec<&str> = chains.iter().map(String::as_str).collect();
-        let message_id = plan::message_id(&chain_refs, &user.user, &settings.from.email);
+        let message_id = plan::message_id(&chain_refs, user.user.as_str(), &settings.from.email);
         let bytes = mail::compose(
             &mail::Envelope {
                 from: settings.from,
@@ -401,7 +404,7 @@ impl Renderer {
         )?;
         Ok(Outgoing {
             message_id,
-            user: user.user.clone(),
+            user: user.user.to_string(),
             email: plan.email.clone(),
             chains,
             subject: rendered.subject,

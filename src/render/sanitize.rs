@@ -11,12 +11,12 @@
 /// Keeps only characters that XML 1.0 allows (no C0 or C1 controls, no DEL, no bidi
 /// overrides or isolates), turns line breaks and tabs into spaces (no value of ours spans
 /// lines); not trimmed (language strings keep their spaces).
-pub fn xml_safe(s: &str) -> String {
+pub(crate) fn xml_safe(s: &str) -> String {
     s.chars().filter_map(xml_char).collect()
 }
 
 /// [`xml_safe`] for one character: what it becomes, or None when it is dropped.
-pub fn xml_char(c: char) -> Option<char> {
+pub(crate) fn xml_char(c: char) -> Option<char> {
     match c {
         '\n' | '\r' | '\t' => Some(' '),
         '\u{7F}'..='\u{9F}' => None,
@@ -28,7 +28,7 @@ pub fn xml_char(c: char) -> Option<char> {
 }
 
 /// [`xml_safe`], trimmed.
-pub fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     xml_safe(s).trim().to_string()
 }
 
@@ -58,7 +58,7 @@ fn invisible(c: char) -> bool {
 /// A name (of a caller, a company, a user) as it may be shown or put into a header:
 /// [`xml_safe`], line and paragraph separators made spaces, invisible characters removed
 /// (SPEC §7), runs of spaces collapsed.
-pub fn clean_name(s: &str) -> String {
+pub(crate) fn clean_name(s: &str) -> String {
     let s: String = xml_safe(s)
         .chars()
         .map(|c| {
@@ -74,7 +74,7 @@ pub fn clean_name(s: &str) -> String {
 }
 
 /// A name or company for display: [`clean_name`] and at most 200 characters.
-pub fn short(s: &str) -> String {
+pub(crate) fn short(s: &str) -> String {
     let c = clean_name(s);
     if c.chars().count() > 200 {
         let mut t: String = c.chars().take(199).collect();
@@ -89,7 +89,7 @@ pub fn short(s: &str) -> String {
 /// character (C0 including ESC and NUL, DEL, C1 including CSI), the bidi marks, embeddings,
 /// overrides and isolates, and the line and paragraph separators are removed, so nothing
 /// can move the cursor, recolour the screen or reorder what is shown; trimmed.
-pub fn terminal_line(s: &str) -> String {
+pub(crate) fn terminal_line(s: &str) -> String {
     let s: String = s
         .chars()
         .filter_map(|c| match c {

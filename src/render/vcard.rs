@@ -8,12 +8,12 @@ use crate::directory::{parse_address, PhoneKind};
 
 /// What goes into an attached card.
 #[derive(Debug, Clone, Copy)]
-pub struct CardOut<'a> {
-    pub name: &'a str,
-    pub company: Option<&'a str>,
-    pub emails: &'a [String],
+pub(crate) struct CardOut<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) company: Option<&'a str>,
+    pub(crate) emails: &'a [String],
     /// (dial string, kind)
-    pub phones: &'a [(String, PhoneKind)],
+    pub(crate) phones: &'a [(String, PhoneKind)],
 }
 
 /// Removes control characters except line feeds and trims.
@@ -77,7 +77,7 @@ fn push_line(out: &mut String, line: &str) {
 }
 
 /// A vCard 3.0 of the caller, CRLF line ends, for a mail attachment.
-pub fn write_v30(card: &CardOut) -> String {
+pub(crate) fn write_v30(card: &CardOut) -> String {
     let name = clean(card.name);
     let company = card.company.map(clean).filter(|c| !c.is_empty());
     let person = !name.is_empty();
@@ -182,7 +182,7 @@ fn is_honorific(word: &str) -> bool {
 /// the name has letters with no simple ASCII form (李小龙, Ελένη) or nothing usable, the
 /// caller's number (`contact-442079460000.vcf`), so two such cards never both become
 /// `contact.vcf` and the file still says whose it is.
-pub fn file_name_for(name: &str, number: &str) -> String {
+pub(crate) fn file_name_for(name: &str, number: &str) -> String {
     let foldable = name
         .chars()
         .all(|c| !c.is_alphabetic() || c.is_ascii_alphabetic() || ascii_fold(c).is_some());
@@ -249,7 +249,7 @@ fn ascii_fold(c: char) -> Option<&'static str> {
 /// A safe attachment file name for a contact: ASCII letters, digits, `-`, `.` and `_`
 /// (for everything else), at most 60 characters plus `.vcf`; `contact.vcf` when nothing is
 /// left.
-pub fn file_name(name: &str) -> String {
+pub(crate) fn file_name(name: &str) -> String {
     let mut base = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() || c == '-' || c == '.' {

@@ -34,26 +34,26 @@ mod ffi {
 
     /// Mirrors `struct ux_msgs` in xslt_shim.c.
     #[repr(C)]
-    pub struct Msgs {
-        pub data: *mut c_char,
-        pub len: usize,
-        pub cap: usize,
-        pub truncated: c_int,
-        pub refused: c_int,
+    pub(crate) struct Msgs {
+        pub(crate) data: *mut c_char,
+        pub(crate) len: usize,
+        pub(crate) cap: usize,
+        pub(crate) truncated: c_int,
+        pub(crate) refused: c_int,
     }
 
     /// Opaque `struct ux_sheet`.
     #[repr(C)]
-    pub struct Sheet {
+    pub(crate) struct Sheet {
         _data: [u8; 0],
         _marker: PhantomData<(*mut u8, PhantomPinned)>,
     }
 
     unsafe extern "C" {
-        pub fn ux_init() -> c_int;
-        pub fn ux_msgs_free(msgs: *mut Msgs);
-        pub fn ux_free(p: *mut c_void);
-        pub fn ux_compile(
+        pub(crate) fn ux_init() -> c_int;
+        pub(crate) fn ux_msgs_free(msgs: *mut Msgs);
+        pub(crate) fn ux_free(p: *mut c_void);
+        pub(crate) fn ux_compile(
             xsl: *const c_char,
             len: usize,
             name: *const c_char,
@@ -61,17 +61,17 @@ mod ffi {
             msgs: *mut Msgs,
             status: *mut c_int,
         ) -> *mut Sheet;
-        pub fn ux_sheet_free(sheet: *mut Sheet);
-        pub fn ux_output_method(sheet: *const Sheet) -> *const c_char;
-        pub fn ux_parse_input(
+        pub(crate) fn ux_sheet_free(sheet: *mut Sheet);
+        pub(crate) fn ux_output_method(sheet: *const Sheet) -> *const c_char;
+        pub(crate) fn ux_parse_input(
             xml: *const c_char,
             len: usize,
             msgs: *mut Msgs,
             doc: *mut *mut c_void,
         ) -> c_int;
-        pub fn ux_doc_free(doc: *mut c_void);
-        pub fn ux_sheet_strip_mode(sheet: *const Sheet) -> c_int;
-        pub fn ux_apply(
+        pub(crate) fn ux_doc_free(doc: *mut c_void);
+        pub(crate) fn ux_sheet_strip_mode(sheet: *const Sheet) -> c_int;
+        pub(crate) fn ux_apply(
             sheet: *const Sheet,
             doc: *mut c_void,
             params: *const *const c_char,
@@ -90,7 +90,7 @@ const UX_ERR_PARSE: c_int = 1;
 /// diagnostics of libxml2/libxslt, one per line, with file and line numbers
 /// where the libraries give them.
 #[derive(Debug, thiserror::Error)]
-pub enum XsltError {
+pub(crate) enum XsltError {
     /// The stylesheet is not well-formed XML.
     #[error("stylesheet {name} is not well-formed XML:\n{messages}")]
     Parse { name: String, messages: String },
@@ -180,7 +180,7 @@ fn c_string(value: &str, what: &str) -> Result<CString, XsltError> {
 }
 
 /// A compiled XSLT stylesheet.
-pub struct Stylesheet {
+pub(crate) struct Stylesheet {
     raw: NonNull<ffi::Sheet>,
     name: String,
 }
@@ -202,7 +202,7 @@ impl Stylesheet {
     /// `xsl:import` and `document()` may read regular files whose canonical
     /// path is inside the canonicalised `dir`; with `None` they may read
     /// nothing (`document('')` still returns the stylesheet itself).
-    pub fn compile(
+    pub(crate) fn compile(
         xsl: &[u8],
         name: &str,
         include_dir: Option<&Path>,
@@ -264,7 +264,7 @@ impl Stylesheet {
 
     /// Compiles a stylesheet file; its directory is the include directory and
     /// its canonical path the name.
-    pub fn from_file(path: &Path) -> Result<Stylesheet, XsltError> {
+    pub(crate) fn from_file(path: &Path) -> Result<Stylesheet, XsltError> {
         let io_err = |source| XsltError::Io {
             path: path.to_path_buf(),
             source,
@@ -286,7 +286,11 @@ impl Stylesheet {
     /// `params` are plain string parameters: each value arrives verbatim as
     /// an XPath string (it is never evaluated as an expression).
     #[cfg(test)]
-    pub fn transform(&self, xml: &[u8], params: &[(&str, &str)]) -> Result<Vec<u8>, XsltError> {
+    pub(crate) fn transform(
+        &self,
+        xml: &[u8],
+        params: &[(&str, &str)],
+    ) -> Result<Vec<u8>, XsltError> {
         let mut doc = Document::parse(xml)?;
         self.apply(&mut doc, params)
     }
@@ -294,7 +298,11 @@ impl Stylesheet {
     /// [`Stylesheet::transform`] on a document parsed before. Applying a
     /// stylesheet may change the document (`xsl:strip-space`): see
     /// [`Document::fits`] before applying another one to it.
-    pub fn apply(&self, doc: &mut Document, params: &[(&str, &str)]) -> Result<Vec<u8>, XsltError> {
+    pub(crate) fn apply(
+        &self,
+        doc: &mut Document,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<u8>, XsltError> {
         let mut owned = Vec::with_capacity(params.len() * 2);
         for (name, value) in params {
             owned.push(c_string(name, "parameter name")?);
@@ -346,7 +354,7 @@ impl Stylesheet {
 
     /// The `method` of `xsl:output` (`"html"`, `"xml"`, `"text"`, …) if the
     /// stylesheet or one of its imports declares one.
-    pub fn output_method(&self) -> Option<String> {
+    pub(crate) fn output_method(&self) -> Option<String> {
         // SAFETY: the returned string is owned by the stylesheet, which
         // outlives this call; it is copied at once.
         unsafe {
@@ -387,7 +395,7 @@ enum Strip {
 
 /// An input document parsed once, to apply one stylesheet after another to
 /// it on this thread (not `Send`: libxml2 documents stay on their thread).
-pub struct Document {
+pub(crate) struct Document {
     raw: NonNull<c_void>,
     /// What the stylesheets applied so far did to it.
     stripped: Strip,
@@ -396,7 +404,7 @@ pub struct Document {
 impl Document {
     /// Parses a document with the policy of every transform (no external
     /// entities, no network).
-    pub fn parse(xml: &[u8]) -> Result<Document, XsltError> {
+    pub(crate) fn parse(xml: &[u8]) -> Result<Document, XsltError> {
         init()?;
         let mut msgs = Messages::new();
         let mut raw: *mut c_void = ptr::null_mut();
@@ -424,7 +432,7 @@ impl Document {
     /// True when applying `sheet` to this document gives what applying it
     /// to a freshly parsed copy would: nothing was stripped yet, or only
     /// what `sheet` strips too.
-    pub fn fits(&self, sheet: &Stylesheet) -> bool {
+    pub(crate) fn fits(&self, sheet: &Stylesheet) -> bool {
         match self.stripped {
             Strip::Nothing => true,
             Strip::AllBlank => sheet.strip_mode() == Strip::AllBlank,

@@ -15,10 +15,11 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::decide::numbers::Number;
+use crate::directory::UserKey;
 use crate::ingest::Entry;
 
 /// The schema version this build writes; older states are migrated on open.
-pub const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 1;
 
 const MIGRATIONS: &[&str] = &[
     // 0 → 1
@@ -62,7 +63,7 @@ const MIGRATIONS: &[&str] = &[
 
 /// An error of the state, with the file it concerns.
 #[derive(Debug, thiserror::Error)]
-pub enum StateError {
+pub(crate) enum StateError {
     #[error("{path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -82,14 +83,14 @@ pub enum StateError {
 
 impl StateError {
     /// Without its state a run cannot know what was sent: nothing is done.
-    pub fn exit_code(&self) -> crate::exit_codes::ExitCode {
+    pub(crate) fn exit_code(&self) -> crate::exit_codes::ExitCode {
         crate::exit_codes::ExitCode::Fatal
     }
 }
 
 /// Where a mail of the outbox stands (the `status` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxStatus {
+pub(crate) enum OutboxStatus {
     /// Waiting for its next try.
     Queued,
     /// Accepted by the server.
@@ -101,7 +102,7 @@ pub enum OutboxStatus {
 }
 
 impl OutboxStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             OutboxStatus::Queued => "queued",
             OutboxStatus::Sent => "sent",
@@ -132,42 +133,42 @@ impl rusqlite::types::FromSql for OutboxStatus {
 }
 
 /// A mail made by this run, as the outbox keeps it.
-pub struct NewMail<'a> {
-    pub message_id: &'a str,
-    pub user: &'a str,
-    pub email: &'a str,
-    pub subject: &'a str,
+pub(crate) struct NewMail<'a> {
+    pub(crate) message_id: &'a str,
+    pub(crate) user: &'a str,
+    pub(crate) email: &'a str,
+    pub(crate) subject: &'a str,
     /// The chains it tells about.
-    pub chains: &'a [String],
-    pub bytes: &'a [u8],
+    pub(crate) chains: &'a [String],
+    pub(crate) bytes: &'a [u8],
 }
 
 /// A queued or failed mail, for delivery and the admin view.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OutboxMail {
-    pub message_id: String,
-    pub user: String,
-    pub email: String,
-    pub subject: String,
-    pub chains: Vec<String>,
-    pub bytes: Vec<u8>,
-    pub status: OutboxStatus,
-    pub attempts: i64,
-    pub next_try: Timestamp,
-    pub last_error: Option<String>,
-    pub created: Timestamp,
+pub(crate) struct OutboxMail {
+    pub(crate) message_id: String,
+    pub(crate) user: String,
+    pub(crate) email: String,
+    pub(crate) subject: String,
+    pub(crate) chains: Vec<String>,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) status: OutboxStatus,
+    pub(crate) attempts: i64,
+    pub(crate) next_try: Timestamp,
+    pub(crate) last_error: Option<String>,
+    pub(crate) created: Timestamp,
 }
 
 /// The exclusive lock of a run that writes the state: an `flock` on the state file itself
 /// (so a symlink, a second name or a bind mount shares it), released by the kernel when the
 /// process ends, however it ends. SQLite's own locks are POSIX record locks, which on Linux
 /// do not interact with `flock`.
-pub struct RunLock {
+pub(crate) struct RunLock {
     _file: std::fs::File,
 }
 
 /// The state database.
-pub struct State {
+pub(crate) struct State {
     conn: Connection,
     path: PathBuf,
 }
@@ -186,7 +187,7 @@ impl State {
 
     /// Takes the run lock, waiting at most `wait`. A state that does not exist yet is created
     /// here, readable by its owner only, and made a (still empty) database at once.
-    pub fn lock(path: &Path, wait: Duration) -> Result<RunLock, StateError> {
+    pub(crate) fn lock(path: &Path, wait: Duration) -> Result<RunLock, StateError> {
         use std::os::unix::fs::OpenOptionsExt;
         let other = |message: String| StateError::Other {
             path: path.to_path_buf(),
@@ -244,7 +245,7 @@ impl State {
     }
 
     /// Opens (creating and migrating) the state for a run that writes it. Hold a [`RunLock`].
-    pub fn open(path: &Path) -> Result<State, StateError> {
+    pub(crate) fn open(path: &Path) -> Result<State, StateError> {
         if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
             return Err(StateError::Empty {
                 path: path.to_path_buf(),
@@ -272,7 +273,7 @@ impl State {
     }
 
     /// Opens an existing state without writing anything; None when there is none yet.
-    pub fn open_read_only(path: &Path) -> Result<Option<State>, StateError> {
+    pub(crate) fn open_read_only(path: &Path) -> Result<Option<State>, StateError> {
         if !path.exists() {
             return Ok(None);
         }
@@ -360,10 +361,10 @@ impl State {
     /// Reads what the rules need from earlier runs, as plain rows: every notification
     /// (chain, user, caller if known, call start) to `on_notified`, and every time a user was
     /// seen logged on to `on_online`.
-    pub fn load_history(
+    pub(crate) fn load_history(
         &self,
-        mut on_notified: impl FnMut(&str, &str, Option<Number>, Timestamp),
-        mut on_online: impl FnMut(&str, Timestamp),
+        mut on_notified: impl FnMut(&str, &UserKey, Option<Number>, Timestamp),
+        mut on_online: impl FnMut(&UserKey, Timestamp),
     ) -> Result<(), StateError> {
         let mut stmt = self
             .conn
@@ -381,6 +382,7 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (chain, user, caller, start) = row.map_err(|e| self.err(e))?;
+            let user = UserKey::of(&user);
             on_notified(&chain, &user, caller.map(|c| parse_number(&c)), ts(start));
         }
         let mut stmt = self
@@ -392,13 +394,13 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (user, at) = row.map_err(|e| self.err(e))?;
-            on_online(&user, ts(at));
+            on_online(&UserKey::of(&user), ts(at));
         }
         Ok(())
     }
 
     /// The entries of chains that were incomplete at the last run, to be read again.
-    pub fn pending_entries(&self) -> Result<Vec<Entry>, StateError> {
+    pub(crate) fn pending_entries(&self) -> Result<Vec<Entry>, StateError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -423,7 +425,7 @@ impl State {
     /// Starts the one transaction of a run: mails go in one by one ([`RunTx::add_mail`]), so a
     /// run holds one rendered mail at a time, and [`RunTx::finish`] commits them together with
     /// the chains still ringing and the logons seen. Dropped without `finish`: nothing happened.
-    pub fn begin_run(&mut self, now: Timestamp) -> Result<RunTx<'_>, StateError> {
+    pub(crate) fn begin_run(&mut self, now: Timestamp) -> Result<RunTx<'_>, StateError> {
         let path = self.path.clone();
         let tx = self
             .conn
@@ -437,7 +439,7 @@ impl State {
 
     /// The Message-IDs of the mails to send now: queued ones whose next try has come, oldest
     /// first. Load each with [`State::outbox_mail`], one at a time.
-    pub fn due(&self, now: Timestamp) -> Result<Vec<String>, StateError> {
+    pub(crate) fn due(&self, now: Timestamp) -> Result<Vec<String>, StateError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -451,7 +453,7 @@ impl State {
     }
 
     /// One mail of the outbox.
-    pub fn outbox_mail(&self, message_id: &str) -> Result<Option<OutboxMail>, StateError> {
+    pub(crate) fn outbox_mail(&self, message_id: &str) -> Result<Option<OutboxMail>, StateError> {
         Ok(self
             .outbox_where("message_id = ?1", params![message_id])?
             .into_iter()
@@ -459,7 +461,7 @@ impl State {
     }
 
     /// Queued and failed mails, for the admin view.
-    pub fn unsent(&self) -> Result<Vec<OutboxMail>, StateError> {
+    pub(crate) fn unsent(&self) -> Result<Vec<OutboxMail>, StateError> {
         self.outbox_where("status IN ('queued', 'failed')", params![])
     }
 
@@ -501,7 +503,7 @@ impl State {
     }
 
     /// The server accepted the mail.
-    pub fn mark_sent(&self, message_id: &str, now: Timestamp) -> Result<(), StateError> {
+    pub(crate) fn mark_sent(&self, message_id: &str, now: Timestamp) -> Result<(), StateError> {
         self.conn
             .execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE message_id = ?1",
@@ -512,7 +514,7 @@ impl State {
     }
 
     /// A temporary failure: try again later (backoff grows with the attempts, at most 1 h).
-    pub fn mark_retry(
+    pub(crate) fn mark_retry(
         &self,
         message_id: &str,
         now: Timestamp,
@@ -540,7 +542,7 @@ impl State {
     }
 
     /// A permanent failure: kept with the server's words until an admin retries or drops it.
-    pub fn mark_failed(&self, message_id: &str, error: &str) -> Result<(), StateError> {
+    pub(crate) fn mark_failed(&self, message_id: &str, error: &str) -> Result<(), StateError> {
         self.conn
             .execute(
                 "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE message_id = ?1",
@@ -552,7 +554,7 @@ impl State {
 
     /// Admin: queue failed (or waiting) mails again, due at once for the next run, whatever
     /// clock that run has (`--now` or the system clock). `None` = all unsent.
-    pub fn retry(&self, message_id: Option<&str>) -> Result<usize, StateError> {
+    pub(crate) fn retry(&self, message_id: Option<&str>) -> Result<usize, StateError> {
         let sql = "UPDATE outbox SET status = 'queued', next_try = ?2 WHERE status IN ('queued', 'failed') AND (?1 IS NULL OR message_id = ?1)";
         self.conn
             .execute(sql, params![message_id, i64::MIN])
@@ -560,7 +562,11 @@ impl State {
     }
 
     /// Admin: give up on unsent mails. The notification stays recorded, so they are not made again.
-    pub fn drop_mail(&self, message_id: Option<&str>, now: Timestamp) -> Result<usize, StateError> {
+    pub(crate) fn drop_mail(
+        &self,
+        message_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<usize, StateError> {
         let sql = "UPDATE outbox SET status = 'dropped', sent_at = ?2 WHERE status IN ('queued', 'failed') AND (?1 IS NULL OR message_id = ?1)";
         self.conn
             .execute(sql, params![message_id, now.as_second()])
@@ -568,7 +574,7 @@ impl State {
     }
 
     /// Counts of the outbox by status.
-    pub fn counts(&self) -> Result<Vec<(String, i64)>, StateError> {
+    pub(crate) fn counts(&self) -> Result<Vec<(String, i64)>, StateError> {
         let mut stmt = self
             .conn
             .prepare("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
@@ -608,16 +614,17 @@ fn parse_number(s: &str) -> Number {
 
 /// One notification to record.
 #[derive(Debug, Clone)]
-pub struct NotificationRecord {
-    pub chain: String,
-    pub user: String,
-    pub caller: Option<Number>,
-    pub call_start: Timestamp,
-    pub message_id: String,
+pub(crate) struct NotificationRecord {
+    pub(crate) chain: String,
+    /// Stored folded, as the rules compare users.
+    pub(crate) user: UserKey,
+    pub(crate) caller: Option<Number>,
+    pub(crate) call_start: Timestamp,
+    pub(crate) message_id: String,
 }
 
 /// The open transaction of a run.
-pub struct RunTx<'a> {
+pub(crate) struct RunTx<'a> {
     tx: rusqlite::Transaction<'a>,
     now: Timestamp,
     path: PathBuf,
@@ -632,7 +639,7 @@ impl RunTx<'_> {
     }
 
     /// Queues a mail and records the notifications it makes.
-    pub fn add_mail(
+    pub(crate) fn add_mail(
         &self,
         m: &NewMail<'_>,
         notifications: &[NotificationRecord],
@@ -648,7 +655,7 @@ impl RunTx<'_> {
             notif
                 .execute(params![
                     n.chain,
-                    n.user.to_lowercase(),
+                    n.user.as_str(),
                     n.caller.as_ref().map(|c| c.as_str().to_string()),
                     n.call_start.as_second(),
                     n.message_id,
@@ -678,11 +685,11 @@ impl RunTx<'_> {
 
     /// Records the chains still ringing, forgets the kept entries decided now, stores logon
     /// times, tidies, and commits everything of the run at once.
-    pub fn finish(
+    pub(crate) fn finish(
         self,
         pending: &[(String, Entry)],
         decided_entries: &[String],
-        online: &[(String, Timestamp)],
+        online: &[(UserKey, Timestamp)],
     ) -> Result<(), StateError> {
         let now = self.now.as_second();
         let work = || -> Result<(), rusqlite::Error> {
@@ -703,7 +710,7 @@ impl RunTx<'_> {
                 .tx
                 .prepare_cached("INSERT OR IGNORE INTO online (user, at) VALUES (?1, ?2)")?;
             for (user, at) in online {
-                on.execute(params![user.to_lowercase(), at.as_second()])?;
+                on.execute(params![user.as_str(), at.as_second()])?;
             }
             // logon times: keep 100 days, and always each user's latest
             self.tx.execute(

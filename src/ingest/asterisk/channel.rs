@@ -23,7 +23,7 @@ pub(super) fn local_half(channel: &str) -> Option<(&str, u8)> {
 /// peer), "SIP/200@stadionpbx" → "200", "PJSIP/201/sip:201@10.0.0.5" → "201" (a URI after
 /// the slash is not a number), "Local/201@ctx" and "Local/201@ctx/n" → "201". Masquerade tags
 /// (`…<ZOMBIE>`, `…<MASQ>`) are ignored.
-pub fn channel_line(channel: &str) -> Option<String> {
+pub(crate) fn channel_line(channel: &str) -> Option<String> {
     let mut s = channel.trim();
     while let Some(body) = s.strip_suffix('>') {
         match body.rfind('<') {

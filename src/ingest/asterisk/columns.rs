@@ -111,7 +111,7 @@ pub(super) const KNOWN_DISPOSITIONS: [&str; 8] = [
 /// dstchannel, lastapp, lastdata, start, answer, end, duration, billsec, disposition,
 /// amaflags), 18 (+ uniqueid, userfield) or 21 (+ peeraccount, linkedid, sequence).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnMap {
+pub(crate) struct ColumnMap {
     /// Fields a row of this layout has.
     pub(super) width: usize,
     /// What the layout came from, for the error messages: "cdr_csv", "the configured cdr_custom
@@ -123,7 +123,7 @@ pub struct ColumnMap {
 
 impl ColumnMap {
     /// The cdr_csv layout for a row of n fields (16, 18 or 21), None otherwise.
-    pub fn cdr_csv(n: usize) -> Option<ColumnMap> {
+    pub(crate) fn cdr_csv(n: usize) -> Option<ColumnMap> {
         if !matches!(n, 16 | 18 | 21) {
             return None;
         }
@@ -142,7 +142,7 @@ impl ColumnMap {
     /// names allowed only as "" / "-" placeholders or an error naming them; src, dstchannel,
     /// start, end, disposition are required). Names are compared ignoring ASCII case and
     /// surrounding blanks.
-    pub fn from_names(names: &[String]) -> Result<ColumnMap, LayoutError> {
+    pub(crate) fn from_names(names: &[String]) -> Result<ColumnMap, LayoutError> {
         let mut pos = [None; N_NAMES];
         let mut unknown = Vec::new();
         let mut twice = Vec::new();
@@ -186,7 +186,7 @@ impl ColumnMap {
     }
 
     /// The number of fields a row of this layout has.
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         self.width
     }
 
@@ -207,7 +207,7 @@ impl ColumnMap {
 /// A column as messages name it: "column 10 (start)", or "column start" when the layout
 /// lacks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Column {
+pub(crate) struct Column {
     index: Option<usize>,
     name: &'static str,
 }
@@ -224,7 +224,7 @@ impl std::fmt::Display for Column {
 /// What is wrong with a configured `cdr_custom` column list; the texts are the messages
 /// users see.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LayoutError {
+pub(crate) enum LayoutError {
     #[error("unknown CDR column name{} {} (expected one of {}, or \"\" / \"-\" for a column to ignore)", plural(.0.len()), .0.join(", "), NAMES.join(", "))]
     Unknown(Vec<String>),
     #[error("CDR column named more than once: {} (expected each name at most once)", .0.join(", "))]
@@ -243,7 +243,7 @@ fn plural(n: usize) -> &'static str {
 
 /// True when this first record looks like a cdr_csv row (16/18/21 fields, a parsable start
 /// timestamp in the right column, a known disposition word). Used for format detection.
-pub fn looks_like_cdr(record: &Record) -> bool {
+pub(crate) fn looks_like_cdr(record: &Record) -> bool {
     let Some(map) = ColumnMap::cdr_csv(record.len()) else {
         return false;
     };
@@ -258,7 +258,7 @@ pub fn looks_like_cdr(record: &Record) -> bool {
 /// The layout of a Grandstream UCM CDR export from its header row (display names such as
 /// "Caller Number", "Dest. Channel", "Start Time", "Disposition", "Unique ID"), or None when
 /// the record is not such a header. Columns with other names are ignored.
-pub fn grandstream_header(record: &Record) -> Option<ColumnMap> {
+pub(crate) fn grandstream_header(record: &Record) -> Option<ColumnMap> {
     let norm = |s: &str| {
         s.trim_start_matches('\u{feff}')
             .chars()

@@ -130,7 +130,7 @@ use std::io::BufRead;
 
 use jiff::Timestamp;
 
-pub use columns::{grandstream_header, looks_like_cdr, ColumnMap};
+pub(crate) use columns::{grandstream_header, looks_like_cdr, ColumnMap};
 
 use resolve::resolve;
 use row::{parse_row, Raw};
@@ -139,25 +139,25 @@ use super::{Item, ReadContext, RowError, SourcePos};
 use crate::ingest::csv::{self, BadKind, Dialect, OpenQuote, Record};
 
 /// The reason of [`Item::Skipped`] for a row with an empty `dstchannel`.
-pub const SKIP_NO_DESTINATION: &str =
+pub(crate) const SKIP_NO_DESTINATION: &str =
     "no destination channel (handled by the dialplan, not rung at a phone)";
 
 /// Longest line read; a CDR row is a few hundred bytes.
 const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// The reason of [`Item::Skipped`] for the header row of a Grandstream export.
-pub const SKIP_HEADER: &str = "header row (Grandstream UCM CDR export)";
+pub(crate) const SKIP_HEADER: &str = "header row (Grandstream UCM CDR export)";
 /// The reason of [`Item::Skipped`] for the callee's own row of a leg another row records.
-pub const SKIP_CALLEE_LEG: &str =
+pub(crate) const SKIP_CALLEE_LEG: &str =
     "the callee's own side of a call another row records (its channel is that row's destination)";
 /// The reason of [`Item::Skipped`] for the caller's own line rung in a list with other lines.
-pub const SKIP_OWN_LINE: &str =
+pub(crate) const SKIP_OWN_LINE: &str =
     "rang the caller's own line among other lines (a follow-me list or ring group with the caller in it)";
 
 /// Streams the rows of a CDR file (already decoded to UTF-8; invalid bytes are replaced
 /// anyway). `columns` forces a layout; `None` picks the cdr_csv layout by each row's field
 /// count. Yields one item per non-blank line. Never panics on input.
-pub fn read(
+pub(crate) fn read(
     input: Box<dyn BufRead>,
     ctx: ReadContext,
     columns: Option<ColumnMap>,

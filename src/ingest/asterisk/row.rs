@@ -45,7 +45,7 @@ pub(super) struct Raw {
 
 /// What is wrong with a CDR row; the texts are the messages users see.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RowFault {
+pub(crate) enum RowFault {
     #[error("expected {width} columns ({layout}), found {found}")]
     Width {
         width: usize,

@@ -23,8 +23,13 @@ pub struct Journal {
     now: Timestamp,
 }
 
+/// Reads a native CSV journal: how many rows (entries, errors and skipped rows alike).
+pub fn read(csv: &[u8]) -> usize {
+    items(csv).len()
+}
+
 /// The rows of a native CSV journal, read (entries, errors and skipped rows alike).
-pub fn read(csv: &[u8]) -> Vec<Item> {
+fn items(csv: &[u8]) -> Vec<Item> {
     let raw: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(csv.to_vec()));
     match ingest::detect::open(
         raw,
@@ -46,7 +51,7 @@ impl Journal {
         let users = lines
             .into_iter()
             .map(|l| User {
-                user: format!("u{l}"),
+                user: format!("u{l}").into(),
                 name: format!("User {l}"),
                 email: Some(format!("u{l}@example.com")),
                 lines: vec![l.to_string()],
@@ -65,7 +70,7 @@ impl Journal {
             ..Rules::default()
         };
         Journal {
-            items: read(csv),
+            items: items(csv),
             lookup: Lookup::new(rules.numbers.clone(), users, Vec::new()),
             rules,
             now: "2030-01-01T00:00:00Z".parse().expect("a timestamp"),
