@@ -103,7 +103,8 @@ impl<'a> Assembler<'a> {
             }
         }
         self.watermark = Some(self.watermark.map_or(entry.start, |w| w.max(entry.start)));
-        self.seen.insert(Arc::from(entry.connection_id.as_str()), None);
+        self.seen
+            .insert(Arc::from(entry.connection_id.as_str()), None);
         self.grouping.push(entry, &self.lookup.plan);
         self.since_flush += 1;
         if self.since_flush >= self.flush_every {
