@@ -132,7 +132,8 @@ use jiff::Timestamp;
 
 pub(crate) use columns::{grandstream_header, looks_like_cdr, ColumnMap};
 
-use resolve::resolve;
+use group::Grouper;
+use resolve::resolve_call;
 use row::{parse_row, Raw};
 
 use super::{Item, ReadContext, RowError, SourcePos};
@@ -162,24 +163,33 @@ pub(crate) fn read(
     ctx: ReadContext,
     columns: Option<ColumnMap>,
 ) -> Box<dyn Iterator<Item = Item>> {
+    Box::new(new_rows(input, ctx, columns))
+}
+
+fn new_rows(input: Box<dyn BufRead>, ctx: ReadContext, columns: Option<ColumnMap>) -> Rows {
     let dialect = Dialect {
         delimiter: b',',
         open_quote: OpenQuote::EndsLine,
         bare_cr: csv::BareCr::Data,
         max_line_bytes: Some(MAX_LINE_BYTES),
     };
-    Box::new(Rows {
+    Rows {
         reader: csv::Reader::new(input, dialect),
         record: Record::default(),
         ctx,
         columns,
         rows: 0,
         done: false,
-        pending: Vec::new(),
+        calls: Grouper::new(),
+        errors: Vec::new(),
         out: std::collections::VecDeque::new(),
+        check_every: CHECK_EVERY,
         next_check: CHECK_EVERY,
+        window: jiff::SignedDuration::from_secs(CALL_WINDOW_SECONDS),
         watermark: None,
-    })
+        #[cfg(test)]
+        batch: false,
+    }
 }
 
 /// Rows are grouped into calls in the buffer; every this many buffered rows, the calls whose
@@ -197,17 +207,23 @@ struct Rows {
     /// Non-blank lines so far (the next row's `seq`).
     rows: u64,
     done: bool,
-    /// Rows (and row errors) not handed out yet: a call is resolved once all its rows are in.
-    pending: Vec<Pending>,
+    /// Rows not handed out yet, grouped into calls as they are read: a call is resolved once
+    /// all its rows are in.
+    calls: Grouper,
+    /// Row errors and skipped rows not handed out yet (they go out with the next calls, in line
+    /// order).
+    errors: Vec<Item>,
     out: std::collections::VecDeque<Item>,
+    /// Every this many more rows kept (and errors), the complete calls are handed out.
+    check_every: usize,
     next_check: usize,
+    /// [`CALL_WINDOW_SECONDS`].
+    window: jiff::SignedDuration,
+    /// Tests: hand out as the batch reader did (regroup every open row at each hand-out).
+    #[cfg(test)]
+    batch: bool,
     /// The latest start read so far.
     watermark: Option<Timestamp>,
-}
-
-enum Pending {
-    Row(Box<Raw>),
-    Item(Item),
 }
 
 impl Iterator for Rows {
@@ -219,17 +235,17 @@ impl Iterator for Rows {
                 return Some(item);
             }
             if self.done {
-                if self.pending.is_empty() {
+                if self.pending() == 0 {
                     return None;
                 }
                 self.flush(true);
                 continue;
             }
-            let pending = self.pending.len();
+            let pending = self.pending();
             self.read_one();
-            if self.pending.len() >= self.next_check && self.pending.len() > pending {
+            if self.pending() >= self.next_check && self.pending() > pending {
                 self.flush(false);
-                self.next_check = self.pending.len() + CHECK_EVERY;
+                self.next_check = self.pending() + self.check_every;
             }
         }
     }
@@ -250,6 +266,11 @@ fn bad_message(kind: &BadKind) -> String {
 }
 
 impl Rows {
+    /// Rows and errors not handed out yet.
+    fn pending(&self) -> usize {
+        self.calls.open() + self.errors.len()
+    }
+
     /// Reads the next non-blank line into `pending` (or marks the end).
     fn read_one(&mut self) {
         let read = self.reader.read(&mut self.record);
@@ -272,8 +293,7 @@ impl Rows {
                 self.rows += 1;
             }
             let message = bad_message(&bad.kind);
-            self.pending
-                .push(Pending::Item(Item::Error(RowError { pos, message })));
+            self.errors.push(Item::Error(RowError { pos, message }));
             return;
         }
         self.rows += 1;
@@ -281,10 +301,10 @@ impl Rows {
         if seq == 0 {
             if let Some(map) = grandstream_header(&self.record) {
                 self.columns = Some(map);
-                self.pending.push(Pending::Item(Item::Skipped {
+                self.errors.push(Item::Skipped {
                     pos,
                     reason: SKIP_HEADER,
-                }));
+                });
                 return;
             }
         }
@@ -293,40 +313,73 @@ impl Rows {
                 if let Some(s) = raw.start {
                     self.watermark = Some(self.watermark.map_or(s, |w| w.max(s)));
                 }
-                self.pending.push(Pending::Row(Box::new(raw)));
+                self.calls.add(raw);
             }
-            Err(fault) => self.pending.push(Pending::Item(Item::Error(RowError {
+            Err(fault) => self.errors.push(Item::Error(RowError {
                 pos,
                 message: fault.to_string(),
-            }))),
+            })),
         }
     }
 
     /// Resolves the calls that are complete (all when `all`) and queues their items, with the
     /// row errors, in row order.
     fn flush(&mut self, all: bool) {
-        let mut rows = Vec::new();
-        let mut items = Vec::new();
-        for p in std::mem::take(&mut self.pending) {
-            match p {
-                Pending::Row(r) => rows.push(*r),
-                Pending::Item(i) => items.push(i),
-            }
+        let horizon = self.watermark.map(|w| w - self.window);
+        let mut items = std::mem::take(&mut self.errors);
+        #[cfg(test)]
+        if self.batch {
+            return self.flush_batch(all, horizon, items);
         }
-        let horizon = self
-            .watermark
-            .map(|w| w - jiff::SignedDuration::from_secs(CALL_WINDOW_SECONDS));
-        let (done, kept) = resolve(rows, |last| {
+        for call in self.calls.take_ready(horizon, all) {
+            let rows: Vec<&Raw> = call.iter().collect();
+            items.extend(resolve_call(&rows));
+        }
+        items.sort_by_key(item_line);
+        self.out.extend(items);
+    }
+}
+
+#[cfg(test)]
+impl Rows {
+    /// The batch reader (the oracle of the incremental grouping): every open row regrouped
+    /// from scratch at each hand-out.
+    fn flush_batch(&mut self, all: bool, horizon: Option<Timestamp>, mut items: Vec<Item>) {
+        let mut rows: Vec<Raw> = self
+            .calls
+            .take_ready(None, true)
+            .into_iter()
+            .flatten()
+            .collect();
+        rows.sort_by_key(|r| r.seq);
+        let (done, kept) = resolve::resolve(rows, |last| {
             all || matches!((last, horizon), (Some(l), Some(h)) if l < h)
         });
         items.extend(done);
         items.sort_by_key(item_line);
         self.out.extend(items);
-        self.pending = kept
-            .into_iter()
-            .map(|r| Pending::Row(Box::new(r)))
-            .collect();
+        for r in kept {
+            self.calls.add(r);
+        }
     }
+}
+
+/// Tests: a reader that hands out every `check_every` rows with this window, incremental or
+/// as the batch reader did.
+#[cfg(test)]
+fn read_with(
+    input: Box<dyn BufRead>,
+    ctx: ReadContext,
+    check_every: usize,
+    window_seconds: i64,
+    batch: bool,
+) -> Rows {
+    let mut rows = new_rows(input, ctx, None);
+    rows.check_every = check_every;
+    rows.next_check = check_every;
+    rows.window = jiff::SignedDuration::from_secs(window_seconds);
+    rows.batch = batch;
+    rows
 }
 
 fn item_line(item: &Item) -> u64 {

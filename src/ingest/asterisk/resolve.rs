@@ -5,7 +5,9 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use jiff::Timestamp;
 
 use super::channel::local_half;
-use super::group::{group_rows, overlaps};
+#[cfg(test)]
+use super::group::group_rows;
+use super::group::overlaps;
 use super::row::Raw;
 use super::{SKIP_CALLEE_LEG, SKIP_NO_DESTINATION, SKIP_OWN_LINE};
 use crate::ingest::{Entry, Item, Origin};
@@ -245,7 +247,9 @@ fn item(d: Decided<'_>, tracker_id: &Option<String>, arrival: Option<Timestamp>)
     }))
 }
 
-/// Groups `rows` into calls and returns the items of the calls `ready` accepts (by the latest
+#[cfg(test)]
+/// The batch reader's hand-out, kept as the oracle of the incremental one: groups `rows` into
+/// calls and returns the items of the calls `ready` accepts (by the latest
 /// stop of the call), keeping the other rows.
 pub(super) fn resolve(
     rows: Vec<Raw>,
