@@ -11,6 +11,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -49,13 +50,14 @@ pub(crate) struct Assembler<'a> {
     lookup: &'a Lookup,
     grouping: Grouping,
     /// Connection ids read: None while open, else the last stop of the chain handed out.
-    seen: Map<String, Option<Timestamp>>,
+    /// Shared keys: `expiry` holds the same allocation, not a copy.
+    seen: Map<Arc<str>, Option<Timestamp>>,
     watermark: Option<Timestamp>,
     /// Chain ids handed out recently, with the chain's last stop.
-    done_chains: Map<String, Timestamp>,
+    done_chains: Map<Arc<str>, Timestamp>,
     /// When to forget what `seen` and `done_chains` know of a handed-out chain (oldest first):
     /// the last stop, whether the key is a chain id, the key.
-    expiry: BinaryHeap<Reverse<(Timestamp, bool, String)>>,
+    expiry: BinaryHeap<Reverse<(Timestamp, bool, Arc<str>)>>,
     since_flush: usize,
     flush_every: usize,
 }
@@ -84,12 +86,12 @@ impl<'a> Assembler<'a> {
     /// Adds an incoming phone entry. Returns chains that are now closed (in start order).
     pub(crate) fn push(&mut self, entry: Entry, notices: &mut Vec<Notice>) -> Vec<Chain> {
         debug_assert!(entry.is_incoming_call());
-        if self.seen.contains_key(&entry.connection_id) {
+        if self.seen.contains_key(entry.connection_id.as_str()) {
             notices.push(Notice::Duplicate);
             return Vec::new();
         }
         if let Some(t) = &entry.tracker_id {
-            if self.done_chains.contains_key(t) {
+            if self.done_chains.contains_key(t.as_str()) {
                 notices.push(Notice::Late(RowError {
                     pos: entry.pos.clone(),
                     message: format!(
@@ -101,7 +103,8 @@ impl<'a> Assembler<'a> {
             }
         }
         self.watermark = Some(self.watermark.map_or(entry.start, |w| w.max(entry.start)));
-        self.seen.insert(entry.connection_id.clone(), None);
+        self.seen
+            .insert(Arc::from(entry.connection_id.as_str()), None);
         self.grouping.push(entry, &self.lookup.plan);
         self.since_flush += 1;
         if self.since_flush >= self.flush_every {
@@ -130,18 +133,17 @@ impl<'a> Assembler<'a> {
                 .map(|e| e.stop)
                 .max()
                 .expect("chain has entries");
-            self.done_chains.insert(c.id.clone(), last_stop);
-            self.expiry.push(Reverse((last_stop, true, c.id.clone())));
+            let id: Arc<str> = Arc::from(c.id.as_str());
+            self.done_chains.insert(id.clone(), last_stop);
+            self.expiry.push(Reverse((last_stop, true, id)));
             for e in &c.entries {
-                // every entry was noted when it was pushed: update in place, no new key
-                match self.seen.get_mut(&e.connection_id) {
-                    Some(v) => *v = Some(last_stop),
-                    None => {
-                        self.seen.insert(e.connection_id.clone(), Some(last_stop));
-                    }
-                }
-                self.expiry
-                    .push(Reverse((last_stop, false, e.connection_id.clone())));
+                // every entry was noted when it was pushed: update in place and share its key
+                let key = match self.seen.get_key_value(e.connection_id.as_str()) {
+                    Some((k, _)) => k.clone(),
+                    None => Arc::from(e.connection_id.as_str()),
+                };
+                self.seen.insert(key.clone(), Some(last_stop));
+                self.expiry.push(Reverse((last_stop, false, key)));
             }
         }
         if let Some(h) = horizon {
@@ -155,11 +157,11 @@ impl<'a> Assembler<'a> {
                     break;
                 };
                 if is_chain {
-                    if self.done_chains.get(&key) == Some(&t) {
-                        self.done_chains.remove(&key);
+                    if self.done_chains.get(&*key) == Some(&t) {
+                        self.done_chains.remove(&*key);
                     }
-                } else if self.seen.get(&key) == Some(&Some(t)) {
-                    self.seen.remove(&key);
+                } else if self.seen.get(&*key) == Some(&Some(t)) {
+                    self.seen.remove(&*key);
                 }
             }
         }
@@ -185,8 +187,10 @@ pub(crate) fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
     g.take_closed(None)
 }
 
+/// A normalised number as grouping holds it: shared, so a key is a count, not a copy.
+type Num = Arc<Number>;
 /// A caller as grouping compares them: the normalised number; every hidden caller is one.
-type CallerKey = Option<Number>;
+type CallerKey = Option<Num>;
 
 /// One open entry of [`Grouping`].
 struct Node {
@@ -194,9 +198,9 @@ struct Node {
     /// Union-find parent (a slot of the same chain; itself at the chain's root).
     parent: usize,
     caller: CallerKey,
-    line: Option<Number>,
+    line: Option<Num>,
     /// An untracked entry's redirecting number, normalised: it looks for a chain to join.
-    redirect: Option<Number>,
+    redirect: Option<Num>,
     /// The entry it joined by that redirect.
     link: Option<usize>,
     /// Arrival order (ties in start time and seq keep it, as a stable sort of the input would).
@@ -222,9 +226,9 @@ struct Grouping {
     free: Vec<usize>,
     by_tracker: Map<String, usize>,
     /// Open entries by (caller, line).
-    by_line: Map<(CallerKey, Number), Vec<usize>>,
+    by_line: Map<(CallerKey, Num), Vec<usize>>,
     /// Open untracked entries with a redirecting number, by (caller, redirecting number).
-    waiting: Map<(CallerKey, Number), Vec<usize>>,
+    waiting: Map<(CallerKey, Num), Vec<usize>>,
     /// Chain roots by their first entry.
     order: BTreeSet<(Timestamp, u64, usize)>,
     /// An earlier redirect decision is no longer the best one: regroup before handing out.
@@ -236,27 +240,33 @@ struct Grouping {
 /// Normalised numbers of recently seen raw numbers (a cache: forgotten when it grows large).
 #[derive(Default)]
 struct NumberCache {
-    map: Map<String, Option<Number>>,
+    map: Map<Box<str>, Option<Num>>,
+    /// The one hidden caller.
+    hidden: Option<Num>,
 }
 
 impl NumberCache {
     const MAX: usize = 1 << 16;
 
-    fn normalise(&mut self, plan: &NumberPlan, raw: &str) -> Option<Number> {
+    fn normalise(&mut self, plan: &NumberPlan, raw: &str) -> Option<Num> {
         if let Some(n) = self.map.get(raw) {
             return n.clone();
         }
-        let n = plan.normalise(raw);
+        let n = plan.normalise(raw).map(Arc::new);
         if self.map.len() >= Self::MAX {
             self.map.clear();
         }
-        self.map.insert(raw.to_string(), n.clone());
+        self.map.insert(raw.into(), n.clone());
         n
     }
 
     fn caller(&mut self, plan: &NumberPlan, raw: &str) -> CallerKey {
         if is_hidden(raw) {
-            Some(Number::Other(String::new()))
+            Some(
+                self.hidden
+                    .get_or_insert_with(|| Arc::new(Number::Other(String::new())))
+                    .clone(),
+            )
         } else {
             self.normalise(plan, raw)
         }
@@ -493,7 +503,7 @@ impl Grouping {
             let Some(n) = self.nodes[m].take() else {
                 continue;
             };
-            let unindex = |map: &mut Map<(CallerKey, Number), Vec<usize>>, k: Option<Number>| {
+            let unindex = |map: &mut Map<(CallerKey, Num), Vec<usize>>, k: Option<Num>| {
                 if let Some(k) = k.map(|k| (n.caller.clone(), k)) {
                     if let Some(v) = map.get_mut(&k) {
                         v.retain(|&s| s != m);
