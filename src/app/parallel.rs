@@ -54,9 +54,11 @@ pub(crate) fn make_in_order<I: Sync, T: Send>(
     mut take: impl FnMut(T) -> ControlFlow<()>,
 ) {
     let threads = threads.min(items.len());
+    let make_one =
+        |item: &I| catch_unwind(AssertUnwindSafe(|| make(item))).unwrap_or_else(|_| lost(item));
     if threads <= 1 {
         for item in items {
-            if take(make(item)).is_break() {
+            if take(make_one(item)).is_break() {
                 return;
             }
         }
@@ -73,7 +75,7 @@ pub(crate) fn make_in_order<I: Sync, T: Send>(
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let tx = tx.clone();
-                let (progress, make, lost) = (&progress, &make, &lost);
+                let (progress, make_one) = (&progress, &make_one);
                 s.spawn(move || loop {
                     let i = progress.next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
@@ -81,8 +83,7 @@ pub(crate) fn make_in_order<I: Sync, T: Send>(
                         break;
                     }
                     // a bug in making one item costs that item, not the run
-                    let made = catch_unwind(AssertUnwindSafe(|| make(item)));
-                    if tx.send((i, made.unwrap_or_else(|_| lost(item)))).is_err() {
+                    if tx.send((i, make_one(item))).is_err() {
                         break;
                     }
                 })
@@ -175,11 +176,17 @@ mod tests {
 
     #[test]
     fn an_item_whose_worker_died_is_taken_as_lost() {
+        for threads in [1, 2] {
+            an_item_whose_making_panicked_is_lost(threads);
+        }
+    }
+
+    fn an_item_whose_making_panicked_is_lost(threads: usize) {
         let items: Vec<usize> = (0..20).collect();
         let mut got = Vec::new();
         make_in_order(
             &items,
-            2,
+            threads,
             |&i| {
                 if i == 7 {
                     panic!("a bug in making item 7");
@@ -192,8 +199,8 @@ mod tests {
                 ControlFlow::Continue(())
             },
         );
-        assert_eq!(got.len(), 20, "{got:?}");
-        assert_eq!(got[7], usize::MAX);
+        assert_eq!(got.len(), 20, "{threads}: {got:?}");
+        assert_eq!(got[7], usize::MAX, "{threads}");
         assert_eq!(&got[..7], &[0, 1, 2, 3, 4, 5, 6]);
     }
 }
