@@ -7,6 +7,10 @@ use std::fmt::Write as _;
 
 use unanswered::bench_api::{self, Journal};
 
+/// The allocator the binary uses (src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
