@@ -57,11 +57,11 @@ pub(crate) struct Stats {
 /// Merges several time-ordered inputs into one stream ordered by start time; row errors and
 /// skipped rows pass through at once. `seq` becomes the input order (file, then row).
 pub(crate) struct Merge {
-    sources: Vec<Peekable<Box<dyn Iterator<Item = Item>>>>,
+    sources: Vec<Peekable<Box<dyn Iterator<Item = Item> + Send>>>,
 }
 
 impl Merge {
-    pub(crate) fn new(sources: Vec<Box<dyn Iterator<Item = Item>>>) -> Merge {
+    pub(crate) fn new(sources: Vec<Box<dyn Iterator<Item = Item> + Send>>) -> Merge {
         Merge {
             sources: sources.into_iter().map(Iterator::peekable).collect(),
         }
