@@ -87,7 +87,12 @@ impl<'a> Assembler<'a> {
     }
 
     /// Adds an incoming phone entry. Returns chains that are now closed (in start order).
-    pub(crate) fn push(&mut self, entry: Entry, notices: &mut Vec<Notice>) -> Vec<Chain> {
+    pub(crate) fn push(
+        &mut self,
+        entry: impl Into<Box<Entry>>,
+        notices: &mut Vec<Notice>,
+    ) -> Vec<Chain> {
+        let entry: Box<Entry> = entry.into();
         debug_assert!(entry.is_incoming_call());
         if self.seen.contains(entry.connection_id.as_str()) {
             notices.push(Notice::Duplicate);
@@ -219,7 +224,7 @@ fn chain_order(a: &Chain, b: &Chain) -> std::cmp::Ordering {
 pub(crate) fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
     let mut g = Grouping::default();
     for e in entries {
-        g.push(e, &lookup.plan);
+        g.push(Box::new(e), &lookup.plan);
     }
     g.take_closed(None)
 }
@@ -231,7 +236,8 @@ type CallerKey = Option<Num>;
 
 /// One open entry of [`Grouping`].
 struct Node {
-    entry: Entry,
+    /// Boxed as read: the slots stay small, so the open set grows and moves cheaply.
+    entry: Box<Entry>,
     /// Union-find parent (a slot of the same chain; itself at the chain's root).
     parent: usize,
     /// The next member of its chain: the members form a ring, so chains join in O(1).
@@ -329,7 +335,7 @@ fn tracker(e: &Entry) -> Option<&str> {
 }
 
 impl Grouping {
-    fn push(&mut self, entry: Entry, plan: &NumberPlan) {
+    fn push(&mut self, entry: Box<Entry>, plan: &NumberPlan) {
         let caller = self.numbers.caller(plan, &entry.phone_number);
         let line = self.numbers.normalise(plan, &entry.line_number);
         let redirect = match (tracker(&entry), entry.redirecting_number.as_deref()) {
@@ -584,7 +590,7 @@ impl Grouping {
             nodes.push((n.arrival, n.entry));
         }
         nodes.sort_by_key(|(arrival, e)| (e.start, e.seq, *arrival));
-        let entries: Vec<Entry> = nodes.into_iter().map(|(_, e)| e).collect();
+        let entries: Vec<Entry> = nodes.into_iter().map(|(_, e)| *e).collect();
         let id = entries
             .iter()
             .find_map(|e| tracker(e).map(str::to_string))

@@ -196,7 +196,7 @@ pub(crate) fn decide_with(
                     }
                     continue;
                 }
-                let closed = assembler.push(*e, &mut notices);
+                let closed = assembler.push(e, &mut notices);
                 for n in notices.drain(..) {
                     match n {
                         Notice::Duplicate => stats.duplicates += 1,
