@@ -5,12 +5,12 @@ use std::io::{self, Write};
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use super::read_ahead::read_ahead;
+use super::read_ahead;
 use super::session::{load_config, Session};
 use super::{fail, log, outcome, report, Env};
 use crate::cli::ExplainArgs;
 use crate::decide::recipients::Verdict;
-use crate::decide::stream::{self as pipeline, Merge};
+use crate::decide::stream as pipeline;
 use crate::exit_codes::ExitCode;
 use crate::ingest::time::rfc3339;
 
@@ -370,8 +370,9 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
         let failed = std::cell::Cell::new(false);
         let stderr = &mut *env.stderr;
         let stats = std::thread::scope(|scope| {
-            pipeline::decide_verdicts(
-                read_ahead(scope, Merge::new(sources)),
+            pipeline::decide_events(
+                read_ahead::events(scope, sources, &config.rules, &lookup),
+                false,
                 &config.rules,
                 &lookup,
                 &mut history,
@@ -382,7 +383,7 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
                     }
                     rows.note(stderr, &e.pos.to_string(), &e.message, &e.to_string())
                 },
-                |v| {
+                |v, _| {
                     if args.json {
                         if write_json_line(&mut *stdout.borrow_mut(), &v, &tz).is_err() {
                             failed.set(true);

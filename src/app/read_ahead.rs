@@ -1,13 +1,18 @@
-//! Reading on its own thread: the journals are decoded, cut into rows and turned into items on
-//! one thread while the calling thread decides. The items arrive in exactly the order the
-//! reader made them (row problems included), in batches through a bounded channel, so at most
-//! [`BATCHES`] × [`BATCH`] items are ever held between the two.
+//! Stages on their own threads: the journals are decoded, cut into rows and turned into items
+//! on one thread, the items grouped into chains on another ([`crate::decide::intake`]), while
+//! the calling thread decides. What a stage makes arrives in exactly the order it was made
+//! (row problems included), in batches through a bounded channel, so at most [`BATCHES`] ×
+//! [`BATCH`] of them are ever held between two stages.
 
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread::{Scope, ScopedJoinHandle};
 
-use crate::ingest::Item;
+use super::session::Sources;
+use crate::config::Rules;
+use crate::decide::intake::{Event, Intake};
+use crate::decide::lookup::Lookup;
+use crate::decide::stream::Merge;
 
 /// Items per batch: enough that the channel's cost per item is small.
 const BATCH: usize = 1024;
@@ -15,47 +20,61 @@ const BATCH: usize = 1024;
 const BATCHES: usize = 8;
 
 /// What the reader sends: a batch, or that it read everything (the input ended, not the reader).
-enum Message {
-    Batch(Vec<Item>),
+enum Message<T> {
+    Batch(Vec<T>),
     Done,
+}
+
+/// The events of the journals for [`crate::decide::stream::decide_events`]: read on one
+/// thread of `scope`, grouped into chains on another.
+pub(crate) fn events<'scope, 'env>(
+    scope: &'scope Scope<'scope, 'env>,
+    sources: Vec<Sources>,
+    rules: &'env Rules,
+    lookup: &'env Lookup,
+) -> impl Iterator<Item = Event> + 'scope {
+    let items = read_ahead(scope, "read", Merge::new(sources));
+    read_ahead(scope, "chains", Intake::new(items, rules, lookup))
 }
 
 /// The items of `items`, made on a thread of `scope` (or on this one, when no thread can be
 /// started). Dropping it stops the reader at its next batch.
-pub(crate) struct ReadAhead<'scope, I> {
+pub(crate) struct ReadAhead<'scope, I: Iterator> {
     from: From<'scope, I>,
-    batch: std::vec::IntoIter<Item>,
+    batch: std::vec::IntoIter<I::Item>,
 }
 
-enum From<'scope, I> {
+enum From<'scope, I: Iterator> {
     Thread {
-        rx: Receiver<Message>,
+        rx: Receiver<Message<I::Item>>,
         reader: Option<ScopedJoinHandle<'scope, ()>>,
         done: bool,
     },
     Here(I),
 }
 
-/// Starts reading `items` on a thread of `scope`.
+/// Starts taking `items` on a thread of `scope`, named `name`.
 pub(crate) fn read_ahead<'scope, 'env, I>(
     scope: &'scope Scope<'scope, 'env>,
+    name: &str,
     items: I,
 ) -> ReadAhead<'scope, I>
 where
-    I: Iterator<Item = Item> + Send + 'scope,
+    I: Iterator + Send + 'scope,
+    I::Item: Send,
 {
     let (tx, rx) = mpsc::sync_channel(BATCHES);
     // the items go to the thread through a slot, so that they are still here if it cannot start
     let slot = Arc::new(Mutex::new(Some(items)));
     let theirs = Arc::clone(&slot);
     let reader = std::thread::Builder::new()
-        .name("read".into())
+        .name(name.into())
         .spawn_scoped(scope, move || {
             let Some(mut items) = theirs.lock().unwrap_or_else(|e| e.into_inner()).take() else {
                 return;
             };
             loop {
-                let batch: Vec<Item> = items.by_ref().take(BATCH).collect();
+                let batch: Vec<I::Item> = items.by_ref().take(BATCH).collect();
                 let last = batch.len() < BATCH;
                 if !batch.is_empty() && tx.send(Message::Batch(batch)).is_err() {
                     return; // the decisions stopped taking items
@@ -83,10 +102,10 @@ where
     }
 }
 
-impl<I: Iterator<Item = Item>> Iterator for ReadAhead<'_, I> {
-    type Item = Item;
+impl<I: Iterator> Iterator for ReadAhead<'_, I> {
+    type Item = I::Item;
 
-    fn next(&mut self) -> Option<Item> {
+    fn next(&mut self) -> Option<I::Item> {
         loop {
             if let Some(item) = self.batch.next() {
                 return Some(item);
@@ -101,14 +120,14 @@ impl<I: Iterator<Item = Item>> Iterator for ReadAhead<'_, I> {
             match rx.recv() {
                 Ok(Message::Batch(b)) => self.batch = b.into_iter(),
                 Ok(Message::Done) => *done = true,
-                // the reader ended without saying it read everything: it panicked. Never let
+                // the stage ended without saying it took everything: it panicked. Never let
                 // that pass for the end of the input (the run would decide on half a journal).
                 Err(_) => {
                     *done = true;
                     if let Some(Err(panic)) = reader.take().map(ScopedJoinHandle::join) {
                         std::panic::resume_unwind(panic);
                     }
-                    panic!("the reading thread ended before the input did");
+                    panic!("a stage's thread ended before its input did");
                 }
             }
         }
@@ -118,7 +137,7 @@ impl<I: Iterator<Item = Item>> Iterator for ReadAhead<'_, I> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{RowError, SourcePos};
+    use crate::ingest::{Item, RowError, SourcePos};
 
     fn error(line: u64) -> Item {
         Item::Error(RowError {
@@ -151,8 +170,9 @@ mod tests {
             BATCH * (BATCHES + 3) + 7,
         ] {
             let want: Vec<u64> = (1..=n as u64).collect();
-            let got =
-                std::thread::scope(|s| lines(read_ahead(s, want.clone().into_iter().map(error))));
+            let got = std::thread::scope(|s| {
+                lines(read_ahead(s, "test", want.clone().into_iter().map(error)))
+            });
             assert_eq!(got, want, "{n} items");
         }
     }
@@ -161,7 +181,7 @@ mod tests {
     fn stopping_early_stops_the_reader() {
         // an endless input: the scope ends only if the reader stops once nobody takes items
         let got = std::thread::scope(|s| {
-            let items = read_ahead(s, (1..).map(error));
+            let items = read_ahead(s, "test", (1..).map(error));
             lines(items.take(5))
         });
         assert_eq!(got, vec![1, 2, 3, 4, 5]);
@@ -175,7 +195,7 @@ mod tests {
                     assert!(i <= BATCH as u64 + 5, "a reader bug");
                     error(i)
                 });
-                lines(read_ahead(s, items))
+                lines(read_ahead(s, "test", items))
             })
         });
         let message = outcome.expect_err("the panic reaches the decisions");

@@ -15,7 +15,7 @@ use lettre::message::Mailbox;
 
 use super::log::{Priority, Repeats};
 use super::parallel::make_in_order;
-use super::read_ahead::read_ahead;
+use super::read_ahead;
 use super::session::{load_config, Session, Sources};
 use super::summary::{self, Delivery, RunSummary};
 use super::{fail, fatal, outcome, report, Env};
@@ -25,7 +25,7 @@ use crate::decide::exceptions::Suppression;
 use crate::decide::lookup::Lookup;
 use crate::decide::plan::{self, Plan};
 use crate::decide::recipients::{History, Verdict};
-use crate::decide::stream::{self as pipeline, Merge, Stats};
+use crate::decide::stream::{self as pipeline, Stats};
 use crate::deliver::{self, Deliver, SendError, WriteError};
 use crate::directory::UserKey;
 use crate::error::Error;
@@ -124,8 +124,9 @@ fn decide_all(
     let (verdicts, chain_entries, pending) =
         (&mut d.verdicts, &mut d.chain_entries, &mut d.pending);
     d.stats = std::thread::scope(|scope| {
-        pipeline::decide(
-            read_ahead(scope, Merge::new(sources)),
+        pipeline::decide_events(
+            read_ahead::events(scope, sources, &session.config.rules, lookup),
+            true,
             &session.config.rules,
             lookup,
             history,

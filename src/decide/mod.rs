@@ -2,6 +2,7 @@
 
 pub(crate) mod chains;
 pub(crate) mod exceptions;
+pub(crate) mod intake;
 pub(crate) mod lookup;
 pub(crate) mod numbers;
 pub(crate) mod packed;

@@ -16,8 +16,9 @@ use std::iter::Peekable;
 use jiff::Timestamp;
 
 use crate::config::Rules;
-use crate::decide::chains::{self, Assembler, Notice};
+use crate::decide::chains::{self, Assembler};
 use crate::decide::exceptions::{self, Callbacks, Screened, Suppression};
+use crate::decide::intake::{Event, Intake};
 use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
 use crate::decide::packed;
@@ -149,9 +150,35 @@ pub(crate) fn decide_verdicts(
 /// the entries are kept for the consumer.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decide_with(
-    mut assembler: Assembler<'_>,
+    assembler: Assembler<'_>,
     keep_entries: bool,
     items: impl Iterator<Item = Item>,
+    rules: &Rules,
+    lookup: &Lookup,
+    history: &mut History,
+    now: Timestamp,
+    on_error: impl FnMut(&RowError),
+    on_verdict: impl FnMut(Verdict, &chains::Chain),
+) -> Stats {
+    let events = Intake::with(assembler, items, rules, lookup);
+    decide_events(
+        events,
+        keep_entries,
+        rules,
+        lookup,
+        history,
+        now,
+        on_error,
+        on_verdict,
+    )
+}
+
+/// The second half of [`decide`]: decides the events of an [`Intake`] (made on this thread
+/// or another), in their order. `keep_entries`: see [`decide`] and [`decide_verdicts`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn decide_events(
+    events: impl Iterator<Item = Event>,
+    keep_entries: bool,
     rules: &Rules,
     lookup: &Lookup,
     history: &mut History,
@@ -160,7 +187,6 @@ pub(crate) fn decide_with(
     mut on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Stats {
     let mut stats = Stats::default();
-    let mut notices = Vec::new();
     let mut d = Decider {
         rules,
         lookup,
@@ -171,48 +197,26 @@ pub(crate) fn decide_with(
         keep_entries,
         packing: Vec::new(),
     };
-    for item in items {
-        match item {
-            Item::Error(e) => {
-                stats.rejected += 1;
-                on_error(&e);
-            }
-            Item::Skipped { reason, .. } => *stats.skipped.entry(reason).or_default() += 1,
-            Item::Entry(e) => {
-                stats.entries += 1;
-                let logons = rules
-                    .exceptions
-                    .repeated_until_logon
-                    .then_some(&mut stats.logons);
-                note_online(&e, lookup, history, logons);
-                if e.is_incoming_call() {
-                    stats.incoming += 1;
-                } else {
-                    if e.origin == crate::ingest::Origin::Outgoing {
-                        stats.outgoing += 1;
-                        d.note_outgoing(&e);
-                    } else {
-                        stats.other_types += 1;
-                    }
-                    continue;
-                }
-                let closed = assembler.push(e, &mut notices);
-                for n in notices.drain(..) {
-                    match n {
-                        Notice::Duplicate => stats.duplicates += 1,
-                        Notice::Late(e) => {
-                            stats.late += 1;
-                            on_error(&e);
-                        }
-                    }
-                }
-                d.add(closed, &mut stats, history, &mut on_verdict, false);
+    for event in events {
+        match event {
+            Event::Error(e) => on_error(&e),
+            Event::Callback(number, at) => d.callbacks.record(number.as_ref(), at),
+            Event::Online(user, at) => history.record_online(&user, at),
+            Event::Chains(closed) => d.add(closed, &mut stats, history, &mut on_verdict, false),
+            Event::Done(intake) => {
+                // the input is over: nothing waits any more
+                d.add(Vec::new(), &mut stats, history, &mut on_verdict, true);
+                // the intake counted the rows, the decisions the chains
+                return Stats {
+                    chains: stats.chains,
+                    too_old: stats.too_old,
+                    called_back: stats.called_back,
+                    ..*intake
+                };
             }
         }
     }
-    let rest = assembler.finish();
-    d.add(rest, &mut stats, history, &mut on_verdict, true);
-    stats
+    unreachable!("an intake's events end with Done")
 }
 
 /// A chain in the decider's queue: as screened at the front, packed while it waits behind
@@ -261,15 +265,6 @@ struct Decider<'a> {
 }
 
 impl Decider<'_> {
-    /// An outgoing phone entry with a connect time is a callback to its number (§3.8).
-    fn note_outgoing(&mut self, e: &Entry) {
-        if e.connect.is_some() && matches!(e.call_type, 0 | 7) {
-            // normalised; a hidden number is None and never matches
-            let n = self.lookup.plan.normalise(&e.phone_number);
-            self.callbacks.record(n.as_ref(), e.start);
-        }
-    }
-
     /// Takes the chains handed out (in start order); `end`: the input is over, nothing waits.
     fn add(
         &mut self,
@@ -382,26 +377,6 @@ pub(crate) fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry>
         voicemail: false,
         ..first.clone()
     })
-}
-
-/// The one place an entry's "logged on" is noted: in the history (for this run's decisions)
-/// and, when asked, in `logons` (latest per user, for the state).
-fn note_online(
-    e: &Entry,
-    lookup: &Lookup,
-    history: &mut History,
-    logons: Option<&mut BTreeMap<UserKey, Timestamp>>,
-) {
-    if e.user_offline == Some(false) {
-        if let Some(user) = chains::owner(e, lookup) {
-            let user = UserKey::of(&user);
-            history.record_online(&user, e.start);
-            if let Some(logons) = logons {
-                let t = logons.entry(user).or_insert(e.start);
-                *t = (*t).max(e.start);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
