@@ -361,14 +361,16 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
     let mut table = Table::default();
     let mut write_failed = false;
     let mut rows = log::Repeats::new("rows", log::Priority::Warning, env.journal);
-    let mut stats = {
+    let mut spill = super::spill::TempFile::new();
+    let decided = {
         // one buffer for the JSON lines (standard output would flush each line); row problems
         // go to standard error at once, so the buffer is flushed before each of them
         let stdout =
             std::cell::RefCell::new(io::BufWriter::with_capacity(1 << 16, &mut *env.stdout));
         let failed = std::cell::Cell::new(false);
         let stderr = &mut *env.stderr;
-        let stats = pipeline::decide_verdicts(
+        let decided = pipeline::decide_verdicts_in(
+            &mut spill,
             Merge::new(sources),
             &config.rules,
             &lookup,
@@ -393,9 +395,24 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
         if stdout.into_inner().flush().is_err() || failed.get() {
             write_failed = true;
         }
-        stats
+        decided
     };
     rows.finish(env.stderr);
+    if let Some(w) = spill.warning() {
+        let w = format!("unanswered: {w}");
+        log::line(env.stderr, env.journal, log::Priority::Warning, &w);
+    }
+    let mut stats = match decided {
+        Ok(stats) => stats,
+        Err(e) => {
+            let e = format!(
+                "unanswered: the calls held in a temporary file could not be read back ({e}); \
+                 the calls after the last one shown were not decided"
+            );
+            log::line(env.stderr, env.journal, log::Priority::Error, &e);
+            return ExitCode::Partial;
+        }
+    };
     // the entries kept from earlier runs are not the journals' entries
     stats.entries = stats.entries.saturating_sub(pending_ids.len() as u64);
     if !args.json && table.print(env.stdout).is_err() {

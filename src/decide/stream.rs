@@ -4,11 +4,14 @@
 //! `called_back` (SPEC §3.8) counts every callback the run reads, wherever it stands in the
 //! input: a chain that would notify someone waits until its call was returned or the input
 //! ends, and the chains after it wait behind it (the order of the verdicts is what the
-//! repeated rules need). So with the rule on, memory holds the chains from the first one that
-//! waits; `too_old` keeps that to the last `max_age_hours` of a long export. What waits behind
-//! the front is held compact: its facts packed into one block of bytes ([`super::packed`]),
-//! its entries only when the consumer may need them (a chain that may notify, or is still
-//! ringing), and none at all for `explain` ([`decide_verdicts`]).
+//! repeated rules need). So with the rule on, the run holds the chains from the first one that
+//! waits; `too_old` keeps that to the last `max_age_hours` of a long export. Only the chain at
+//! the front is held as screened; what waits behind it is a record in the blocks of a
+//! [`Queue`]: a byte of flags (its suppression, whether it has entries) and its facts packed
+//! ([`super::packed`]), no heap block of its own, and past a budget of memory the full blocks
+//! go to an injected [`Overflow`] store (a temporary file, for `run` and `explain`). Its
+//! entries are kept, in memory, only when the consumer may need them (a chain that may
+//! notify, or is still ringing), and never for `explain` ([`decide_verdicts`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::iter::Peekable;
@@ -19,9 +22,9 @@ use crate::config::Rules;
 use crate::decide::chains::{self, Assembler, Notice};
 use crate::decide::exceptions::{self, Callbacks, Screened, Suppression};
 use crate::decide::lookup::Lookup;
-use crate::decide::numbers::Number;
 use crate::decide::packed;
 use crate::decide::recipients::{self, History, Verdict};
+use crate::decide::spill::{InMemory, Limits, Overflow, Queue};
 use crate::directory::UserKey;
 use crate::ingest::{Entry, Item, RowError};
 
@@ -98,7 +101,8 @@ impl Iterator for Merge {
 /// (its verdict and its chain) in start order. The chain's entries are there when the verdict
 /// may need them (the chain is `incomplete`, or no exception of §2.6/§3.1–3.7 applies, so it
 /// may notify); a chain suppressed otherwise comes with its id and no entries, so that the
-/// chains waiting behind one that waits for a callback (§3.8) hold no entries.
+/// chains waiting behind one that waits for a callback (§3.8) hold no entries. What waits is
+/// held in memory ([`decide_in`] puts it elsewhere past a budget).
 pub(crate) fn decide(
     items: impl Iterator<Item = Item>,
     rules: &Rules,
@@ -108,9 +112,37 @@ pub(crate) fn decide(
     on_error: impl FnMut(&RowError),
     on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Stats {
-    decide_with(
+    let stats = decide_in(
+        InMemory::default(),
+        items,
+        rules,
+        lookup,
+        history,
+        now,
+        on_error,
+        on_verdict,
+    );
+    stats.unwrap_or_else(|never| match never {})
+}
+
+/// [`decide`] with the chains that wait put in `store` past [`Limits::DEFAULT`]'s budget. An
+/// error: a block of waiting chains could not be read back, so the chains from there on were
+/// not decided (the verdicts given so far stand).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn decide_in<S: Overflow>(
+    store: S,
+    items: impl Iterator<Item = Item>,
+    rules: &Rules,
+    lookup: &Lookup,
+    history: &mut History,
+    now: Timestamp,
+    on_error: impl FnMut(&RowError),
+    on_verdict: impl FnMut(Verdict, &chains::Chain),
+) -> Result<Stats, S::Error> {
+    decide_spilling(
         Assembler::new(lookup),
         true,
+        Queue::new(store, Limits::DEFAULT),
         items,
         rules,
         lookup,
@@ -130,11 +162,38 @@ pub(crate) fn decide_verdicts(
     history: &mut History,
     now: Timestamp,
     on_error: impl FnMut(&RowError),
-    mut on_verdict: impl FnMut(Verdict),
+    on_verdict: impl FnMut(Verdict),
 ) -> Stats {
-    decide_with(
+    let stats = decide_verdicts_in(
+        InMemory::default(),
+        items,
+        rules,
+        lookup,
+        history,
+        now,
+        on_error,
+        on_verdict,
+    );
+    stats.unwrap_or_else(|never| match never {})
+}
+
+/// [`decide_verdicts`] with the chains that wait put in `store` past the budget, as
+/// [`decide_in`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn decide_verdicts_in<S: Overflow>(
+    store: S,
+    items: impl Iterator<Item = Item>,
+    rules: &Rules,
+    lookup: &Lookup,
+    history: &mut History,
+    now: Timestamp,
+    on_error: impl FnMut(&RowError),
+    mut on_verdict: impl FnMut(Verdict),
+) -> Result<Stats, S::Error> {
+    decide_spilling(
         Assembler::new(lookup),
         false,
+        Queue::new(store, Limits::DEFAULT),
         items,
         rules,
         lookup,
@@ -147,10 +206,41 @@ pub(crate) fn decide_verdicts(
 
 /// [`decide`] with a given assembler (tests set how often it hands out chains) and whether
 /// the entries are kept for the consumer.
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decide_with(
+    assembler: Assembler<'_>,
+    keep_entries: bool,
+    items: impl Iterator<Item = Item>,
+    rules: &Rules,
+    lookup: &Lookup,
+    history: &mut History,
+    now: Timestamp,
+    on_error: impl FnMut(&RowError),
+    on_verdict: impl FnMut(Verdict, &chains::Chain),
+) -> Stats {
+    let waiting = Queue::new(InMemory::default(), Limits::DEFAULT);
+    let stats = decide_spilling(
+        assembler,
+        keep_entries,
+        waiting,
+        items,
+        rules,
+        lookup,
+        history,
+        now,
+        on_error,
+        on_verdict,
+    );
+    stats.unwrap_or_else(|never| match never {})
+}
+
+/// [`decide_with`] with the queue the chains wait in (tests set its limits).
+#[allow(clippy::too_many_arguments)]
+fn decide_spilling<S: Overflow>(
     mut assembler: Assembler<'_>,
     keep_entries: bool,
+    waiting: Queue<S>,
     items: impl Iterator<Item = Item>,
     rules: &Rules,
     lookup: &Lookup,
@@ -158,7 +248,7 @@ pub(crate) fn decide_with(
     now: Timestamp,
     mut on_error: impl FnMut(&RowError),
     mut on_verdict: impl FnMut(Verdict, &chains::Chain),
-) -> Stats {
+) -> Result<Stats, S::Error> {
     let mut stats = Stats::default();
     let mut notices = Vec::new();
     let mut d = Decider {
@@ -166,7 +256,9 @@ pub(crate) fn decide_with(
         lookup,
         now,
         callbacks: Callbacks::default(),
-        waiting: VecDeque::new(),
+        front: None,
+        waiting,
+        waiting_entries: VecDeque::new(),
         decided: 0,
         keep_entries,
         packing: Vec::new(),
@@ -206,53 +298,66 @@ pub(crate) fn decide_with(
                         }
                     }
                 }
-                d.add(closed, &mut stats, history, &mut on_verdict, false);
+                d.add(closed, &mut stats, history, &mut on_verdict, false)?;
             }
         }
     }
     let rest = assembler.finish();
-    d.add(rest, &mut stats, history, &mut on_verdict, true);
-    stats
+    d.add(rest, &mut stats, history, &mut on_verdict, true)?;
+    Ok(stats)
 }
 
-/// A chain in the decider's queue: as screened at the front, packed while it waits behind
-/// another (see [`packed`]); the caller is found again from the facts when it is unpacked.
-enum Held {
-    /// Boxed: the queue's slots are as small as a packed chain's.
-    Open(Box<Screened>),
-    Packed {
-        facts: Box<[u8]>,
-        suppressed_by: Option<Suppression>,
-        caller: Option<Number>,
-        start: Timestamp,
-    },
+/// The first byte of a waiting chain's record: its suppression (0: none, else 1 + its place
+/// in [`SUPPRESSIONS`]) times two, plus one when its entries are kept.
+fn flags(suppressed_by: Option<Suppression>, has_entries: bool) -> u8 {
+    let code = match suppressed_by {
+        None => 0,
+        Some(s) => 1 + s as u8,
+    };
+    let b = code << 1 | u8::from(has_entries);
+    debug_assert_eq!(unflag(b), (suppressed_by, has_entries), "in SUPPRESSIONS");
+    b
 }
 
-impl Held {
-    /// What the queue needs to know of it: its suppression, its caller's number, its start.
-    fn key(&self) -> (Option<Suppression>, Option<&Number>, Timestamp) {
-        match self {
-            Held::Open(s) => (s.suppressed_by, s.caller.number.as_ref(), s.facts.start),
-            Held::Packed {
-                suppressed_by,
-                caller,
-                start,
-                ..
-            } => (*suppressed_by, caller.as_ref(), *start),
-        }
-    }
+/// Every suppression, in the order of their discriminants (the test below checks it).
+const SUPPRESSIONS: [Suppression; 12] = [
+    Suppression::Incomplete,
+    Suppression::TooOld,
+    Suppression::Internal,
+    Suppression::HiddenNumber,
+    Suppression::NoContact,
+    Suppression::ShortRing,
+    Suppression::ExcludedNumber,
+    Suppression::Answered,
+    Suppression::Voicemail,
+    Suppression::CalledBack,
+    Suppression::PolicyNone,
+    Suppression::NoRecipient,
+];
+
+/// What [`flags`] wrote: the suppression, and whether the entries are kept.
+fn unflag(b: u8) -> (Option<Suppression>, bool) {
+    let s = match b >> 1 {
+        0 => None,
+        code => SUPPRESSIONS.get(usize::from(code) - 1).copied(),
+    };
+    (s, b & 1 == 1)
 }
 
 /// Decides the chains handed out, in their order, holding back those that wait for a
 /// callback (§3.8) and every chain after them.
-struct Decider<'a> {
+struct Decider<'a, S: Overflow> {
     rules: &'a Rules,
     lookup: &'a Lookup,
     now: Timestamp,
     callbacks: Callbacks,
-    /// The chains in their turn, each with the entries kept for the consumer (its id is in
-    /// its facts).
-    waiting: VecDeque<(Held, Vec<Entry>)>,
+    /// The chain whose turn it is, as screened, with the entries kept for the consumer (its
+    /// id is in its facts).
+    front: Option<(Screened, Vec<Entry>)>,
+    /// The chains behind it, in their turn: records of [`flags`] and packed facts.
+    waiting: Queue<S>,
+    /// The entries kept for the chains in `waiting` that have some, in their turn.
+    waiting_entries: VecDeque<Vec<Entry>>,
     decided: u64,
     /// The consumer wants the entries of the chains that may need them (see [`decide`]).
     keep_entries: bool,
@@ -260,7 +365,7 @@ struct Decider<'a> {
     packing: Vec<u8>,
 }
 
-impl Decider<'_> {
+impl<S: Overflow> Decider<'_, S> {
     /// An outgoing phone entry with a connect time is a callback to its number (§3.8).
     fn note_outgoing(&mut self, e: &Entry) {
         if e.connect.is_some() && matches!(e.call_type, 0 | 7) {
@@ -271,6 +376,7 @@ impl Decider<'_> {
     }
 
     /// Takes the chains handed out (in start order); `end`: the input is over, nothing waits.
+    /// An error: waiting chains could not be read back from the store.
     fn add(
         &mut self,
         chains: Vec<chains::Chain>,
@@ -278,7 +384,7 @@ impl Decider<'_> {
         history: &mut History,
         on_verdict: &mut impl FnMut(Verdict, &chains::Chain),
         end: bool,
-    ) {
+    ) -> Result<(), S::Error> {
         for c in chains {
             stats.chains += 1;
             let facts = chains::facts(&c, self.lookup, self.rules.settle_seconds, self.now);
@@ -295,23 +401,44 @@ impl Decider<'_> {
             } else {
                 Vec::new()
             };
-            let held = if self.waiting.is_empty() {
-                Held::Open(Box::new(screened))
-            } else {
-                // it waits behind another: held packed
-                self.packing.clear();
-                packed::pack(&screened.facts, &mut self.packing);
-                Held::Packed {
-                    facts: self.packing.as_slice().into(),
-                    suppressed_by: screened.suppressed_by,
-                    caller: screened.facts.caller,
-                    start: screened.facts.start,
-                }
-            };
-            self.waiting.push_back((held, entries));
+            if self.front.is_none() && self.waiting.is_empty() {
+                self.front = Some((screened, entries));
+                continue;
+            }
+            // it waits behind another: a record in the queue
+            self.packing.clear();
+            self.packing
+                .push(flags(screened.suppressed_by, !entries.is_empty()));
+            packed::pack(&screened.facts, &mut self.packing);
+            self.waiting.push(&self.packing);
+            if !entries.is_empty() {
+                self.waiting_entries.push_back(entries);
+            }
         }
-        while let Some((h, _)) = self.waiting.front() {
-            let (suppressed_by, number, start) = h.key();
+        loop {
+            if self.front.is_none() {
+                let Some(record) = self.waiting.pop()? else {
+                    break;
+                };
+                let (suppressed_by, has_entries) = unflag(record[0]);
+                let facts = packed::unpack(&record[1..]);
+                let entries = if has_entries {
+                    self.waiting_entries.pop_front().expect("kept in turn")
+                } else {
+                    Vec::new()
+                };
+                let s = Screened {
+                    caller: exceptions::caller_of(&facts, self.lookup),
+                    facts,
+                    suppressed_by,
+                };
+                self.front = Some((s, entries));
+            }
+            let Some((s, _)) = &self.front else {
+                break;
+            };
+            let (suppressed_by, number, start) =
+                (s.suppressed_by, s.caller.number.as_ref(), s.facts.start);
             let awaits = exceptions::awaits_callback(suppressed_by, number, self.rules);
             let keeps = exceptions::keeps_callbacks(suppressed_by, number, self.rules);
             let returned_at = awaits
@@ -322,21 +449,8 @@ impl Decider<'_> {
             if !end && waits && !(awaits.is_some() && returned_at.is_some()) {
                 break;
             }
-            let (h, entries) = self.waiting.pop_front().expect("a front");
-            let s = match h {
-                Held::Open(s) => *s,
-                Held::Packed {
-                    facts,
-                    suppressed_by,
-                    ..
-                } => {
-                    let facts = packed::unpack(&facts);
-                    Screened {
-                        caller: exceptions::caller_of(&facts, self.lookup),
-                        facts,
-                        suppressed_by,
-                    }
-                }
+            let Some((s, entries)) = self.front.take() else {
+                break;
             };
             let v = recipients::decide(s, returned_at, self.rules, self.lookup, history);
             match v.suppressed_by {
@@ -355,6 +469,7 @@ impl Decider<'_> {
                 history.prune_notified(start, self.rules.exceptions.repeated_until_logon);
             }
         }
+        Ok(())
     }
 }
 
@@ -529,24 +644,39 @@ mod tests {
     }
 
     fn run(entries: Vec<Entry>, rules: &crate::config::Rules, flush_every: usize) -> Vec<String> {
+        let (shown, _) = run_in(entries, rules, flush_every, Limits::DEFAULT);
+        shown.into_iter().map(|(v, _)| v).collect()
+    }
+
+    /// [`run`] with the chains that wait in a queue of these limits, each verdict with the
+    /// number of entries that came with it; the blocks that went to the store.
+    fn run_in(
+        entries: Vec<Entry>,
+        rules: &crate::config::Rules,
+        flush_every: usize,
+        limits: Limits,
+    ) -> (Vec<(String, usize)>, u64) {
         let l = lookup();
         let items = entries.into_iter().enumerate().map(|(i, mut e)| {
             e.seq = i as u64;
             Item::Entry(Box::new(e))
         });
         let mut out = Vec::new();
-        decide_with(
+        let mut store = InMemory::default();
+        let stats = decide_spilling(
             Assembler::new(&l).flush_every(flush_every),
             true,
+            Queue::new(&mut store, limits),
             items,
             rules,
             &l,
             &mut History::default(),
             t("2026-11-27T12:00:00Z"),
             |e| panic!("{e}"),
-            |v, _| out.push(shown(&v)),
+            |v, c| out.push((shown(&v), c.entries.len())),
         );
-        out
+        stats.unwrap_or_else(|never| match never {});
+        (out, store.puts)
     }
 
     proptest! {
@@ -570,6 +700,20 @@ mod tests {
         fn streaming_decides_like_reading_everything(es in journal(), every in 1usize..6) {
             for r in all_rules() {
                 prop_assert_eq!(run(es.clone(), &r, 1_000_000), run(es.clone(), &r, every));
+            }
+        }
+
+        #[test]
+        fn spilling_never_changes_a_verdict(
+            es in journal(), every in 1usize..6, block_bytes in 1usize..400, budget in 0usize..800,
+        ) {
+            // the verdicts and the entries that come with them, with every block in memory
+            // and with blocks of any size past any budget going to the store
+            let small = Limits { block_bytes, budget };
+            for r in all_rules() {
+                let (want, _) = run_in(es.clone(), &r, every, Limits::DEFAULT);
+                let (got, _) = run_in(es.clone(), &r, every, small);
+                prop_assert_eq!(want, got);
             }
         }
 
@@ -629,6 +773,45 @@ mod tests {
             want.sort_unstable();
             prop_assert_eq!(ids, want);
         }
+    }
+
+    #[test]
+    fn every_suppression_has_its_flags() {
+        for (i, s) in SUPPRESSIONS.iter().enumerate() {
+            assert_eq!(*s as usize, i, "{}", s.as_str());
+            for has_entries in [false, true] {
+                assert_eq!(
+                    unflag(flags(Some(*s), has_entries)),
+                    (Some(*s), has_entries)
+                );
+            }
+        }
+        assert_eq!(unflag(flags(None, true)), (None, true));
+        assert_eq!(unflag(flags(None, false)), (None, false));
+    }
+
+    #[test]
+    fn chains_that_wait_go_to_the_store_past_the_budget() {
+        // a notifying call waits to the end for its callback; the 30 after it wait behind it
+        let mut es = vec![entry("first").caller("030 5550100")];
+        for i in 0..30 {
+            let mut e = entry(&format!("e{i}")).caller("0171 9999999");
+            e.start += jiff::SignedDuration::from_secs(600 * (i + 1));
+            e.stop = e.start + jiff::SignedDuration::from_secs(20);
+            es.push(e);
+        }
+        let mut r = rules();
+        r.max_age_hours = 0;
+        let (want, none) = run_in(es.clone(), &r, 1, Limits::DEFAULT);
+        let tiny = Limits {
+            block_bytes: 64,
+            budget: 0,
+        };
+        let (got, puts) = run_in(es, &r, 1, tiny);
+        assert_eq!(want.len(), 31);
+        assert_eq!(want, got);
+        assert_eq!(none, 0);
+        assert!(puts >= 25, "{puts} blocks spilled");
     }
 
     #[test]
