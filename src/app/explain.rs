@@ -369,20 +369,18 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
             std::cell::RefCell::new(io::BufWriter::with_capacity(1 << 16, &mut *env.stdout));
         let failed = std::cell::Cell::new(false);
         let stderr = &mut *env.stderr;
-        let decided = pipeline::decide_verdicts_in(
+        let decided = pipeline::decide_in(
             &mut spill,
+            false,
             Merge::new(sources),
-            &config.rules,
-            &lookup,
-            &mut history,
-            now,
+            (&config.rules, &lookup, &mut history, now),
             |e| {
                 if stdout.borrow_mut().flush().is_err() {
                     failed.set(true);
                 }
                 rows.note(stderr, &e.pos.to_string(), &e.message, &e.to_string())
             },
-            |v| {
+            |v, _| {
                 if args.json {
                     if write_json_line(&mut *stdout.borrow_mut(), &v, &tz).is_err() {
                         failed.set(true);

@@ -126,11 +126,9 @@ fn decide_all(
         (&mut d.verdicts, &mut d.chain_entries, &mut d.pending);
     d.stats = pipeline::decide_in(
         spill,
+        true,
         Merge::new(sources),
-        &session.config.rules,
-        lookup,
-        history,
-        session.now,
+        (&session.config.rules, lookup, history, session.now),
         |e| rows.note(err, &e.pos.to_string(), &e.message, &e.to_string()),
         |v, chain| {
             if v.suppressed_by == Some(Suppression::Incomplete) {

@@ -112,45 +112,9 @@ pub(crate) fn decide(
     on_error: impl FnMut(&RowError),
     on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Stats {
-    let stats = decide_in(
-        InMemory::default(),
-        items,
-        rules,
-        lookup,
-        history,
-        now,
-        on_error,
-        on_verdict,
-    );
+    let args = (rules, lookup, history, now);
+    let stats = decide_in(InMemory::default(), true, items, args, on_error, on_verdict);
     stats.unwrap_or_else(|never| match never {})
-}
-
-/// [`decide`] with the chains that wait put in `store` past [`Limits::DEFAULT`]'s budget. An
-/// error: a block of waiting chains could not be read back, so the chains from there on were
-/// not decided (the verdicts given so far stand).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn decide_in<S: Overflow>(
-    store: S,
-    items: impl Iterator<Item = Item>,
-    rules: &Rules,
-    lookup: &Lookup,
-    history: &mut History,
-    now: Timestamp,
-    on_error: impl FnMut(&RowError),
-    on_verdict: impl FnMut(Verdict, &chains::Chain),
-) -> Result<Stats, S::Error> {
-    decide_spilling(
-        Assembler::new(lookup),
-        true,
-        Queue::new(store, Limits::DEFAULT),
-        items,
-        rules,
-        lookup,
-        history,
-        now,
-        on_error,
-        on_verdict,
-    )
 }
 
 /// [`decide`] for a consumer that needs no entries (`explain`): every chain comes with its id
@@ -162,90 +126,58 @@ pub(crate) fn decide_verdicts(
     history: &mut History,
     now: Timestamp,
     on_error: impl FnMut(&RowError),
-    on_verdict: impl FnMut(Verdict),
+    mut on_verdict: impl FnMut(Verdict),
 ) -> Stats {
-    let stats = decide_verdicts_in(
+    let args = (rules, lookup, history, now);
+    let on_verdict = |v, _: &chains::Chain| on_verdict(v);
+    let stats = decide_in(
         InMemory::default(),
+        false,
         items,
-        rules,
-        lookup,
-        history,
-        now,
+        args,
         on_error,
         on_verdict,
     );
     stats.unwrap_or_else(|never| match never {})
 }
 
-/// [`decide_verdicts`] with the chains that wait put in `store` past the budget, as
-/// [`decide_in`].
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn decide_verdicts_in<S: Overflow>(
-    store: S,
-    items: impl Iterator<Item = Item>,
-    rules: &Rules,
-    lookup: &Lookup,
-    history: &mut History,
-    now: Timestamp,
-    on_error: impl FnMut(&RowError),
-    mut on_verdict: impl FnMut(Verdict),
-) -> Result<Stats, S::Error> {
-    decide_spilling(
-        Assembler::new(lookup),
-        false,
-        Queue::new(store, Limits::DEFAULT),
-        items,
-        rules,
-        lookup,
-        history,
-        now,
-        on_error,
-        |v, _| on_verdict(v),
-    )
-}
+/// What deciding needs besides the items: the rules, the directory, the history and *now*.
+pub(crate) type Context<'a> = (&'a Rules, &'a Lookup, &'a mut History, Timestamp);
 
-/// [`decide`] with a given assembler (tests set how often it hands out chains) and whether
-/// the entries are kept for the consumer.
-#[cfg(test)]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn decide_with(
-    assembler: Assembler<'_>,
+/// [`decide`] (or, without `keep_entries`, [`decide_verdicts`]) with the chains that wait put
+/// in `store` past [`Limits::DEFAULT`]'s budget. An error: a block of waiting chains could not
+/// be read back, so the chains from there on were not decided (the verdicts given so far
+/// stand).
+pub(crate) fn decide_in<S: Overflow>(
+    store: S,
     keep_entries: bool,
     items: impl Iterator<Item = Item>,
-    rules: &Rules,
-    lookup: &Lookup,
-    history: &mut History,
-    now: Timestamp,
+    (rules, lookup, history, now): Context<'_>,
     on_error: impl FnMut(&RowError),
     on_verdict: impl FnMut(Verdict, &chains::Chain),
-) -> Stats {
-    let waiting = Queue::new(InMemory::default(), Limits::DEFAULT);
-    let stats = decide_spilling(
+) -> Result<Stats, S::Error> {
+    let waiting = Queue::new(store, Limits::DEFAULT);
+    let context = (rules, lookup, history, now);
+    let assembler = Assembler::new(lookup);
+    decide_spilling(
         assembler,
         keep_entries,
         waiting,
         items,
-        rules,
-        lookup,
-        history,
-        now,
+        context,
         on_error,
         on_verdict,
-    );
-    stats.unwrap_or_else(|never| match never {})
+    )
 }
 
-/// [`decide_with`] with the queue the chains wait in (tests set its limits).
-#[allow(clippy::too_many_arguments)]
+/// [`decide_in`] with a given assembler (tests set how often it hands out chains) and the queue
+/// the chains wait in (tests set its limits).
 fn decide_spilling<S: Overflow>(
     mut assembler: Assembler<'_>,
     keep_entries: bool,
     waiting: Queue<S>,
     items: impl Iterator<Item = Item>,
-    rules: &Rules,
-    lookup: &Lookup,
-    history: &mut History,
-    now: Timestamp,
+    (rules, lookup, history, now): Context<'_>,
     mut on_error: impl FnMut(&RowError),
     mut on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Result<Stats, S::Error> {
@@ -668,10 +600,12 @@ mod tests {
             true,
             Queue::new(&mut store, limits),
             items,
-            rules,
-            &l,
-            &mut History::default(),
-            t("2026-11-27T12:00:00Z"),
+            (
+                rules,
+                &l,
+                &mut History::default(),
+                t("2026-11-27T12:00:00Z"),
+            ),
             |e| panic!("{e}"),
             |v, c| out.push((shown(&v), c.entries.len())),
         );
