@@ -30,7 +30,7 @@ pub fn read(csv: &[u8]) -> usize {
 
 /// The rows of a native CSV journal, read (entries, errors and skipped rows alike).
 fn items(csv: &[u8]) -> Vec<Item> {
-    let raw: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(csv.to_vec()));
+    let raw: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(csv.to_vec()));
     match ingest::detect::open(
         raw,
         Arc::from("bench"),

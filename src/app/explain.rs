@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
+use super::read_ahead::read_ahead;
 use super::session::{load_config, Session};
 use super::{fail, log, outcome, report, Env};
 use crate::cli::ExplainArgs;
@@ -369,27 +370,29 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
             std::cell::RefCell::new(io::BufWriter::with_capacity(1 << 16, &mut *env.stdout));
         let failed = std::cell::Cell::new(false);
         let stderr = &mut *env.stderr;
-        let decided = pipeline::decide_in(
-            &mut spill,
-            false,
-            Merge::new(sources),
-            (&config.rules, &lookup, &mut history, now),
-            |e| {
-                if stdout.borrow_mut().flush().is_err() {
-                    failed.set(true);
-                }
-                rows.note(stderr, &e.pos.to_string(), &e.message, &e.to_string())
-            },
-            |v, _| {
-                if args.json {
-                    if write_json_line(&mut *stdout.borrow_mut(), &v, &tz).is_err() {
+        let decided = std::thread::scope(|scope| {
+            pipeline::decide_in(
+                &mut spill,
+                false,
+                read_ahead(scope, Merge::new(sources)),
+                (&config.rules, &lookup, &mut history, now),
+                |e| {
+                    if stdout.borrow_mut().flush().is_err() {
                         failed.set(true);
                     }
-                } else {
-                    table.push(&v, &tz, &lookup);
-                }
-            },
-        );
+                    rows.note(stderr, &e.pos.to_string(), &e.message, &e.to_string())
+                },
+                |v, _| {
+                    if args.json {
+                        if write_json_line(&mut *stdout.borrow_mut(), &v, &tz).is_err() {
+                            failed.set(true);
+                        }
+                    } else {
+                        table.push(&v, &tz, &lookup);
+                    }
+                },
+            )
+        });
         if stdout.into_inner().flush().is_err() || failed.get() {
             write_failed = true;
         }

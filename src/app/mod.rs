@@ -20,6 +20,7 @@ mod init;
 pub mod log;
 mod outbox;
 mod parallel;
+mod read_ahead;
 mod report;
 mod run;
 mod sample;
@@ -30,7 +31,7 @@ mod summary;
 
 /// The process around a command.
 pub struct Env<'a> {
-    pub stdin: Box<dyn Read>,
+    pub stdin: Box<dyn Read + Send>,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
     /// The clock, read once by main: what the run did is stamped with it.

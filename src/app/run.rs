@@ -15,6 +15,7 @@ use lettre::message::Mailbox;
 
 use super::log::{Priority, Repeats};
 use super::parallel::make_in_order;
+use super::read_ahead::read_ahead;
 use super::session::{load_config, Session, Sources};
 use super::spill::TempFile;
 use super::summary::{self, Delivery, RunSummary};
@@ -124,27 +125,29 @@ fn decide_all(
     let history: &mut History = &mut session.history;
     let (verdicts, chain_entries, pending) =
         (&mut d.verdicts, &mut d.chain_entries, &mut d.pending);
-    d.stats = pipeline::decide_in(
-        spill,
-        true,
-        Merge::new(sources),
-        (&session.config.rules, lookup, history, session.now),
-        |e| rows.note(err, &e.pos.to_string(), &e.message, &e.to_string()),
-        |v, chain| {
-            if v.suppressed_by == Some(Suppression::Incomplete) {
-                pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
-                // a callback already read counts for it in the next run too (§3.8)
-                if let Some(e) = pipeline::kept_callback(&v, chain) {
-                    pending.push((chain.id.clone(), e));
+    d.stats = std::thread::scope(|scope| {
+        pipeline::decide_in(
+            spill,
+            true,
+            read_ahead(scope, Merge::new(sources)),
+            (&session.config.rules, lookup, history, session.now),
+            |e| rows.note(err, &e.pos.to_string(), &e.message, &e.to_string()),
+            |v, chain| {
+                if v.suppressed_by == Some(Suppression::Incomplete) {
+                    pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
+                    // a callback already read counts for it in the next run too (§3.8)
+                    if let Some(e) = pipeline::kept_callback(&v, chain) {
+                        pending.push((chain.id.clone(), e));
+                    }
+                    return;
                 }
-                return;
-            }
-            if v.to_notify().next().is_some() {
-                chain_entries.push(chain.entries.clone());
-                verdicts.push(v);
-            }
-        },
-    )?;
+                if v.to_notify().next().is_some() {
+                    chain_entries.push(chain.entries.clone());
+                    verdicts.push(v);
+                }
+            },
+        )
+    })?;
     Ok(d)
 }
 

@@ -128,7 +128,7 @@ fn resolve_now(input: &InputArgs, config: &Config, clock: Timestamp) -> Result<T
 }
 
 /// The items of one journal.
-pub(crate) type Sources = Box<dyn Iterator<Item = Item>>;
+pub(crate) type Sources = Box<dyn Iterator<Item = Item> + Send>;
 
 /// How `--format` and `[asterisk] columns` make a journal be read.
 struct Reading {
@@ -177,11 +177,11 @@ fn open_journal(
     path: &Path,
     reading: &Reading,
     config: &Config,
-    stdin: &mut Option<Box<dyn Read>>,
+    stdin: &mut Option<Box<dyn Read + Send>>,
     err: &mut dyn Write,
 ) -> Option<Sources> {
     let name: Arc<str> = Arc::from(path.display().to_string());
-    let raw: Box<dyn Read> = if path.as_os_str() == "-" {
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         match stdin.take() {
             Some(s) => s,
             None => {
@@ -223,7 +223,7 @@ fn open_journal(
 fn open_journals(
     input: &InputArgs,
     config: &Config,
-    stdin: &mut Option<Box<dyn Read>>,
+    stdin: &mut Option<Box<dyn Read + Send>>,
     stdin_is_terminal: bool,
     err: &mut dyn Write,
 ) -> Result<(Vec<Sources>, u64), Error> {

@@ -49,15 +49,17 @@ pub(crate) enum Notice {
 pub(crate) struct Assembler<'a> {
     lookup: &'a Lookup,
     grouping: Grouping,
-    /// Connection ids read: None while open, else the last stop of the chain handed out.
-    /// Shared keys: `expiry` holds the same allocation, not a copy.
-    seen: Map<Arc<str>, Option<Timestamp>>,
+    /// Connection ids read, of chains open or handed out recently. Shared keys: `expiry`
+    /// holds the same allocations, not copies.
+    seen: HashSet<Arc<str>, foldhash::fast::RandomState>,
     watermark: Option<Timestamp>,
     /// Chain ids handed out recently, with the chain's last stop.
     done_chains: Map<Arc<str>, Timestamp>,
-    /// When to forget what `seen` and `done_chains` know of a handed-out chain (oldest first):
-    /// the last stop, whether the key is a chain id, the key.
-    expiry: BinaryHeap<Reverse<(Timestamp, bool, Arc<str>)>>,
+    /// When to forget what `seen` and `done_chains` know of a handed-out chain: one record
+    /// per chain, oldest last stop first.
+    expiry: BinaryHeap<Reverse<Expiry>>,
+    /// Chains handed out so far (orders expiry records with the same last stop).
+    handed_out: u64,
     since_flush: usize,
     flush_every: usize,
 }
@@ -67,10 +69,11 @@ impl<'a> Assembler<'a> {
         Assembler {
             lookup,
             grouping: Grouping::default(),
-            seen: Map::default(),
+            seen: HashSet::default(),
             watermark: None,
             done_chains: Map::default(),
             expiry: BinaryHeap::new(),
+            handed_out: 0,
             since_flush: 0,
             flush_every: 4096,
         }
@@ -84,9 +87,14 @@ impl<'a> Assembler<'a> {
     }
 
     /// Adds an incoming phone entry. Returns chains that are now closed (in start order).
-    pub(crate) fn push(&mut self, entry: Entry, notices: &mut Vec<Notice>) -> Vec<Chain> {
+    pub(crate) fn push(
+        &mut self,
+        entry: impl Into<Box<Entry>>,
+        notices: &mut Vec<Notice>,
+    ) -> Vec<Chain> {
+        let entry: Box<Entry> = entry.into();
         debug_assert!(entry.is_incoming_call());
-        if self.seen.contains_key(entry.connection_id.as_str()) {
+        if self.seen.contains(entry.connection_id.as_str()) {
             notices.push(Notice::Duplicate);
             return Vec::new();
         }
@@ -103,8 +111,7 @@ impl<'a> Assembler<'a> {
             }
         }
         self.watermark = Some(self.watermark.map_or(entry.start, |w| w.max(entry.start)));
-        self.seen
-            .insert(Arc::from(entry.connection_id.as_str()), None);
+        self.seen.insert(Arc::from(entry.connection_id.as_str()));
         self.grouping.push(entry, &self.lookup.plan);
         self.since_flush += 1;
         if self.since_flush >= self.flush_every {
@@ -133,39 +140,74 @@ impl<'a> Assembler<'a> {
                 .map(|e| e.stop)
                 .max()
                 .expect("chain has entries");
-            let id: Arc<str> = Arc::from(c.id.as_str());
-            self.done_chains.insert(id.clone(), last_stop);
-            self.expiry.push(Reverse((last_stop, true, id)));
-            for e in &c.entries {
-                // every entry was noted when it was pushed: update in place and share its key
-                let key = match self.seen.get_key_value(e.connection_id.as_str()) {
-                    Some((k, _)) => k.clone(),
+            let chain: Arc<str> = Arc::from(c.id.as_str());
+            self.done_chains.insert(chain.clone(), last_stop);
+            // every entry was noted when it was pushed: share its key
+            let connections = c
+                .entries
+                .iter()
+                .map(|e| match self.seen.get(e.connection_id.as_str()) {
+                    Some(k) => k.clone(),
                     None => Arc::from(e.connection_id.as_str()),
-                };
-                self.seen.insert(key.clone(), Some(last_stop));
-                self.expiry.push(Reverse((last_stop, false, key)));
-            }
+                })
+                .collect();
+            self.handed_out += 1;
+            self.expiry.push(Reverse(Expiry {
+                last_stop,
+                serial: self.handed_out,
+                chain,
+                connections,
+            }));
         }
         if let Some(h) = horizon {
             let forget = h - SignedDuration::from_secs(REORDER_WINDOW_SECONDS);
             while self
                 .expiry
                 .peek()
-                .is_some_and(|Reverse((t, _, _))| *t < forget)
+                .is_some_and(|Reverse(x)| x.last_stop < forget)
             {
-                let Some(Reverse((t, is_chain, key))) = self.expiry.pop() else {
+                let Some(Reverse(x)) = self.expiry.pop() else {
                     break;
                 };
-                if is_chain {
-                    if self.done_chains.get(&*key) == Some(&t) {
-                        self.done_chains.remove(&*key);
-                    }
-                } else if self.seen.get(&*key) == Some(&Some(t)) {
-                    self.seen.remove(&*key);
+                // a later chain with the same id (reported late, never merged) keeps its mark
+                if self.done_chains.get(&x.chain) == Some(&x.last_stop) {
+                    self.done_chains.remove(&x.chain);
+                }
+                for k in x.connections.iter() {
+                    self.seen.remove(k);
                 }
             }
         }
         out
+    }
+}
+
+/// What the assembler forgets of a handed-out chain once the input is far enough past it.
+struct Expiry {
+    last_stop: Timestamp,
+    /// Hand-out order: records of the same last stop compare without their strings.
+    serial: u64,
+    chain: Arc<str>,
+    connections: Box<[Arc<str>]>,
+}
+
+impl PartialEq for Expiry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.last_stop, self.serial) == (other.last_stop, other.serial)
+    }
+}
+
+impl Eq for Expiry {}
+
+impl PartialOrd for Expiry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Expiry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.last_stop, self.serial).cmp(&(other.last_stop, other.serial))
     }
 }
 
@@ -182,7 +224,7 @@ fn chain_order(a: &Chain, b: &Chain) -> std::cmp::Ordering {
 pub(crate) fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
     let mut g = Grouping::default();
     for e in entries {
-        g.push(e, &lookup.plan);
+        g.push(Box::new(e), &lookup.plan);
     }
     g.take_closed(None)
 }
@@ -194,9 +236,12 @@ type CallerKey = Option<Num>;
 
 /// One open entry of [`Grouping`].
 struct Node {
-    entry: Entry,
+    /// Boxed as read: the slots stay small, so the open set grows and moves cheaply.
+    entry: Box<Entry>,
     /// Union-find parent (a slot of the same chain; itself at the chain's root).
     parent: usize,
+    /// The next member of its chain: the members form a ring, so chains join in O(1).
+    next: usize,
     caller: CallerKey,
     line: Option<Num>,
     /// An untracked entry's redirecting number, normalised: it looks for a chain to join.
@@ -209,7 +254,8 @@ struct Node {
 
 /// What the root of a chain knows of the whole chain.
 struct Root {
-    members: Vec<usize>,
+    /// How many entries the chain has.
+    size: usize,
     /// The first entry's (start, seq): the chain's place in the order chains are handed out.
     first: (Timestamp, u64),
     last_stop: Timestamp,
@@ -289,7 +335,7 @@ fn tracker(e: &Entry) -> Option<&str> {
 }
 
 impl Grouping {
-    fn push(&mut self, entry: Entry, plan: &NumberPlan) {
+    fn push(&mut self, entry: Box<Entry>, plan: &NumberPlan) {
         let caller = self.numbers.caller(plan, &entry.phone_number);
         let line = self.numbers.normalise(plan, &entry.line_number);
         let redirect = match (tracker(&entry), entry.redirecting_number.as_deref()) {
@@ -299,6 +345,7 @@ impl Grouping {
         let slot = self.insert(Node {
             entry,
             parent: 0,
+            next: 0,
             caller,
             line,
             redirect,
@@ -316,8 +363,9 @@ impl Grouping {
     fn insert(&mut self, mut node: Node) -> usize {
         let slot = self.free.pop().unwrap_or(self.nodes.len());
         node.parent = slot;
+        node.next = slot;
         let root = Root {
-            members: vec![slot],
+            size: 1,
             first: (node.entry.start, node.entry.seq),
             last_stop: node.entry.stop,
         };
@@ -429,14 +477,22 @@ impl Grouping {
         let (Some(x), Some(y)) = (self.roots[ra].take(), self.roots[rb].take()) else {
             unreachable!("roots of open chains")
         };
-        let (keep, gone, mut big, small) = if x.members.len() >= y.members.len() {
+        let (keep, gone, mut big, small) = if x.size >= y.size {
             (ra, rb, x, y)
         } else {
             (rb, ra, y, x)
         };
         self.order.remove(&(big.first.0, big.first.1, keep));
         self.order.remove(&(small.first.0, small.first.1, gone));
-        big.members.extend(small.members);
+        big.size += small.size;
+        // the two rings become one: swap the successors of their roots
+        let (nk, ng) = (self.node(keep).next, self.node(gone).next);
+        if let Some(n) = self.nodes[keep].as_mut() {
+            n.next = ng;
+        }
+        if let Some(n) = self.nodes[gone].as_mut() {
+            n.next = nk;
+        }
         big.first = big.first.min(small.first);
         big.last_stop = big.last_stop.max(small.last_stop);
         self.order.insert((big.first.0, big.first.1, keep));
@@ -455,11 +511,13 @@ impl Grouping {
         let mut out = Vec::new();
         while let Some(&(start, seq, _)) = self.order.first() {
             // the chains that start with the same (start, seq) go in the order of their ids
-            let mut run: Vec<(String, usize)> = self
-                .order
-                .range((start, seq, 0)..=(start, seq, usize::MAX))
-                .map(|&(_, _, r)| (self.chain_id(r), r))
-                .collect();
+            // (only when entries share a seq, as in tests; one chain needs no id to be placed)
+            let same = self.order.range((start, seq, 0)..=(start, seq, usize::MAX));
+            let mut run: Vec<(String, usize)> = if same.clone().nth(1).is_none() {
+                same.map(|&(_, _, r)| (String::new(), r)).collect()
+            } else {
+                same.map(|&(_, _, r)| (self.chain_id(r), r)).collect()
+            };
             run.sort();
             for (_, r) in run {
                 let closable = match (horizon, &self.roots[r]) {
@@ -478,18 +536,27 @@ impl Grouping {
         out
     }
 
+    /// The slots of the chain rooted at `r`, the root first.
+    fn members(&self, r: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut at = Some(r);
+        std::iter::from_fn(move || {
+            let m = at?;
+            let next = self.node(m).next;
+            at = (next != r).then_some(next);
+            Some(m)
+        })
+    }
+
     /// The id of the chain rooted at `r`: its tracker id, else its first entry's connection id.
     fn chain_id(&self, r: usize) -> String {
-        let Some(root) = &self.roots[r] else {
+        if self.roots[r].is_none() {
             return String::new();
-        };
-        let es = || root.members.iter().map(|&m| &self.node(m).entry);
-        if let Some(t) = es().find_map(tracker) {
+        }
+        if let Some(t) = self.members(r).find_map(|m| tracker(&self.node(m).entry)) {
             return t.to_string();
         }
-        root.members
-            .iter()
-            .map(|&m| self.node(m))
+        self.members(r)
+            .map(|m| self.node(m))
             .min_by_key(|n| (n.entry.start, n.entry.seq, n.arrival))
             .map_or_else(String::new, |n| n.entry.connection_id.clone())
     }
@@ -498,8 +565,9 @@ impl Grouping {
     fn remove(&mut self, r: usize) -> Chain {
         let root = self.roots[r].take().expect("a chain root");
         self.order.remove(&(root.first.0, root.first.1, r));
-        let mut nodes = Vec::with_capacity(root.members.len());
-        for m in root.members {
+        let members: Vec<usize> = self.members(r).collect();
+        let mut nodes = Vec::with_capacity(root.size);
+        for m in members {
             let Some(n) = self.nodes[m].take() else {
                 continue;
             };
@@ -522,7 +590,7 @@ impl Grouping {
             nodes.push((n.arrival, n.entry));
         }
         nodes.sort_by_key(|(arrival, e)| (e.start, e.seq, *arrival));
-        let entries: Vec<Entry> = nodes.into_iter().map(|(_, e)| e).collect();
+        let entries: Vec<Entry> = nodes.into_iter().map(|(_, e)| *e).collect();
         let id = entries
             .iter()
             .find_map(|e| tracker(e).map(str::to_string))

@@ -60,11 +60,11 @@ pub(crate) struct Stats {
 /// Merges several time-ordered inputs into one stream ordered by start time; row errors and
 /// skipped rows pass through at once. `seq` becomes the input order (file, then row).
 pub(crate) struct Merge {
-    sources: Vec<Peekable<Box<dyn Iterator<Item = Item>>>>,
+    sources: Vec<Peekable<Box<dyn Iterator<Item = Item> + Send>>>,
 }
 
 impl Merge {
-    pub(crate) fn new(sources: Vec<Box<dyn Iterator<Item = Item>>>) -> Merge {
+    pub(crate) fn new(sources: Vec<Box<dyn Iterator<Item = Item> + Send>>) -> Merge {
         Merge {
             sources: sources.into_iter().map(Iterator::peekable).collect(),
         }
@@ -220,7 +220,7 @@ fn decide_spilling<S: Overflow>(
                     }
                     continue;
                 }
-                let closed = assembler.push(*e, &mut notices);
+                let closed = assembler.push(e, &mut notices);
                 for n in notices.drain(..) {
                     match n {
                         Notice::Duplicate => stats.duplicates += 1,

@@ -48,13 +48,13 @@ pub(crate) enum OpenError {
 
 /// Opens a decoded stream, detects (or takes) its format and returns its items.
 pub(crate) fn open(
-    raw: Box<dyn Read>,
+    raw: Box<dyn Read + Send>,
     file: Arc<str>,
     encoding: TextEncoding,
     forced: Option<Format>,
     ctx_zone: jiff::tz::TimeZone,
     asterisk_columns: Option<asterisk::ColumnMap>,
-) -> Result<(Format, Box<dyn Iterator<Item = Item>>), OpenError> {
+) -> Result<(Format, Box<dyn Iterator<Item = Item> + Send>), OpenError> {
     let mut reader = utf8_reader(raw, encoding);
     // read up to the first non-blank line, keep it, and put it back in front
     let mut head = String::new();
@@ -75,7 +75,7 @@ pub(crate) fn open(
     };
     let empty_file = head.trim().is_empty();
     // both halves are buffered already: the chain reads from their buffers, no third copy
-    let stream: Box<dyn BufRead> = Box::new(Cursor::new(head).chain(reader));
+    let stream: Box<dyn BufRead + Send> = Box::new(Cursor::new(head).chain(reader));
     let ctx = ReadContext {
         file: file.clone(),
         time_zone: ctx_zone,
@@ -95,14 +95,14 @@ pub(crate) fn open(
 /// nothing else) ends with one error, so a cron job whose export went empty is noticed
 /// (exit code 1, SPEC §8) instead of finishing in silence.
 struct NoRows {
-    inner: Box<dyn Iterator<Item = Item>>,
+    inner: Box<dyn Iterator<Item = Item> + Send>,
     seen: bool,
     file: Option<Arc<str>>,
     empty_file: bool,
 }
 
 impl NoRows {
-    fn new(inner: Box<dyn Iterator<Item = Item>>, file: Arc<str>, empty_file: bool) -> Self {
+    fn new(inner: Box<dyn Iterator<Item = Item> + Send>, file: Arc<str>, empty_file: bool) -> Self {
         NoRows {
             inner,
             seen: false,
@@ -174,7 +174,7 @@ mod tests {
 
     fn open_text(text: &'static str) -> Vec<Item> {
         let zone = crate::ingest::time::zone("Europe/Berlin").unwrap();
-        let raw: Box<dyn Read> = Box::new(text.as_bytes());
+        let raw: Box<dyn Read + Send> = Box::new(text.as_bytes());
         open(
             raw,
             Arc::from("j.csv"),

@@ -136,7 +136,7 @@ fn fuzz(name: &str, seeds: &[&[u8]], mut parse: impl FnMut(&[u8])) -> usize {
 
 fn journal(bytes: &[u8], forced: Option<Format>) {
     let zone = crate::ingest::time::zone("Europe/Berlin").unwrap();
-    let raw: Box<dyn std::io::Read> = Box::new(Cursor::new(bytes.to_vec()));
+    let raw: Box<dyn std::io::Read + Send> = Box::new(Cursor::new(bytes.to_vec()));
     if let Ok((_, items)) = detect::open(
         raw,
         Arc::from("f.csv"),

@@ -226,10 +226,10 @@ fn row_error(ctx: &ReadContext, line: u64, message: String) -> Item {
 
 /// Streams a native CSV journal.
 pub(crate) fn read_csv(
-    input: Box<dyn BufRead>,
+    input: Box<dyn BufRead + Send>,
     ctx: ReadContext,
     delimiter: u8,
-) -> Box<dyn Iterator<Item = Item>> {
+) -> Box<dyn Iterator<Item = Item> + Send> {
     let mut reader = csv::Reader::new(input, Dialect::text(delimiter, OpenQuote::ResumeNextLine));
     // the header is the first record
     let mut header = Record::default();
@@ -278,7 +278,7 @@ pub(crate) fn read_csv(
 
 /// The rows after the header of a native CSV journal.
 struct CsvRows {
-    reader: csv::Reader<Box<dyn BufRead>>,
+    reader: csv::Reader<Box<dyn BufRead + Send>>,
     /// Reused for every row.
     record: Record,
     index: [Option<usize>; N_COLS],
@@ -341,9 +341,9 @@ impl Fields for JsonFields {
 
 /// Streams a native JSON Lines journal: one object a line.
 pub(crate) fn read_json_lines(
-    input: Box<dyn BufRead>,
+    input: Box<dyn BufRead + Send>,
     ctx: ReadContext,
-) -> Box<dyn Iterator<Item = Item>> {
+) -> Box<dyn Iterator<Item = Item> + Send> {
     let mut line_no = 0u64;
     let mut seq = 0u64;
     Box::new(input.lines().filter_map(move |line| {

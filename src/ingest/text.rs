@@ -56,7 +56,10 @@ impl FromStr for TextEncoding {
 }
 
 /// Wraps a byte stream so that it yields valid UTF-8 without a BOM.
-pub(crate) fn utf8_reader<R: Read + 'static>(inner: R, enc: TextEncoding) -> Box<dyn BufRead> {
+pub(crate) fn utf8_reader<R: Read + Send + 'static>(
+    inner: R,
+    enc: TextEncoding,
+) -> Box<dyn BufRead + Send> {
     Box::new(BufReader::with_capacity(
         64 * 1024,
         Decoding::new(inner, enc),

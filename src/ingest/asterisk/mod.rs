@@ -159,14 +159,14 @@ pub(crate) const SKIP_OWN_LINE: &str =
 /// anyway). `columns` forces a layout; `None` picks the cdr_csv layout by each row's field
 /// count. Yields one item per non-blank line. Never panics on input.
 pub(crate) fn read(
-    input: Box<dyn BufRead>,
+    input: Box<dyn BufRead + Send>,
     ctx: ReadContext,
     columns: Option<ColumnMap>,
-) -> Box<dyn Iterator<Item = Item>> {
+) -> Box<dyn Iterator<Item = Item> + Send> {
     Box::new(new_rows(input, ctx, columns))
 }
 
-fn new_rows(input: Box<dyn BufRead>, ctx: ReadContext, columns: Option<ColumnMap>) -> Rows {
+fn new_rows(input: Box<dyn BufRead + Send>, ctx: ReadContext, columns: Option<ColumnMap>) -> Rows {
     let dialect = Dialect {
         delimiter: b',',
         open_quote: OpenQuote::EndsLine,
@@ -199,7 +199,7 @@ const CHECK_EVERY: usize = 512;
 const CALL_WINDOW_SECONDS: i64 = 3600;
 
 struct Rows {
-    reader: csv::Reader<Box<dyn BufRead>>,
+    reader: csv::Reader<Box<dyn BufRead + Send>>,
     /// Reused for every row.
     record: Record,
     ctx: ReadContext,
@@ -368,7 +368,7 @@ impl Rows {
 /// as the batch reader did.
 #[cfg(test)]
 fn read_with(
-    input: Box<dyn BufRead>,
+    input: Box<dyn BufRead + Send>,
     ctx: ReadContext,
     check_every: usize,
     window_seconds: i64,

@@ -1,0 +1,189 @@
+//! Reading on its own thread: the journals are decoded, cut into rows and turned into items on
+//! one thread while the calling thread decides. The items arrive in exactly the order the
+//! reader made them (row problems included), in batches through a bounded channel, so at most
+//! [`BATCHES`] × [`BATCH`] items are ever held between the two.
+
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::thread::{Scope, ScopedJoinHandle};
+
+use crate::ingest::Item;
+
+/// Items per batch: enough that the channel's cost per item is small.
+const BATCH: usize = 1024;
+/// Batches the reader may be ahead of the decisions.
+const BATCHES: usize = 8;
+
+/// What the reader sends: a batch, or that it read everything (the input ended, not the reader).
+enum Message {
+    Batch(Vec<Item>),
+    Done,
+}
+
+/// The items of `items`, made on a thread of `scope` (or on this one, when no thread can be
+/// started). Dropping it stops the reader at its next batch.
+pub(crate) struct ReadAhead<'scope, I> {
+    from: From<'scope, I>,
+    batch: std::vec::IntoIter<Item>,
+}
+
+enum From<'scope, I> {
+    Thread {
+        rx: Receiver<Message>,
+        reader: Option<ScopedJoinHandle<'scope, ()>>,
+        done: bool,
+    },
+    Here(I),
+}
+
+/// Starts reading `items` on a thread of `scope`.
+pub(crate) fn read_ahead<'scope, 'env, I>(
+    scope: &'scope Scope<'scope, 'env>,
+    items: I,
+) -> ReadAhead<'scope, I>
+where
+    I: Iterator<Item = Item> + Send + 'scope,
+{
+    let (tx, rx) = mpsc::sync_channel(BATCHES);
+    // the items go to the thread through a slot, so that they are still here if it cannot start
+    let slot = Arc::new(Mutex::new(Some(items)));
+    let theirs = Arc::clone(&slot);
+    let reader = std::thread::Builder::new()
+        .name("read".into())
+        .spawn_scoped(scope, move || {
+            let Some(mut items) = theirs.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+                return;
+            };
+            loop {
+                let batch: Vec<Item> = items.by_ref().take(BATCH).collect();
+                let last = batch.len() < BATCH;
+                if !batch.is_empty() && tx.send(Message::Batch(batch)).is_err() {
+                    return; // the decisions stopped taking items
+                }
+                if last {
+                    let _ = tx.send(Message::Done);
+                    return;
+                }
+            }
+        });
+    let from = match reader {
+        Ok(reader) => From::Thread {
+            rx,
+            reader: Some(reader),
+            done: false,
+        },
+        Err(_) => match slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(items) => From::Here(items),
+            None => unreachable!("a thread that did not start took nothing"),
+        },
+    };
+    ReadAhead {
+        from,
+        batch: Vec::new().into_iter(),
+    }
+}
+
+impl<I: Iterator<Item = Item>> Iterator for ReadAhead<'_, I> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        loop {
+            if let Some(item) = self.batch.next() {
+                return Some(item);
+            }
+            let (rx, reader, done) = match &mut self.from {
+                From::Here(items) => return items.next(),
+                From::Thread { rx, reader, done } => (rx, reader, done),
+            };
+            if *done {
+                return None;
+            }
+            match rx.recv() {
+                Ok(Message::Batch(b)) => self.batch = b.into_iter(),
+                Ok(Message::Done) => *done = true,
+                // the reader ended without saying it read everything: it panicked. Never let
+                // that pass for the end of the input (the run would decide on half a journal).
+                Err(_) => {
+                    *done = true;
+                    if let Some(Err(panic)) = reader.take().map(ScopedJoinHandle::join) {
+                        std::panic::resume_unwind(panic);
+                    }
+                    panic!("the reading thread ended before the input did");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{RowError, SourcePos};
+
+    fn error(line: u64) -> Item {
+        Item::Error(RowError {
+            pos: SourcePos {
+                file: Arc::from("j.csv"),
+                line,
+            },
+            message: "bad".into(),
+        })
+    }
+
+    fn lines(items: impl Iterator<Item = Item>) -> Vec<u64> {
+        items
+            .map(|i| match i {
+                Item::Error(e) => e.pos.line,
+                _ => unreachable!("only errors here"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_item_in_order_at_every_batch_boundary() {
+        for n in [
+            0,
+            1,
+            BATCH - 1,
+            BATCH,
+            BATCH + 1,
+            3 * BATCH,
+            BATCH * (BATCHES + 3) + 7,
+        ] {
+            let want: Vec<u64> = (1..=n as u64).collect();
+            let got =
+                std::thread::scope(|s| lines(read_ahead(s, want.clone().into_iter().map(error))));
+            assert_eq!(got, want, "{n} items");
+        }
+    }
+
+    #[test]
+    fn stopping_early_stops_the_reader() {
+        // an endless input: the scope ends only if the reader stops once nobody takes items
+        let got = std::thread::scope(|s| {
+            let items = read_ahead(s, (1..).map(error));
+            lines(items.take(5))
+        });
+        assert_eq!(got, vec![1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_reader_that_panics_is_not_the_end_of_the_input() {
+        let outcome = std::panic::catch_unwind(|| {
+            std::thread::scope(|s| {
+                let items = (1..=BATCH as u64 + 10).map(|i| {
+                    assert!(i <= BATCH as u64 + 5, "a reader bug");
+                    error(i)
+                });
+                lines(read_ahead(s, items))
+            })
+        });
+        let message = outcome.expect_err("the panic reaches the decisions");
+        let text = message
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| message.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        assert!(text.contains("a reader bug"), "{text}");
+    }
+}
