@@ -78,28 +78,39 @@ pub(crate) fn is_hidden(raw: &str) -> bool {
     t.is_empty() || HIDDEN_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
 }
 
-/// The characters of a number that a dial string may keep.
+/// The characters of a number that a dial string may keep. One pass, one allocation: "(0)"
+/// is dropped in the international form (as a left-to-right replace of the text would), then
+/// the separators.
 fn dial_chars(raw: &str) -> String {
-    let mut s = strip_uri(raw.trim()).to_string();
-    if s.starts_with('+') || s.starts_with("00") {
-        s = s.replace("(0)", "");
+    let s = strip_uri(raw.trim());
+    let drop_trunk_zero = s.starts_with('+') || s.starts_with("00");
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if drop_trunk_zero && rest.starts_with("(0)") {
+            rest = &rest[3..];
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
+        if !matches!(c, ' ' | '-' | '/' | '.' | '(' | ')' | '\u{a0}' | '\t') {
+            out.push(c);
+        }
     }
-    s.chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '/' | '.' | '(' | ')' | '\u{a0}' | '\t'))
-        .collect()
+    out
 }
 
 fn strip_uri(s: &str) -> &str {
-    let lower = s.get(..4).map(|p| p.to_ascii_lowercase());
-    let rest = match lower.as_deref() {
-        Some("tel:") | Some("sip:") => &s[4..],
-        _ => match s.get(..5).map(|p| p.to_ascii_lowercase()).as_deref() {
-            Some("sips:") => &s[5..],
-            _ => s,
-        },
+    let scheme =
+        |p: &str| s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    // an ASCII scheme matched, so its length is a character boundary
+    let rest = if scheme("tel:") || scheme("sip:") {
+        &s[4..]
+    } else if scheme("sips:") {
+        &s[5..]
+    } else {
+        s
     };
-    let rest = rest.split(['@', ';']).next().unwrap_or(rest);
-    rest
+    rest.split(['@', ';']).next().unwrap_or(rest)
 }
 
 fn is_digits(s: &str) -> bool {
@@ -374,6 +385,33 @@ mod properties {
                 let d = plan.dial_string(n.as_str()).unwrap();
                 prop_assert!(d.starts_with('+') && d[1..].bytes().all(|b| b.is_ascii_digit()));
             }
+        }
+
+        /// The one-pass cleaning does what the text operations it replaced did: trim, strip a
+        /// tel:/sip:/sips: scheme and what follows @ or ;, drop "(0)" in the international
+        /// form, drop the separators.
+        #[test]
+        fn dial_chars_is_the_text_operations(parts in prop::collection::vec(prop::sample::select(vec![
+            "(0)", "+", "00", "0", "49", "30", " ", "-", "/", ".", "(", ")", "@", ";", "tel:", "SIP:",
+            "sips:", "\u{a0}", "\t", "a", "ü", "漢",
+        ]), 0..12)) {
+            let raw = parts.concat();
+            let t = raw.trim();
+            let lower = |n: usize| t.get(..n).map(str::to_ascii_lowercase);
+            let rest = match lower(4).as_deref() {
+                Some("tel:") | Some("sip:") => &t[4..],
+                _ if lower(5).as_deref() == Some("sips:") => &t[5..],
+                _ => t,
+            };
+            let mut want = rest.split(['@', ';']).next().unwrap_or(rest).to_string();
+            if want.starts_with('+') || want.starts_with("00") {
+                want = want.replace("(0)", "");
+            }
+            let want: String = want
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '/' | '.' | '(' | ')' | '\u{a0}' | '\t'))
+                .collect();
+            prop_assert_eq!(dial_chars(&raw), want);
         }
 
         #[test]

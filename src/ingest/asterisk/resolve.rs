@@ -1,5 +1,7 @@
 //! The rows of one call → its items: chain key, arrival, who answered, voicemail.
 
+use std::cell::RefCell;
+
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 use jiff::Timestamp;
@@ -28,6 +30,8 @@ struct Call<'a> {
     /// The destinations that are not Local channels: a row whose channel is one of them may be
     /// the callee's own leg.
     callee_channels: HashSet<&'a str>,
+    /// What [`behind`] found for each `;1` half already looked at (None: being looked at).
+    behind: RefCell<HashMap<&'a str, Option<(bool, bool)>>>,
 }
 
 /// Turns the rows of one call into items (SPEC §1.2), in row order.
@@ -57,6 +61,7 @@ pub(super) fn resolve_call(rows: &[&Raw]) -> Vec<Item> {
             .filter(|r| !r.dstchannel.is_empty() && local_half(&r.dstchannel).is_none())
             .map(|r| r.dstchannel.as_str())
             .collect(),
+        behind: RefCell::new(HashMap::new()),
     };
     let mut decided: Vec<Decided> = rows.iter().map(|r| call.decide(r)).collect();
     voicemail_rows(rows, &mut decided);
@@ -67,9 +72,9 @@ pub(super) fn resolve_call(rows: &[&Raw]) -> Vec<Item> {
         .collect()
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
     /// A row on its own terms and those of the other rows: skipped, answered, voicemail.
-    fn decide<'r>(&self, r: &'r Raw) -> Decided<'r> {
+    fn decide(&self, r: &'a Raw) -> Decided<'a> {
         let rows = self.rows;
         let mut d = Decided {
             raw: r,
@@ -95,7 +100,8 @@ impl Call<'_> {
             d.voicemail = answered;
             answered = false;
         } else if let Some((base, 1)) = local_half(&r.dstchannel) {
-            if let Some((person, voicemail)) = behind(base, &self.halves, 0) {
+            let found = behind(base, &self.halves, &mut self.behind.borrow_mut(), 0);
+            if let Some((person, voicemail)) = found {
                 d.voicemail = answered && !person && voicemail;
                 answered &= person;
             }
@@ -124,9 +130,20 @@ impl Call<'_> {
 }
 
 /// Did a person answer behind this `;1` half / did voicemail take it? Some only when the
-/// half's rows are in the file.
-fn behind(base: &str, halves: &HashMap<&str, Vec<&Raw>>, depth: u8) -> Option<(bool, bool)> {
+/// half's rows are in the file. Each half is looked at once (`seen`): halves that lead to the
+/// same halves, or back to themselves (a damaged or hostile file), cost no more than their
+/// rows; a half met again while it is being looked at says nothing.
+fn behind<'a>(
+    base: &'a str,
+    halves: &HashMap<&'a str, Vec<&'a Raw>>,
+    seen: &mut HashMap<&'a str, Option<(bool, bool)>>,
+    depth: u8,
+) -> Option<(bool, bool)> {
+    if let Some(found) = seen.get(base) {
+        return *found;
+    }
     let rows = halves.get(base)?;
+    seen.insert(base, None);
     let (mut person, mut voicemail) = (false, false);
     for h in rows {
         if h.voicemail_app && h.answered {
@@ -134,7 +151,7 @@ fn behind(base: &str, halves: &HashMap<&str, Vec<&Raw>>, depth: u8) -> Option<(b
             continue;
         }
         match local_half(&h.dstchannel) {
-            Some((next, 1)) if depth < 16 => match behind(next, halves, depth + 1) {
+            Some((next, 1)) if depth < 16 => match behind(next, halves, seen, depth + 1) {
                 Some((p, v)) => {
                     person |= p && h.answered;
                     voicemail |= v;
@@ -144,6 +161,7 @@ fn behind(base: &str, halves: &HashMap<&str, Vec<&Raw>>, depth: u8) -> Option<(b
             _ => person |= h.answered && h.line.is_some(),
         }
     }
+    seen.insert(base, Some((person, voicemail)));
     Some((person, voicemail))
 }
 

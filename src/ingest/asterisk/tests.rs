@@ -1533,3 +1533,64 @@ fn an_orphan_half_waits_for_the_call_that_created_it() {
         );
     }
 }
+
+#[test]
+fn local_halves_that_lead_to_each_other_cost_their_rows_only() {
+    // A damaged or hostile file: 16 layers of 4 Local halves, each ;2 half dialling every half
+    // of the next layer, the last layer dialling the first again (a cycle). Followed path by
+    // path that is 4^16 walks (the reader hung); each half is looked at once, so it is read at
+    // once. The person
+    // who answers is deep down (a phone behind the last layer), and that reaches the top.
+    const LAYERS: usize = 16;
+    const WIDE: usize = 4;
+    let half =
+        |layer: usize, i: usize, end: u8| format!("Local/L{layer}x{i}@from-internal-0000;{end}");
+    let mut rows = vec![with(
+        fields21(),
+        &[
+            (DSTCHANNEL, &half(0, 0, 1)),
+            (DISPOSITION, "ANSWERED"),
+            (ANSWER, "2026-11-26 09:14:05"),
+            (SEQUENCE, "1"),
+        ],
+    )];
+    let mut seq = 2;
+    for layer in 0..LAYERS {
+        for i in 0..WIDE {
+            for j in 0..WIDE {
+                let next = half((layer + 1) % LAYERS, j, 1);
+                let channel = half(layer, i, 2);
+                let seq_text = seq.to_string();
+                rows.push(with(
+                    fields21(),
+                    &[
+                        (CHANNEL, &channel),
+                        (DSTCHANNEL, &next),
+                        (DISPOSITION, "ANSWERED"),
+                        (ANSWER, "2026-11-26 09:14:05"),
+                        (UNIQUEID, &format!("1764144843.{seq}")),
+                        (SEQUENCE, &seq_text),
+                    ],
+                ));
+                seq += 1;
+            }
+        }
+    }
+    // the phone that answered, behind a half of the last layer
+    rows.push(with(
+        fields21(),
+        &[
+            (CHANNEL, &half(LAYERS - 1, 0, 2)),
+            (DSTCHANNEL, "SIP/201-0000002a"),
+            (DISPOSITION, "ANSWERED"),
+            (ANSWER, "2026-11-26 09:14:06"),
+            (UNIQUEID, "1764144843.999"),
+            (SEQUENCE, "999"),
+        ],
+    ));
+    let text = rows.iter().map(|r| join(r)).collect::<Vec<_>>().join("\n");
+    let items = read_str(&text);
+    assert_eq!(items.len(), rows.len());
+    // the top row went through halves to a person who answered: it is answered
+    assert!(entry(&items[0]).connect.is_some(), "{:?}", items[0]);
+}
