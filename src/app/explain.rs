@@ -362,21 +362,20 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
     let mut table = Table::default();
     let mut write_failed = false;
     let mut rows = log::Repeats::new("rows", log::Priority::Warning, env.journal);
-    let mut stats = {
+    let mut spill = super::spill::TempFile::new();
+    let decided = {
         // one buffer for the JSON lines (standard output would flush each line); row problems
         // go to standard error at once, so the buffer is flushed before each of them
         let stdout =
             std::cell::RefCell::new(io::BufWriter::with_capacity(1 << 16, &mut *env.stdout));
         let failed = std::cell::Cell::new(false);
         let stderr = &mut *env.stderr;
-        let stats = std::thread::scope(|scope| {
-            pipeline::decide_events(
-                read_ahead::events(scope, sources, &config.rules, &lookup),
+        let decided = std::thread::scope(|scope| {
+            pipeline::decide_events_in(
+                &mut spill,
                 false,
-                &config.rules,
-                &lookup,
-                &mut history,
-                now,
+                read_ahead::events(scope, sources, &config.rules, &lookup),
+                (&config.rules, &lookup, &mut history, now),
                 |e| {
                     if stdout.borrow_mut().flush().is_err() {
                         failed.set(true);
@@ -397,9 +396,24 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
         if stdout.into_inner().flush().is_err() || failed.get() {
             write_failed = true;
         }
-        stats
+        decided
     };
     rows.finish(env.stderr);
+    if let Some(w) = spill.warning() {
+        let w = format!("unanswered: {w}");
+        log::line(env.stderr, env.journal, log::Priority::Warning, &w);
+    }
+    let mut stats = match decided {
+        Ok(stats) => stats,
+        Err(e) => {
+            let e = format!(
+                "unanswered: the calls held in a temporary file could not be read back ({e}); \
+                 the calls after the last one shown were not decided"
+            );
+            log::line(env.stderr, env.journal, log::Priority::Error, &e);
+            return ExitCode::Partial;
+        }
+    };
     // the entries kept from earlier runs are not the journals' entries
     stats.entries = stats.entries.saturating_sub(pending_ids.len() as u64);
     if !args.json && table.print(env.stdout).is_err() {

@@ -26,6 +26,7 @@ mod run;
 mod sample;
 mod send_test;
 mod session;
+mod spill;
 mod summary;
 
 /// The process around a command.

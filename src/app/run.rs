@@ -17,6 +17,7 @@ use super::log::{Priority, Repeats};
 use super::parallel::make_in_order;
 use super::read_ahead;
 use super::session::{load_config, Session, Sources};
+use super::spill::TempFile;
 use super::summary::{self, Delivery, RunSummary};
 use super::{fail, fatal, outcome, report, Env};
 use crate::cli::RunArgs;
@@ -110,8 +111,9 @@ fn decide_all(
     session: &mut Session,
     sources: Vec<Sources>,
     rows: &mut Repeats,
+    spill: &mut TempFile,
     err: &mut dyn Write,
-) -> Decided {
+) -> std::io::Result<Decided> {
     let mut d = Decided {
         verdicts: Vec::new(),
         chain_entries: Vec::new(),
@@ -124,13 +126,11 @@ fn decide_all(
     let (verdicts, chain_entries, pending) =
         (&mut d.verdicts, &mut d.chain_entries, &mut d.pending);
     d.stats = std::thread::scope(|scope| {
-        pipeline::decide_events(
-            read_ahead::events(scope, sources, &session.config.rules, lookup),
+        pipeline::decide_events_in(
+            spill,
             true,
-            &session.config.rules,
-            lookup,
-            history,
-            session.now,
+            read_ahead::events(scope, sources, &session.config.rules, lookup),
+            (&session.config.rules, lookup, history, session.now),
             |e| rows.note(err, &e.pos.to_string(), &e.message, &e.to_string()),
             |v, chain| {
                 if v.suppressed_by == Some(Suppression::Incomplete) {
@@ -147,8 +147,8 @@ fn decide_all(
                 }
             },
         )
-    });
-    d
+    })?;
+    Ok(d)
 }
 
 /// What rendering left: mails made, mails that could not be made, and whether showing them
@@ -483,7 +483,10 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let mut d = decide_run(&mut session, &mut env);
+    let mut d = match decide_run(&mut session, &mut env) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
     let settings = MailSettings::of(&session.config, &from);
     let mut run_tx = match (&transport, state.as_mut()) {
         (Some(_), Some(s)) => match s.begin_run(session.now) {
@@ -550,16 +553,28 @@ pub(crate) fn run_cmd(args: RunArgs, mut env: Env<'_>) -> ExitCode {
 /// Decides the journals of the session, reporting bad rows; the entries kept from earlier
 /// runs (calls that were still ringing) are read again, but they are not the journals'
 /// entries, so they do not count as entries read.
-fn decide_run(session: &mut Session, env: &mut Env<'_>) -> Decided {
+fn decide_run(session: &mut Session, env: &mut Env<'_>) -> Result<Decided, ExitCode> {
     let sources = std::mem::take(&mut session.sources);
     let mut rows = Repeats::new("rows", Priority::Warning, env.journal);
-    let mut d = decide_all(session, sources, &mut rows, env.stderr);
+    let mut spill = TempFile::new();
+    let decided = decide_all(session, sources, &mut rows, &mut spill, env.stderr);
     rows.finish(env.stderr);
+    if let Some(w) = spill.warning() {
+        let w = format!("unanswered: {w}");
+        super::log::line(env.stderr, env.journal, Priority::Warning, &w);
+    }
+    // nothing decided is recorded: the next run decides these calls again
+    let mut d = decided.map_err(|e| {
+        let e = format!(
+            "nothing was sent: the calls held in a temporary file could not be read back ({e})"
+        );
+        fatal(env, e)
+    })?;
     d.stats.entries = d
         .stats
         .entries
         .saturating_sub(session.pending_ids.len() as u64);
-    d
+    Ok(d)
 }
 
 /// Ends the run's transaction: besides the mails queued, the entries still ringing, the

@@ -8,6 +8,7 @@ pub(crate) mod numbers;
 pub(crate) mod packed;
 pub(crate) mod plan;
 pub(crate) mod recipients;
+pub(crate) mod spill;
 pub(crate) mod stream;
 #[cfg(test)]
 pub(crate) mod testkit;

@@ -1,9 +1,10 @@
 //! The compact form of a chain's facts, for the chains that wait (SPEC §3.8): a chain that
 //! waits for a possible callback, and every chain decided behind it, is held until its turn
 //! comes, possibly to the end of the input. Held as [`Facts`] each costs a few dozen heap
-//! blocks; packed it is one block of bytes, a tenth of the size. Packing is exact: what is
-//! unpacked equals what was packed, field by field (the destructuring below names every field,
-//! so a new one cannot be forgotten).
+//! blocks; packed it is a run of bytes, a tenth of the size, written into the blocks of the
+//! queue the chains wait in ([`super::spill`]), so it has no heap block of its own. Packing is
+//! exact: what is unpacked equals what was packed, field by field (the destructuring below
+//! names every field, so a new one cannot be forgotten).
 
 use jiff::Timestamp;
 
@@ -73,7 +74,7 @@ pub(crate) fn pack(f: &Facts, out: &mut Vec<u8>) {
 }
 
 /// The facts packed by [`pack`]. `bytes` must be what `pack` wrote (the decider's own
-/// buffer): anything else is a bug, and panics.
+/// record, read back from memory or from its store): anything else is a bug, and panics.
 pub(crate) fn unpack(bytes: &[u8]) -> Facts {
     let r = &mut Reader(bytes);
     let id = r.str();

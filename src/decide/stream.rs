@@ -4,11 +4,14 @@
 //! `called_back` (SPEC §3.8) counts every callback the run reads, wherever it stands in the
 //! input: a chain that would notify someone waits until its call was returned or the input
 //! ends, and the chains after it wait behind it (the order of the verdicts is what the
-//! repeated rules need). So with the rule on, memory holds the chains from the first one that
-//! waits; `too_old` keeps that to the last `max_age_hours` of a long export. What waits behind
-//! the front is held compact: its facts packed into one block of bytes ([`super::packed`]),
-//! its entries only when the consumer may need them (a chain that may notify, or is still
-//! ringing), and none at all for `explain` ([`decide_verdicts`]).
+//! repeated rules need). So with the rule on, the run holds the chains from the first one that
+//! waits; `too_old` keeps that to the last `max_age_hours` of a long export. Only the chain at
+//! the front is held as screened; what waits behind it is a record in the blocks of a
+//! [`Queue`]: a byte of flags (its suppression, whether it has entries) and its facts packed
+//! ([`super::packed`]), no heap block of its own, and past a budget of memory the full blocks
+//! go to an injected [`Overflow`] store (a temporary file, for `run` and `explain`). Its
+//! entries are kept, in memory, only when the consumer may need them (a chain that may
+//! notify, or is still ringing), and never for `explain` ([`decide_verdicts`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::iter::Peekable;
@@ -16,13 +19,13 @@ use std::iter::Peekable;
 use jiff::Timestamp;
 
 use crate::config::Rules;
-use crate::decide::chains::{self, Assembler};
+use crate::decide::chains;
 use crate::decide::exceptions::{self, Callbacks, Screened, Suppression};
 use crate::decide::intake::{Event, Intake};
 use crate::decide::lookup::Lookup;
-use crate::decide::numbers::Number;
 use crate::decide::packed;
 use crate::decide::recipients::{self, History, Verdict};
+use crate::decide::spill::{InMemory, Limits, Overflow, Queue};
 use crate::directory::UserKey;
 use crate::ingest::{Entry, Item, RowError};
 
@@ -99,7 +102,8 @@ impl Iterator for Merge {
 /// (its verdict and its chain) in start order. The chain's entries are there when the verdict
 /// may need them (the chain is `incomplete`, or no exception of §2.6/§3.1–3.7 applies, so it
 /// may notify); a chain suppressed otherwise comes with its id and no entries, so that the
-/// chains waiting behind one that waits for a callback (§3.8) hold no entries.
+/// chains waiting behind one that waits for a callback (§3.8) hold no entries. What waits is
+/// held in memory ([`decide_in`] puts it elsewhere past a budget).
 pub(crate) fn decide(
     items: impl Iterator<Item = Item>,
     rules: &Rules,
@@ -109,17 +113,9 @@ pub(crate) fn decide(
     on_error: impl FnMut(&RowError),
     on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Stats {
-    decide_with(
-        Assembler::new(lookup),
-        true,
-        items,
-        rules,
-        lookup,
-        history,
-        now,
-        on_error,
-        on_verdict,
-    )
+    let args = (rules, lookup, history, now);
+    let stats = decide_in(InMemory::default(), true, items, args, on_error, on_verdict);
+    stats.unwrap_or_else(|never| match never {})
 }
 
 /// [`decide`] for a consumer that needs no entries (`explain`): every chain comes with its id
@@ -133,66 +129,86 @@ pub(crate) fn decide_verdicts(
     on_error: impl FnMut(&RowError),
     mut on_verdict: impl FnMut(Verdict),
 ) -> Stats {
-    decide_with(
-        Assembler::new(lookup),
+    let args = (rules, lookup, history, now);
+    let on_verdict = |v, _: &chains::Chain| on_verdict(v);
+    let stats = decide_in(
+        InMemory::default(),
         false,
         items,
-        rules,
-        lookup,
-        history,
-        now,
-        on_error,
-        |v, _| on_verdict(v),
-    )
-}
-
-/// [`decide`] with a given assembler (tests set how often it hands out chains) and whether
-/// the entries are kept for the consumer.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn decide_with(
-    assembler: Assembler<'_>,
-    keep_entries: bool,
-    items: impl Iterator<Item = Item>,
-    rules: &Rules,
-    lookup: &Lookup,
-    history: &mut History,
-    now: Timestamp,
-    on_error: impl FnMut(&RowError),
-    on_verdict: impl FnMut(Verdict, &chains::Chain),
-) -> Stats {
-    let events = Intake::with(assembler, items, rules, lookup);
-    decide_events(
-        events,
-        keep_entries,
-        rules,
-        lookup,
-        history,
-        now,
+        args,
         on_error,
         on_verdict,
-    )
+    );
+    stats.unwrap_or_else(|never| match never {})
 }
 
-/// The second half of [`decide`]: decides the events of an [`Intake`] (made on this thread
-/// or another), in their order. `keep_entries`: see [`decide`] and [`decide_verdicts`].
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn decide_events(
-    events: impl Iterator<Item = Event>,
+/// What deciding needs besides the items: the rules, the directory, the history and *now*.
+pub(crate) type Context<'a> = (&'a Rules, &'a Lookup, &'a mut History, Timestamp);
+
+/// [`decide`] (or, without `keep_entries`, [`decide_verdicts`]) with the chains that wait put
+/// in `store` past [`Limits::DEFAULT`]'s budget. An error: a block of waiting chains could not
+/// be read back, so the chains from there on were not decided (the verdicts given so far
+/// stand).
+pub(crate) fn decide_in<S: Overflow>(
+    store: S,
     keep_entries: bool,
-    rules: &Rules,
-    lookup: &Lookup,
-    history: &mut History,
-    now: Timestamp,
+    items: impl Iterator<Item = Item>,
+    context: Context<'_>,
+    on_error: impl FnMut(&RowError),
+    on_verdict: impl FnMut(Verdict, &chains::Chain),
+) -> Result<Stats, S::Error> {
+    let events = Intake::new(items, context.0, context.1);
+    decide_events_in(store, keep_entries, events, context, on_error, on_verdict)
+}
+
+/// The second half of [`decide_in`]: decides the events of an [`Intake`] (made on this thread
+/// or another), in their order.
+pub(crate) fn decide_events_in<S: Overflow>(
+    store: S,
+    keep_entries: bool,
+    events: impl Iterator<Item = Event>,
+    context: Context<'_>,
+    on_error: impl FnMut(&RowError),
+    on_verdict: impl FnMut(Verdict, &chains::Chain),
+) -> Result<Stats, S::Error> {
+    let waiting = Queue::new(store, Limits::DEFAULT);
+    decide_queued(keep_entries, waiting, events, context, on_error, on_verdict)
+}
+
+/// [`decide_in`] with a given assembler (tests set how often it hands out chains) and the queue
+/// the chains wait in (tests set its limits).
+#[cfg(test)]
+fn decide_spilling<S: Overflow>(
+    assembler: chains::Assembler<'_>,
+    keep_entries: bool,
+    waiting: Queue<S>,
+    items: impl Iterator<Item = Item>,
+    context: Context<'_>,
+    on_error: impl FnMut(&RowError),
+    on_verdict: impl FnMut(Verdict, &chains::Chain),
+) -> Result<Stats, S::Error> {
+    let events = Intake::with(assembler, items, context.0, context.1);
+    decide_queued(keep_entries, waiting, events, context, on_error, on_verdict)
+}
+
+/// Decides `events` with the chains that wait in `waiting`.
+fn decide_queued<S: Overflow>(
+    keep_entries: bool,
+    waiting: Queue<S>,
+    events: impl Iterator<Item = Event>,
+    (rules, lookup, history, now): Context<'_>,
     mut on_error: impl FnMut(&RowError),
     mut on_verdict: impl FnMut(Verdict, &chains::Chain),
-) -> Stats {
+) -> Result<Stats, S::Error> {
     let mut stats = Stats::default();
     let mut d = Decider {
         rules,
         lookup,
         now,
         callbacks: Callbacks::default(),
-        waiting: VecDeque::new(),
+        front: None,
+        waiting,
+        waiting_entries: VecDeque::new(),
         decided: 0,
         keep_entries,
         packing: Vec::new(),
@@ -202,61 +218,74 @@ pub(crate) fn decide_events(
             Event::Error(e) => on_error(&e),
             Event::Callback(number, at) => d.callbacks.record(number.as_ref(), at),
             Event::Online(user, at) => history.record_online(&user, at),
-            Event::Chains(closed) => d.add(closed, &mut stats, history, &mut on_verdict, false),
+            Event::Chains(closed) => d.add(closed, &mut stats, history, &mut on_verdict, false)?,
             Event::Done(intake) => {
                 // the input is over: nothing waits any more
-                d.add(Vec::new(), &mut stats, history, &mut on_verdict, true);
+                d.add(Vec::new(), &mut stats, history, &mut on_verdict, true)?;
                 // the intake counted the rows, the decisions the chains
-                return Stats {
+                return Ok(Stats {
                     chains: stats.chains,
                     too_old: stats.too_old,
                     called_back: stats.called_back,
                     ..*intake
-                };
+                });
             }
         }
     }
     unreachable!("an intake's events end with Done")
 }
 
-/// A chain in the decider's queue: as screened at the front, packed while it waits behind
-/// another (see [`packed`]); the caller is found again from the facts when it is unpacked.
-enum Held {
-    /// Boxed: the queue's slots are as small as a packed chain's.
-    Open(Box<Screened>),
-    Packed {
-        facts: Box<[u8]>,
-        suppressed_by: Option<Suppression>,
-        caller: Option<Number>,
-        start: Timestamp,
-    },
+/// The first byte of a waiting chain's record: its suppression (0: none, else 1 + its place
+/// in [`SUPPRESSIONS`]) times two, plus one when its entries are kept.
+fn flags(suppressed_by: Option<Suppression>, has_entries: bool) -> u8 {
+    let code = match suppressed_by {
+        None => 0,
+        Some(s) => 1 + s as u8,
+    };
+    let b = code << 1 | u8::from(has_entries);
+    debug_assert_eq!(unflag(b), (suppressed_by, has_entries), "in SUPPRESSIONS");
+    b
 }
 
-impl Held {
-    /// What the queue needs to know of it: its suppression, its caller's number, its start.
-    fn key(&self) -> (Option<Suppression>, Option<&Number>, Timestamp) {
-        match self {
-            Held::Open(s) => (s.suppressed_by, s.caller.number.as_ref(), s.facts.start),
-            Held::Packed {
-                suppressed_by,
-                caller,
-                start,
-                ..
-            } => (*suppressed_by, caller.as_ref(), *start),
-        }
-    }
+/// Every suppression, in the order of their discriminants (the test below checks it).
+const SUPPRESSIONS: [Suppression; 12] = [
+    Suppression::Incomplete,
+    Suppression::TooOld,
+    Suppression::Internal,
+    Suppression::HiddenNumber,
+    Suppression::NoContact,
+    Suppression::ShortRing,
+    Suppression::ExcludedNumber,
+    Suppression::Answered,
+    Suppression::Voicemail,
+    Suppression::CalledBack,
+    Suppression::PolicyNone,
+    Suppression::NoRecipient,
+];
+
+/// What [`flags`] wrote: the suppression, and whether the entries are kept.
+fn unflag(b: u8) -> (Option<Suppression>, bool) {
+    let s = match b >> 1 {
+        0 => None,
+        code => SUPPRESSIONS.get(usize::from(code) - 1).copied(),
+    };
+    (s, b & 1 == 1)
 }
 
 /// Decides the chains handed out, in their order, holding back those that wait for a
 /// callback (§3.8) and every chain after them.
-struct Decider<'a> {
+struct Decider<'a, S: Overflow> {
     rules: &'a Rules,
     lookup: &'a Lookup,
     now: Timestamp,
     callbacks: Callbacks,
-    /// The chains in their turn, each with the entries kept for the consumer (its id is in
-    /// its facts).
-    waiting: VecDeque<(Held, Vec<Entry>)>,
+    /// The chain whose turn it is, as screened, with the entries kept for the consumer (its
+    /// id is in its facts).
+    front: Option<(Screened, Vec<Entry>)>,
+    /// The chains behind it, in their turn: records of [`flags`] and packed facts.
+    waiting: Queue<S>,
+    /// The entries kept for the chains in `waiting` that have some, in their turn.
+    waiting_entries: VecDeque<Vec<Entry>>,
     decided: u64,
     /// The consumer wants the entries of the chains that may need them (see [`decide`]).
     keep_entries: bool,
@@ -264,8 +293,9 @@ struct Decider<'a> {
     packing: Vec<u8>,
 }
 
-impl Decider<'_> {
+impl<S: Overflow> Decider<'_, S> {
     /// Takes the chains handed out (in start order); `end`: the input is over, nothing waits.
+    /// An error: waiting chains could not be read back from the store.
     fn add(
         &mut self,
         chains: Vec<chains::Chain>,
@@ -273,7 +303,7 @@ impl Decider<'_> {
         history: &mut History,
         on_verdict: &mut impl FnMut(Verdict, &chains::Chain),
         end: bool,
-    ) {
+    ) -> Result<(), S::Error> {
         for c in chains {
             stats.chains += 1;
             let facts = chains::facts(&c, self.lookup, self.rules.settle_seconds, self.now);
@@ -290,23 +320,44 @@ impl Decider<'_> {
             } else {
                 Vec::new()
             };
-            let held = if self.waiting.is_empty() {
-                Held::Open(Box::new(screened))
-            } else {
-                // it waits behind another: held packed
-                self.packing.clear();
-                packed::pack(&screened.facts, &mut self.packing);
-                Held::Packed {
-                    facts: self.packing.as_slice().into(),
-                    suppressed_by: screened.suppressed_by,
-                    caller: screened.facts.caller,
-                    start: screened.facts.start,
-                }
-            };
-            self.waiting.push_back((held, entries));
+            if self.front.is_none() && self.waiting.is_empty() {
+                self.front = Some((screened, entries));
+                continue;
+            }
+            // it waits behind another: a record in the queue
+            self.packing.clear();
+            self.packing
+                .push(flags(screened.suppressed_by, !entries.is_empty()));
+            packed::pack(&screened.facts, &mut self.packing);
+            self.waiting.push(&self.packing);
+            if !entries.is_empty() {
+                self.waiting_entries.push_back(entries);
+            }
         }
-        while let Some((h, _)) = self.waiting.front() {
-            let (suppressed_by, number, start) = h.key();
+        loop {
+            if self.front.is_none() {
+                let Some(record) = self.waiting.pop()? else {
+                    break;
+                };
+                let (suppressed_by, has_entries) = unflag(record[0]);
+                let facts = packed::unpack(&record[1..]);
+                let entries = if has_entries {
+                    self.waiting_entries.pop_front().expect("kept in turn")
+                } else {
+                    Vec::new()
+                };
+                let s = Screened {
+                    caller: exceptions::caller_of(&facts, self.lookup),
+                    facts,
+                    suppressed_by,
+                };
+                self.front = Some((s, entries));
+            }
+            let Some((s, _)) = &self.front else {
+                break;
+            };
+            let (suppressed_by, number, start) =
+                (s.suppressed_by, s.caller.number.as_ref(), s.facts.start);
             let awaits = exceptions::awaits_callback(suppressed_by, number, self.rules);
             let keeps = exceptions::keeps_callbacks(suppressed_by, number, self.rules);
             let returned_at = awaits
@@ -317,21 +368,8 @@ impl Decider<'_> {
             if !end && waits && !(awaits.is_some() && returned_at.is_some()) {
                 break;
             }
-            let (h, entries) = self.waiting.pop_front().expect("a front");
-            let s = match h {
-                Held::Open(s) => *s,
-                Held::Packed {
-                    facts,
-                    suppressed_by,
-                    ..
-                } => {
-                    let facts = packed::unpack(&facts);
-                    Screened {
-                        caller: exceptions::caller_of(&facts, self.lookup),
-                        facts,
-                        suppressed_by,
-                    }
-                }
+            let Some((s, entries)) = self.front.take() else {
+                break;
             };
             let v = recipients::decide(s, returned_at, self.rules, self.lookup, history);
             match v.suppressed_by {
@@ -350,6 +388,7 @@ impl Decider<'_> {
                 history.prune_notified(start, self.rules.exceptions.repeated_until_logon);
             }
         }
+        Ok(())
     }
 }
 
@@ -504,24 +543,41 @@ mod tests {
     }
 
     fn run(entries: Vec<Entry>, rules: &crate::config::Rules, flush_every: usize) -> Vec<String> {
+        let (shown, _) = run_in(entries, rules, flush_every, Limits::DEFAULT);
+        shown.into_iter().map(|(v, _)| v).collect()
+    }
+
+    /// [`run`] with the chains that wait in a queue of these limits, each verdict with the
+    /// number of entries that came with it; the blocks that went to the store.
+    fn run_in(
+        entries: Vec<Entry>,
+        rules: &crate::config::Rules,
+        flush_every: usize,
+        limits: Limits,
+    ) -> (Vec<(String, usize)>, u64) {
         let l = lookup();
         let items = entries.into_iter().enumerate().map(|(i, mut e)| {
             e.seq = i as u64;
             Item::Entry(Box::new(e))
         });
         let mut out = Vec::new();
-        decide_with(
+        let mut store = InMemory::default();
+        let stats = decide_spilling(
             Assembler::new(&l).flush_every(flush_every),
             true,
+            Queue::new(&mut store, limits),
             items,
-            rules,
-            &l,
-            &mut History::default(),
-            t("2026-11-27T12:00:00Z"),
+            (
+                rules,
+                &l,
+                &mut History::default(),
+                t("2026-11-27T12:00:00Z"),
+            ),
             |e| panic!("{e}"),
-            |v, _| out.push(shown(&v)),
+            |v, c| out.push((shown(&v), c.entries.len())),
         );
-        out
+        stats.unwrap_or_else(|never| match never {});
+        (out, store.puts)
     }
 
     proptest! {
@@ -545,6 +601,20 @@ mod tests {
         fn streaming_decides_like_reading_everything(es in journal(), every in 1usize..6) {
             for r in all_rules() {
                 prop_assert_eq!(run(es.clone(), &r, 1_000_000), run(es.clone(), &r, every));
+            }
+        }
+
+        #[test]
+        fn spilling_never_changes_a_verdict(
+            es in journal(), every in 1usize..6, block_bytes in 1usize..400, budget in 0usize..800,
+        ) {
+            // the verdicts and the entries that come with them, with every block in memory
+            // and with blocks of any size past any budget going to the store
+            let small = Limits { block_bytes, budget };
+            for r in all_rules() {
+                let (want, _) = run_in(es.clone(), &r, every, Limits::DEFAULT);
+                let (got, _) = run_in(es.clone(), &r, every, small);
+                prop_assert_eq!(want, got);
             }
         }
 
@@ -604,6 +674,45 @@ mod tests {
             want.sort_unstable();
             prop_assert_eq!(ids, want);
         }
+    }
+
+    #[test]
+    fn every_suppression_has_its_flags() {
+        for (i, s) in SUPPRESSIONS.iter().enumerate() {
+            assert_eq!(*s as usize, i, "{}", s.as_str());
+            for has_entries in [false, true] {
+                assert_eq!(
+                    unflag(flags(Some(*s), has_entries)),
+                    (Some(*s), has_entries)
+                );
+            }
+        }
+        assert_eq!(unflag(flags(None, true)), (None, true));
+        assert_eq!(unflag(flags(None, false)), (None, false));
+    }
+
+    #[test]
+    fn chains_that_wait_go_to_the_store_past_the_budget() {
+        // a notifying call waits to the end for its callback; the 30 after it wait behind it
+        let mut es = vec![entry("first").caller("030 5550100")];
+        for i in 0..30 {
+            let mut e = entry(&format!("e{i}")).caller("0171 9999999");
+            e.start += jiff::SignedDuration::from_secs(600 * (i + 1));
+            e.stop = e.start + jiff::SignedDuration::from_secs(20);
+            es.push(e);
+        }
+        let mut r = rules();
+        r.max_age_hours = 0;
+        let (want, none) = run_in(es.clone(), &r, 1, Limits::DEFAULT);
+        let tiny = Limits {
+            block_bytes: 64,
+            budget: 0,
+        };
+        let (got, puts) = run_in(es, &r, 1, tiny);
+        assert_eq!(want.len(), 31);
+        assert_eq!(want, got);
+        assert_eq!(none, 0);
+        assert!(puts >= 25, "{puts} blocks spilled");
     }
 
     #[test]
