@@ -229,19 +229,11 @@ impl<R: BufRead> Reader<R> {
         self.lines.drain(..used);
         record.line = number;
         record.text = match String::from_utf8(out) {
-            Ok(s) => s,
-            Err(e) => {
-                // replace what is not UTF-8, field by field (a field's bytes stay its own)
-                let bytes = e.into_bytes();
-                let mut text = String::with_capacity(bytes.len() + 8);
-                let mut start = 0;
-                for end in record.ends.iter_mut() {
-                    text.push_str(&String::from_utf8_lossy(&bytes[start..*end]));
-                    start = *end;
-                    *end = text.len();
-                }
-                text
-            }
+            // UTF-8 as a whole is not enough: two fields that are not UTF-8 each may make a
+            // character across the delimiter between them (0xC2 | 0x80)
+            Ok(s) if record.ends.iter().all(|&e| s.is_char_boundary(e)) => s,
+            Ok(s) => lossy_fields(s.into_bytes(), &mut record.ends),
+            Err(e) => lossy_fields(e.into_bytes(), &mut record.ends),
         };
         Ok(true)
     }
@@ -477,6 +469,19 @@ impl Splitter {
     }
 }
 
+/// The fields of `bytes` (ending at `ends`) with what is not UTF-8 replaced, field by field:
+/// a field's bytes stay its own. `ends` are moved to match.
+fn lossy_fields(bytes: Vec<u8>, ends: &mut [usize]) -> String {
+    let mut text = String::with_capacity(bytes.len() + 8);
+    let mut start = 0;
+    for end in ends.iter_mut() {
+        text.push_str(&String::from_utf8_lossy(&bytes[start..*end]));
+        start = *end;
+        *end = text.len();
+    }
+    text
+}
+
 /// The first record of a text, read as the `csv` crate reads it (for sniffing a first
 /// line): `\n`, `\r\n` or `\r` end it outside quotes, and a quote never closed runs to the
 /// end of the text.
@@ -561,6 +566,20 @@ mod tests {
                 ok(2, &["x\ny", "2"]),
                 ok(4, &["3", "q\""])
             ]
+        );
+    }
+
+    #[test]
+    fn fields_not_utf8_alone_stay_apart_when_they_would_be_together() {
+        // 0xC2 | 0x80 is U+0080 across the delimiter: each field is replaced on its own
+        let dialect = Dialect::text(b',', OpenQuote::ResumeNextLine);
+        let want = ok(1, &["\u{fffd}", "\u{fffd}x"]);
+        assert_eq!(read_with(b"\xc2,\x80x\n", dialect), vec![want]);
+        // and a character that is whole in one field stays as it is
+        let dialect = Dialect::text(b',', OpenQuote::ResumeNextLine);
+        assert_eq!(
+            read_with("\u{80},é\n".as_bytes(), dialect),
+            vec![ok(1, &["\u{80}", "é"])]
         );
     }
 
