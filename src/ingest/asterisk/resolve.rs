@@ -24,12 +24,14 @@ struct Decided<'a> {
 
 /// What the rows of a call say together.
 struct Call<'a> {
-    rows: &'a [&'a Raw],
     /// The rows each Local `;2` half made (their channel is `<base>;2`).
     halves: HashMap<&'a str, Vec<&'a Raw>>,
-    /// The destinations that are not Local channels: a row whose channel is one of them may be
-    /// the callee's own leg.
-    callee_channels: HashSet<&'a str>,
+    /// The rows by destination, for the destinations that are not Local channels: a row whose
+    /// channel is one of them may be the callee's own leg.
+    by_callee: HashMap<&'a str, Vec<&'a Raw>>,
+    /// For each row that dialled a Local channel (by seq): when the phone the call went on to
+    /// answered ([`local_answers`]).
+    local_answer: HashMap<u64, Timestamp>,
     /// What [`behind`] found for each `;1` half already looked at (None: being looked at).
     behind: RefCell<HashMap<&'a str, Option<(bool, bool)>>>,
 }
@@ -53,14 +55,16 @@ pub(super) fn resolve_call(rows: &[&Raw]) -> Vec<Item> {
             halves.entry(base).or_default().push(r);
         }
     }
+    let mut by_callee: HashMap<&str, Vec<&Raw>> = HashMap::new();
+    for r in rows {
+        if !r.dstchannel.is_empty() && local_half(&r.dstchannel).is_none() {
+            by_callee.entry(r.dstchannel.as_str()).or_default().push(r);
+        }
+    }
     let call = Call {
-        rows,
         halves,
-        callee_channels: rows
-            .iter()
-            .filter(|r| !r.dstchannel.is_empty() && local_half(&r.dstchannel).is_none())
-            .map(|r| r.dstchannel.as_str())
-            .collect(),
+        by_callee,
+        local_answer: local_answers(rows),
         behind: RefCell::new(HashMap::new()),
     };
     let mut decided: Vec<Decided> = rows.iter().map(|r| call.decide(r)).collect();
@@ -75,7 +79,6 @@ pub(super) fn resolve_call(rows: &[&Raw]) -> Vec<Item> {
 impl<'a> Call<'a> {
     /// A row on its own terms and those of the other rows: skipped, answered, voicemail.
     fn decide(&self, r: &'a Raw) -> Decided<'a> {
-        let rows = self.rows;
         let mut d = Decided {
             raw: r,
             connect: None,
@@ -86,11 +89,8 @@ impl<'a> Call<'a> {
             d.skip = Some(SKIP_NO_DESTINATION);
             return d;
         }
-        if self.callee_channels.contains(r.channel.as_str())
-            && rows
-                .iter()
-                .any(|o| o.dstchannel == r.channel && o.seq != r.seq && overlaps(o, r))
-        {
+        let callers = self.by_callee.get(r.channel.as_str());
+        if callers.is_some_and(|c| c.iter().any(|o| o.seq != r.seq && overlaps(o, r))) {
             d.skip = Some(SKIP_CALLEE_LEG);
             return d;
         }
@@ -111,22 +111,55 @@ impl<'a> Call<'a> {
         } else if local_half(&r.dstchannel).is_some() {
             // A Local channel answers at once (FreePBX follow-me, early media): the person
             // answered when the phone the call went on to answered, if a row shows it.
-            rows.iter()
-                .filter(|p| {
-                    p.line.is_some()
-                        && local_half(&p.dstchannel).is_none()
-                        && !p.voicemail_app
-                        && p.start >= r.start
-                })
-                .filter_map(|p| p.answer)
-                .filter(|a| Some(*a) >= r.answer)
-                .min()
-                .or(r.answer)
+            self.local_answer.get(&r.seq).copied().or(r.answer)
         } else {
             r.answer
         };
         d
     }
+}
+
+/// For each row that dialled a Local channel (by seq): the earliest answer, no earlier than
+/// its own, of a phone row (a line, not a Local destination, not voicemail) that started no
+/// earlier than it. One sweep from the latest start back, the answers seen so far in an
+/// ordered set: a call of many rows costs n log n, not n² (a damaged file made it hang).
+fn local_answers(rows: &[&Raw]) -> HashMap<u64, Timestamp> {
+    let mut phones: Vec<(Option<Timestamp>, Timestamp, u64)> = rows
+        .iter()
+        .filter(|p| p.line.is_some() && local_half(&p.dstchannel).is_none() && !p.voicemail_app)
+        .filter_map(|p| Some((p.start, p.answer?, p.seq)))
+        .collect();
+    let mut asks: Vec<&Raw> = rows
+        .iter()
+        .copied()
+        .filter(|r| local_half(&r.dstchannel).is_some())
+        .collect();
+    let mut found = HashMap::new();
+    if phones.is_empty() || asks.is_empty() {
+        return found;
+    }
+    // latest start first; the phones that start no earlier than a row are in `seen` when it asks
+    phones.sort_unstable_by(|a, b| b.cmp(a));
+    asks.sort_unstable_by(|a, b| (b.start, b.seq).cmp(&(a.start, a.seq)));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut next = phones.iter().peekable();
+    for r in asks {
+        while let Some(&&(start, answer, seq)) = next.peek() {
+            if start < r.start {
+                break;
+            }
+            seen.insert((answer, seq));
+            next.next();
+        }
+        let earliest = match r.answer {
+            Some(own) => seen.range((own, 0)..).next(),
+            None => seen.iter().next(),
+        };
+        if let Some(&(answer, _)) = earliest {
+            found.insert(r.seq, answer);
+        }
+    }
+    found
 }
 
 /// Did a person answer behind this `;1` half / did voicemail take it? Some only when the
@@ -300,4 +333,76 @@ pub(super) fn resolve(
         .filter_map(|(r, k)| k.then_some(r))
         .collect();
     (out, kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::SourcePos;
+    use proptest::prelude::*;
+
+    fn raw(seq: u64, dst: &str, start: Option<i64>, answer: Option<i64>, vm: bool) -> Raw {
+        let t = |s: i64| Timestamp::from_second(1_764_000_000 + s).expect("in range");
+        Raw {
+            pos: SourcePos {
+                file: "Master.csv".into(),
+                line: seq + 1,
+            },
+            seq,
+            start: start.map(t),
+            stop: None,
+            answer: answer.map(t),
+            answered: answer.is_some(),
+            user_offline: None,
+            line: (!dst.is_empty()).then(|| "201".to_string()),
+            outgoing: false,
+            caller_line: String::new(),
+            voicemail_app: vm,
+            src: String::new(),
+            dst: String::new(),
+            contact_name: None,
+            channel: String::new(),
+            dstchannel: dst.to_string(),
+            lastdata: String::new(),
+            uniqueid: String::new(),
+            linkedid: String::new(),
+            session: String::new(),
+            fallback_key: None,
+            connection_id: seq.to_string(),
+        }
+    }
+
+    proptest! {
+        /// The sweep finds what looking at every pair of rows finds.
+        #[test]
+        fn local_answers_is_the_earliest_later_phone_answer(
+            rows in prop::collection::vec(
+                (0u8..4, prop::option::weighted(0.9, 0i64..20), prop::option::of(0i64..30), prop::bool::weighted(0.2)),
+                0..30,
+            ),
+        ) {
+            let dsts = ["SIP/201-1", "Local/201@x-1;1", "", "PJSIP/202-2"];
+            let rows: Vec<Raw> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, &(d, start, answer, vm))| raw(i as u64, dsts[d as usize], start, answer, vm))
+                .collect();
+            let refs: Vec<&Raw> = rows.iter().collect();
+            let got = local_answers(&refs);
+            for r in refs.iter().filter(|r| local_half(&r.dstchannel).is_some()) {
+                let want = refs
+                    .iter()
+                    .filter(|p| {
+                        p.line.is_some()
+                            && local_half(&p.dstchannel).is_none()
+                            && !p.voicemail_app
+                            && p.start >= r.start
+                    })
+                    .filter_map(|p| p.answer)
+                    .filter(|a| Some(*a) >= r.answer)
+                    .min();
+                prop_assert_eq!(got.get(&r.seq).copied(), want, "row {}", r.seq);
+            }
+        }
+    }
 }
