@@ -140,7 +140,7 @@ fn local_answers(rows: &[&Raw]) -> HashMap<u64, Timestamp> {
     }
     // latest start first; the phones that start no earlier than a row are in `seen` when it asks
     phones.sort_unstable_by(|a, b| b.cmp(a));
-    asks.sort_unstable_by(|a, b| (b.start, b.seq).cmp(&(a.start, a.seq)));
+    asks.sort_unstable_by_key(|r| std::cmp::Reverse((r.start, r.seq)));
     let mut seen = std::collections::BTreeSet::new();
     let mut next = phones.iter().peekable();
     for r in asks {
