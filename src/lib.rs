@@ -18,7 +18,9 @@
 //! | `decide::chains` | entries → chains: who was rung, who answered — pure | §2 |
 //! | `decide::exceptions` | the chains that notify nobody; callbacks gathered — pure | §2.6, §3.1–3.9 |
 //! | `decide::recipients` | who is told, the repeated rules → a verdict per chain — pure | §3.10–3.11, §4 |
-//! | `decide::stream` | ingest → chains → verdicts over the journals, streaming — pure | §2–§4 |
+//! | `decide::intake` | items → events: row problems, callbacks, logons, chains handed out — pure | §2, §3.8, §3.11 |
+//! | `decide::stream` | events → verdicts, streaming; the chains that wait for a callback — pure | §2–§4 |
+//! | `decide::spill` | the queue of waiting chains in blocks, past a budget in an injected store — pure | §3.8 |
 //! | `decide::plan` | which mails a run makes (digest / per-call), their Message-IDs — pure | §5 `mode`, §8 |
 //! | `render` (`document`, `language`, `xslt`, `mail`, `headers`) | planned mails → mails: document, languages, XSLT, MIME, headers | §7 |
 //! | `render::sanitize` | text cleaned for XML (document, headers) and for a terminal | §7 |
@@ -33,6 +35,7 @@
 //! | `app::session`, `app::report` | what the commands open once; summary and outbox listing | §6 |
 //! | `app::send_test`, `app::init`, `app::generate` | `check`'s mail side and `--send-test`; `init`; man pages and completions | §6 |
 //! | `app::parallel` | `run`'s mails made on every core, taken in plan order | §8 |
+//! | `app::read_ahead`, `app::spill` | reading and grouping on their own threads; the waiting chains' temp file | §8 |
 //! | `bench_api` | the hot functions of reading and deciding, for `benches/` (hidden) | — |
 //!
 //! `main` only parses the arguments, reads the clock once and maps the outcome to an exit

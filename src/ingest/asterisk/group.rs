@@ -167,7 +167,8 @@ fn orphan_halves(rows: &[Raw], by_dst: &ByDst<'_>, uf: &mut UnionFind) {
 
 /// One row kept by [`Grouper`] until its call is handed out.
 struct Slot {
-    raw: Raw,
+    /// Boxed: the slots stay small, so the open rows grow and move cheaply.
+    raw: Box<Raw>,
     /// A Local `;2` half that is joined to a row dialling its `;1` half.
     linked: bool,
 }
@@ -357,7 +358,10 @@ impl Grouper {
         self.open += 1;
         let half2 = matches!(local_half(&raw.channel), Some((_, 2)));
         let tgt = target(&raw.channel);
-        self.slots[slot] = Some(Slot { raw, linked: false });
+        self.slots[slot] = Some(Slot {
+            raw: Box::new(raw),
+            linked: false,
+        });
 
         let mut joins: Vec<usize> = Vec::new();
         let r = &self.slots[slot].as_ref().expect("just stored").raw;
@@ -614,6 +618,6 @@ impl Grouper {
         }
         self.free.push(slot);
         self.open -= 1;
-        r
+        *r
     }
 }
