@@ -25,7 +25,7 @@ enum Message<T> {
     Done,
 }
 
-/// The events of the journals for [`crate::decide::stream::decide_events`]: read on one
+/// The events of the journals for [`crate::decide::stream::decide_events_in`]: read on one
 /// thread of `scope`, grouped into chains on another.
 pub(crate) fn events<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
