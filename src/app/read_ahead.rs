@@ -40,11 +40,12 @@ pub(crate) fn events<'scope, 'env>(
 /// The items of `items`, made on a thread of `scope` (or on this one, when no thread can be
 /// started). Dropping it stops the reader at its next batch.
 pub(crate) struct ReadAhead<'scope, I: Iterator> {
-    from: From<'scope, I>,
+    from: Stage<'scope, I>,
     batch: std::vec::IntoIter<I::Item>,
 }
 
-enum From<'scope, I: Iterator> {
+/// Where the items come from: a thread of the scope, or (none could be started) this one.
+enum Stage<'scope, I: Iterator> {
     Thread {
         rx: Receiver<Message<I::Item>>,
         reader: Option<ScopedJoinHandle<'scope, ()>>,
@@ -86,13 +87,13 @@ where
             }
         });
     let from = match reader {
-        Ok(reader) => From::Thread {
+        Ok(reader) => Stage::Thread {
             rx,
             reader: Some(reader),
             done: false,
         },
         Err(_) => match slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            Some(items) => From::Here(items),
+            Some(items) => Stage::Here(items),
             None => unreachable!("a thread that did not start took nothing"),
         },
     };
@@ -111,8 +112,8 @@ impl<I: Iterator> Iterator for ReadAhead<'_, I> {
                 return Some(item);
             }
             let (rx, reader, done) = match &mut self.from {
-                From::Here(items) => return items.next(),
-                From::Thread { rx, reader, done } => (rx, reader, done),
+                Stage::Here(items) => return items.next(),
+                Stage::Thread { rx, reader, done } => (rx, reader, done),
             };
             if *done {
                 return None;
