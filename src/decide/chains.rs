@@ -9,8 +9,8 @@
 //! on it. An entry that arrives after its chain was already handed out (an export out of order
 //! by more than the window) is reported, not merged silently into a wrong chain.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
@@ -49,31 +49,30 @@ pub(crate) enum Notice {
 pub(crate) struct Assembler<'a> {
     lookup: &'a Lookup,
     grouping: Grouping,
-    /// Connection ids read, of chains open or handed out recently. Shared keys: `expiry`
-    /// holds the same allocations, not copies.
-    seen: HashSet<Arc<str>, foldhash::fast::RandomState>,
+    /// Connection ids read: of open chains ([`OPEN`]) and of chains handed out recently, with
+    /// the chain's last stop.
+    seen: Map<Box<str>, Timestamp>,
     watermark: Option<Timestamp>,
     /// Chain ids handed out recently, with the chain's last stop.
-    done_chains: Map<Arc<str>, Timestamp>,
-    /// When to forget what `seen` and `done_chains` know of a handed-out chain: one record
-    /// per chain, oldest last stop first.
-    expiry: BinaryHeap<Reverse<Expiry>>,
-    /// Chains handed out so far (orders expiry records with the same last stop).
-    handed_out: u64,
+    done_chains: Map<Box<str>, Timestamp>,
+    /// Up to where `seen` and `done_chains` were last swept of what is old enough to forget.
+    swept: Option<Timestamp>,
     since_flush: usize,
     flush_every: usize,
 }
+
+/// In [`Assembler::seen`]: the entry's chain is still open, never forget it.
+const OPEN: Timestamp = Timestamp::MAX;
 
 impl<'a> Assembler<'a> {
     pub(crate) fn new(lookup: &'a Lookup) -> Self {
         Assembler {
             lookup,
             grouping: Grouping::default(),
-            seen: HashSet::default(),
+            seen: Map::default(),
             watermark: None,
             done_chains: Map::default(),
-            expiry: BinaryHeap::new(),
-            handed_out: 0,
+            swept: None,
             since_flush: 0,
             flush_every: 4096,
         }
@@ -94,7 +93,7 @@ impl<'a> Assembler<'a> {
     ) -> Vec<Chain> {
         let entry: Box<Entry> = entry.into();
         debug_assert!(entry.is_incoming_call());
-        if self.seen.contains(entry.connection_id.as_str()) {
+        if self.seen.contains_key(entry.connection_id.as_str()) {
             notices.push(Notice::Duplicate);
             return Vec::new();
         }
@@ -111,7 +110,7 @@ impl<'a> Assembler<'a> {
             }
         }
         self.watermark = Some(self.watermark.map_or(entry.start, |w| w.max(entry.start)));
-        self.seen.insert(Arc::from(entry.connection_id.as_str()));
+        self.seen.insert(entry.connection_id.as_str().into(), OPEN);
         self.grouping.push(entry, &self.lookup.plan);
         self.since_flush += 1;
         if self.since_flush >= self.flush_every {
@@ -140,74 +139,32 @@ impl<'a> Assembler<'a> {
                 .map(|e| e.stop)
                 .max()
                 .expect("chain has entries");
-            let chain: Arc<str> = Arc::from(c.id.as_str());
-            self.done_chains.insert(chain.clone(), last_stop);
-            // every entry was noted when it was pushed: share its key
-            let connections = c
-                .entries
-                .iter()
-                .map(|e| match self.seen.get(e.connection_id.as_str()) {
-                    Some(k) => k.clone(),
-                    None => Arc::from(e.connection_id.as_str()),
-                })
-                .collect();
-            self.handed_out += 1;
-            self.expiry.push(Reverse(Expiry {
-                last_stop,
-                serial: self.handed_out,
-                chain,
-                connections,
-            }));
-        }
-        if let Some(h) = horizon {
-            let forget = h - SignedDuration::from_secs(REORDER_WINDOW_SECONDS);
-            while self
-                .expiry
-                .peek()
-                .is_some_and(|Reverse(x)| x.last_stop < forget)
-            {
-                let Some(Reverse(x)) = self.expiry.pop() else {
-                    break;
-                };
-                // a later chain with the same id (reported late, never merged) keeps its mark
-                if self.done_chains.get(&x.chain) == Some(&x.last_stop) {
-                    self.done_chains.remove(&x.chain);
-                }
-                for k in x.connections.iter() {
-                    self.seen.remove(k);
+            // a later chain with the same id (reported late, never merged) keeps the later mark
+            let t = self
+                .done_chains
+                .entry(c.id.as_str().into())
+                .or_insert(last_stop);
+            *t = (*t).max(last_stop);
+            for e in &c.entries {
+                if let Some(t) = self.seen.get_mut(e.connection_id.as_str()) {
+                    *t = last_stop;
                 }
             }
         }
+        if let Some(h) = horizon {
+            // forget what lies a window behind the horizon; sweep once per quarter window, so
+            // a sweep costs a few steps per entry, and a mark is kept at most that much longer
+            let forget = h - SignedDuration::from_secs(REORDER_WINDOW_SECONDS);
+            let due = self.swept.is_none_or(|s| {
+                forget >= s + SignedDuration::from_secs(REORDER_WINDOW_SECONDS / 4)
+            });
+            if due {
+                self.seen.retain(|_, t| *t >= forget);
+                self.done_chains.retain(|_, t| *t >= forget);
+                self.swept = Some(forget);
+            }
+        }
         out
-    }
-}
-
-/// What the assembler forgets of a handed-out chain once the input is far enough past it.
-struct Expiry {
-    last_stop: Timestamp,
-    /// Hand-out order: records of the same last stop compare without their strings.
-    serial: u64,
-    chain: Arc<str>,
-    connections: Box<[Arc<str>]>,
-}
-
-impl PartialEq for Expiry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.last_stop, self.serial) == (other.last_stop, other.serial)
-    }
-}
-
-impl Eq for Expiry {}
-
-impl PartialOrd for Expiry {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Expiry {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.last_stop, self.serial).cmp(&(other.last_stop, other.serial))
     }
 }
 
@@ -229,8 +186,26 @@ pub(crate) fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
     g.take_closed(None)
 }
 
-/// A normalised number as grouping holds it: shared, so a key is a count, not a copy.
-type Num = Arc<Number>;
+/// A normalised number as grouping holds it, interned by [`NumberCache`]: equal numbers are
+/// one allocation, so a key is a count, not a copy, and compares and hashes by address
+/// instead of by its digits.
+#[derive(Clone)]
+struct Num(Arc<Number>);
+
+impl PartialEq for Num {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Num {}
+
+impl Hash for Num {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Arc::as_ptr(&self.0), state)
+    }
+}
+
 /// A caller as grouping compares them: the normalised number; every hidden caller is one.
 type CallerKey = Option<Num>;
 
@@ -283,10 +258,13 @@ struct Grouping {
     arrivals: u64,
 }
 
-/// Normalised numbers of recently seen raw numbers (a cache: forgotten when it grows large).
+/// Normalised numbers of recently seen raw numbers (a cache: forgotten when it grows large),
+/// and the interned numbers every [`Num`] of the open entries is one of.
 #[derive(Default)]
 struct NumberCache {
     map: Map<Box<str>, Option<Num>>,
+    /// Every number handed out and still held, once: two equal numbers are the same [`Num`].
+    interned: HashSet<Arc<Number>, foldhash::fast::RandomState>,
     /// The one hidden caller.
     hidden: Option<Num>,
 }
@@ -294,25 +272,35 @@ struct NumberCache {
 impl NumberCache {
     const MAX: usize = 1 << 16;
 
+    fn intern(&mut self, n: Number) -> Num {
+        if let Some(a) = self.interned.get(&n) {
+            return Num(a.clone());
+        }
+        let a = Arc::new(n);
+        self.interned.insert(a.clone());
+        Num(a)
+    }
+
     fn normalise(&mut self, plan: &NumberPlan, raw: &str) -> Option<Num> {
         if let Some(n) = self.map.get(raw) {
             return n.clone();
         }
-        let n = plan.normalise(raw).map(Arc::new);
         if self.map.len() >= Self::MAX {
             self.map.clear();
+            // what no open entry holds any more (the set holds the last count)
+            self.interned.retain(|a| Arc::strong_count(a) > 1);
         }
+        let n = plan.normalise(raw).map(|n| self.intern(n));
         self.map.insert(raw.into(), n.clone());
         n
     }
 
     fn caller(&mut self, plan: &NumberPlan, raw: &str) -> CallerKey {
         if is_hidden(raw) {
-            Some(
-                self.hidden
-                    .get_or_insert_with(|| Arc::new(Number::Other(String::new())))
-                    .clone(),
-            )
+            if self.hidden.is_none() {
+                self.hidden = Some(self.intern(Number::Other(String::new())));
+            }
+            self.hidden.clone()
         } else {
             self.normalise(plan, raw)
         }
@@ -826,6 +814,30 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
 mod tests {
     use super::*;
     use crate::decide::testkit::*;
+
+    #[test]
+    fn interned_numbers_are_equal_exactly_when_the_numbers_are() {
+        let plan = NumberPlan::default();
+        let mut c = NumberCache::default();
+        let a = c.normalise(&plan, "030 5550100").unwrap();
+        assert!(a == c.normalise(&plan, "+49 30 5550100").unwrap());
+        assert!(a == c.normalise(&plan, "0049305550100").unwrap());
+        assert!(a != c.normalise(&plan, "030 5550101").unwrap());
+        // every hidden caller is one, and nobody else
+        assert!(c.caller(&plan, "") == c.caller(&plan, "anonymous"));
+        assert!(c.caller(&plan, "") != c.caller(&plan, "030 5550100"));
+        // the cache forgets (several times over), what is still held stays the same number
+        for i in 0..3 * NumberCache::MAX {
+            c.normalise(&plan, &format!("0171 {i:08}"));
+        }
+        assert!(
+            c.interned.len() < 2 * NumberCache::MAX,
+            "{}",
+            c.interned.len()
+        );
+        assert!(a == c.normalise(&plan, "+49 30 5550100").unwrap());
+        assert!(a != c.normalise(&plan, "0171 00000001").unwrap());
+    }
 
     fn chains_of(entries: Vec<Entry>) -> Vec<Chain> {
         let mut cs = group(entries, &lookup());

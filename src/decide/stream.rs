@@ -743,6 +743,27 @@ mod tests {
     }
 
     #[test]
+    fn connection_ids_are_forgotten_two_windows_after_their_chain() {
+        let l = lookup();
+        let mut a = Assembler::new(&l).flush_every(1);
+        let mut notices = Vec::new();
+        let mut chains = Vec::new();
+        chains.extend(a.push(entry("a").ring("08:00:00", "08:00:20"), &mut notices));
+        // 90 minutes on: a is handed out, and still known
+        chains.extend(a.push(entry("b").ring("09:30:00", "09:30:20"), &mut notices));
+        chains.extend(a.push(entry("a").ring("08:00:00", "08:00:20"), &mut notices));
+        assert_eq!(chains.len(), 1);
+        assert_eq!(notices, vec![crate::decide::chains::Notice::Duplicate]);
+        // three hours on: forgotten, so a is read as a new entry (its own chain again)
+        chains.extend(a.push(entry("c").ring("11:00:00", "11:00:20"), &mut notices));
+        chains.extend(a.push(entry("a").ring("08:00:00", "08:00:20"), &mut notices));
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        chains.extend(a.finish());
+        let ids: Vec<&str> = chains.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "a", "c"]);
+    }
+
+    #[test]
     fn merge_orders_inputs_by_start() {
         let a: Vec<Item> = vec![
             entry("a1").ring("09:00:00", "09:00:10"),
