@@ -330,7 +330,9 @@ impl Grouping {
             (None, Some(r)) => self.numbers.normalise(plan, r),
             _ => None,
         };
-        let slot = self.insert(Node {
+        // a chain with this tracker id is open: the entry goes straight into it
+        let chain = tracker(&entry).and_then(|t| self.by_tracker.get(t).copied());
+        let node = Node {
             entry,
             parent: 0,
             next: 0,
@@ -339,9 +341,45 @@ impl Grouping {
             redirect,
             link: None,
             arrival: self.arrivals,
-        });
+        };
         self.arrivals += 1;
+        let slot = match chain {
+            Some(j) => self.insert_into(node, j),
+            None => self.insert(node),
+        };
         self.join(slot, true);
+    }
+
+    /// Puts `node` into the chain of slot `j`, as `insert` and `union` would, without making
+    /// it a chain of its own first.
+    fn insert_into(&mut self, mut node: Node, j: usize) -> usize {
+        let r = self.find(j);
+        let slot = self.free.pop().unwrap_or(self.nodes.len());
+        node.parent = r;
+        let first = (node.entry.start, node.entry.seq);
+        let stop = node.entry.stop;
+        let Some(n) = self.nodes[r].as_mut() else {
+            unreachable!("the root of an open chain")
+        };
+        node.next = std::mem::replace(&mut n.next, slot);
+        if slot == self.nodes.len() {
+            self.nodes.push(Some(node));
+            self.roots.push(None);
+        } else {
+            self.nodes[slot] = Some(node);
+            self.roots[slot] = None;
+        }
+        let Some(root) = self.roots[r].as_mut() else {
+            unreachable!("the root of an open chain")
+        };
+        root.size += 1;
+        root.last_stop = root.last_stop.max(stop);
+        if first < root.first {
+            let old = std::mem::replace(&mut root.first, first);
+            self.order.remove(&(old.0, old.1, r));
+            self.order.insert((first.0, first.1, r));
+        }
+        slot
     }
 
     fn node(&self, i: usize) -> &Node {
