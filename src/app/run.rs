@@ -99,7 +99,7 @@ fn setup(args: &RunArgs, env: &mut Env<'_>) -> Result<Setup, ExitCode> {
 /// entries kept from earlier runs were decided now, and each user's latest logon.
 struct Decided {
     verdicts: Vec<Verdict>,
-    chain_entries: Vec<Vec<Entry>>,
+    chain_entries: Vec<Vec<Box<Entry>>>,
     pending: Vec<(String, Entry)>,
     decided_entries: Vec<String>,
     stats: Stats,
@@ -134,7 +134,7 @@ fn decide_all(
             |e| rows.note(err, &e.pos.to_string(), &e.message, &e.to_string()),
             |v, chain| {
                 if v.suppressed_by == Some(Suppression::Incomplete) {
-                    pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), e.clone())));
+                    pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), (**e).clone())));
                     // a callback already read counts for it in the next run too (§3.8)
                     if let Some(e) = pipeline::kept_callback(&v, chain) {
                         pending.push((chain.id.clone(), e));
@@ -274,7 +274,7 @@ fn keep_unmade(d: &mut Decided, unmade: &HashSet<usize>) {
         if unmade.contains(&i) {
             let id = d.verdicts[i].facts.id.clone();
             d.pending
-                .extend(entries.into_iter().map(|e| (id.clone(), e)));
+                .extend(entries.into_iter().map(|e| (id.clone(), *e)));
         }
     }
 }

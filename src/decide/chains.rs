@@ -33,7 +33,8 @@ pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) struct Chain {
     /// The tracker id, else the first entry's connection id.
     pub(crate) id: String,
-    pub(crate) entries: Vec<Entry>,
+    /// Boxed as read: handing a chain on moves pointers, not entries.
+    pub(crate) entries: Vec<Box<Entry>>,
 }
 
 /// What the assembler says besides chains.
@@ -616,7 +617,7 @@ impl Grouping {
             nodes.push((n.arrival, n.entry));
         }
         nodes.sort_by_key(|(arrival, e)| (e.start, e.seq, *arrival));
-        let entries: Vec<Entry> = nodes.into_iter().map(|(_, e)| *e).collect();
+        let entries: Vec<Box<Entry>> = nodes.into_iter().map(|(_, e)| e).collect();
         let id = entries
             .iter()
             .find_map(|e| tracker(e).map(str::to_string))
@@ -804,7 +805,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
     let caller = lookup.plan.normalise(&caller_raw);
     let pick = |f: fn(&Entry) -> Option<&String>| {
         es.iter()
-            .filter_map(f)
+            .filter_map(|e| f(e))
             .map(|s| s.trim())
             .find(|s| !s.is_empty())
             .map(str::to_string)
@@ -1309,7 +1310,7 @@ mod tests {
         let l = lookup();
         let c = Chain {
             id: "x".into(),
-            entries: vec![entry("a").ring("09:00:00", "09:00:20")],
+            entries: vec![Box::new(entry("a").ring("09:00:00", "09:00:20"))],
         };
         // settle 120 s: complete exactly 120 s after the last stop, not 1 s before
         assert!(facts(&c, &l, 120, t("09:02:20")).complete);
@@ -1317,7 +1318,7 @@ mod tests {
         // TrackerLastCall completes at once
         let c = Chain {
             id: "x".into(),
-            entries: vec![entry("a").last()],
+            entries: vec![Box::new(entry("a").last())],
         };
         assert!(facts(&c, &l, 120, t("09:00:21")).complete);
     }

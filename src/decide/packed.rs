@@ -238,7 +238,7 @@ mod tests {
     fn facts_of(entries: Vec<crate::ingest::Entry>) -> Facts {
         let c = Chain {
             id: "T".into(),
-            entries,
+            entries: entries.into_iter().map(Box::new).collect(),
         };
         chains::facts(&c, &lookup(), 120, t("12:00:00"))
     }

@@ -281,11 +281,11 @@ struct Decider<'a, S: Overflow> {
     callbacks: Callbacks,
     /// The chain whose turn it is, as screened, with the entries kept for the consumer (its
     /// id is in its facts).
-    front: Option<(Screened, Vec<Entry>)>,
+    front: Option<(Screened, Vec<Box<Entry>>)>,
     /// The chains behind it, in their turn: records of [`flags`] and packed facts.
     waiting: Queue<S>,
     /// The entries kept for the chains in `waiting` that have some, in their turn.
-    waiting_entries: VecDeque<Vec<Entry>>,
+    waiting_entries: VecDeque<Vec<Box<Entry>>>,
     decided: u64,
     /// The consumer wants the entries of the chains that may need them (see [`decide`]).
     keep_entries: bool,
@@ -414,7 +414,7 @@ pub(crate) fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry>
         acceptor: None,
         tracker_last: false,
         voicemail: false,
-        ..first.clone()
+        ..(**first).clone()
     })
 }
 
