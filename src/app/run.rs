@@ -134,7 +134,12 @@ fn decide_all(
             |e| rows.note(err, &e.pos.to_string(), &e.message, &e.to_string()),
             |v, chain| {
                 if v.suppressed_by == Some(Suppression::Incomplete) {
-                    pending.extend(chain.entries.iter().map(|e| (chain.id.clone(), (**e).clone())));
+                    pending.extend(
+                        chain
+                            .entries
+                            .iter()
+                            .map(|e| (chain.id.clone(), (**e).clone())),
+                    );
                     // a callback already read counts for it in the next run too (§3.8)
                     if let Some(e) = pipeline::kept_callback(&v, chain) {
                         pending.push((chain.id.clone(), e));

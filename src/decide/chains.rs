@@ -27,6 +27,9 @@ pub(crate) const REDIRECT_GAP_SECONDS: i64 = 10;
 
 /// Maps whose keys come from the journal: a fast hasher, seeded per process.
 pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// A key from the journal (an id, a raw number): up to 24 bytes inline, so a probe of a map
+/// compares it in place instead of following a pointer to it.
+type Key = compact_str::CompactString;
 
 /// The entries of one call, ordered by start time (ties: input order).
 #[derive(Debug, Clone, PartialEq)]
@@ -52,10 +55,10 @@ pub(crate) struct Assembler<'a> {
     grouping: Grouping,
     /// Connection ids read: of open chains ([`OPEN`]) and of chains handed out recently, with
     /// the chain's last stop.
-    seen: Map<Box<str>, Timestamp>,
+    seen: Map<Key, Timestamp>,
     watermark: Option<Timestamp>,
     /// Chain ids handed out recently, with the chain's last stop.
-    done_chains: Map<Box<str>, Timestamp>,
+    done_chains: Map<Key, Timestamp>,
     /// Up to where `seen` and `done_chains` were last swept of what is old enough to forget.
     swept: Option<Timestamp>,
     since_flush: usize,
@@ -94,24 +97,28 @@ impl<'a> Assembler<'a> {
     ) -> Vec<Chain> {
         let entry: Box<Entry> = entry.into();
         debug_assert!(entry.is_incoming_call());
-        if self.seen.contains_key(entry.connection_id.as_str()) {
-            notices.push(Notice::Duplicate);
-            return Vec::new();
-        }
-        if let Some(t) = &entry.tracker_id {
-            if self.done_chains.contains_key(t.as_str()) {
-                notices.push(Notice::Late(RowError {
-                    pos: entry.pos.clone(),
-                    message: format!(
-                        "this entry of call {t} arrived more than {} s after the call's other entries had been decided (is the export in time order?); it was not used",
-                        REORDER_WINDOW_SECONDS
-                    ),
-                }));
+        match self.seen.entry(Key::from(entry.connection_id.as_str())) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                notices.push(Notice::Duplicate);
                 return Vec::new();
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                if let Some(t) = &entry.tracker_id {
+                    if self.done_chains.contains_key(t.as_str()) {
+                        notices.push(Notice::Late(RowError {
+                            pos: entry.pos.clone(),
+                            message: format!(
+                                "this entry of call {t} arrived more than {} s after the call's other entries had been decided (is the export in time order?); it was not used",
+                                REORDER_WINDOW_SECONDS
+                            ),
+                        }));
+                        return Vec::new();
+                    }
+                }
+                v.insert(OPEN);
             }
         }
         self.watermark = Some(self.watermark.map_or(entry.start, |w| w.max(entry.start)));
-        self.seen.insert(entry.connection_id.as_str().into(), OPEN);
         self.grouping.push(entry, &self.lookup.plan);
         self.since_flush += 1;
         if self.since_flush >= self.flush_every {
@@ -246,7 +253,7 @@ struct Grouping {
     nodes: Vec<Option<Node>>,
     roots: Vec<Option<Root>>,
     free: Vec<usize>,
-    by_tracker: Map<String, usize>,
+    by_tracker: Map<Key, usize>,
     /// Open entries by (caller, line).
     by_line: Map<(CallerKey, Num), Vec<usize>>,
     /// Open untracked entries with a redirecting number, by (caller, redirecting number).
@@ -263,7 +270,7 @@ struct Grouping {
 /// and the interned numbers every [`Num`] of the open entries is one of.
 #[derive(Default)]
 struct NumberCache {
-    map: Map<Box<str>, Option<Num>>,
+    map: Map<Key, Option<Num>>,
     /// Every number handed out and still held, once: two equal numbers are the same [`Num`].
     interned: HashSet<Arc<Number>, foldhash::fast::RandomState>,
     /// The one hidden caller.
@@ -415,7 +422,7 @@ impl Grouping {
             match self.by_tracker.get(t) {
                 Some(&j) => self.union(slot, j),
                 None => {
-                    let t = t.to_string();
+                    let t = Key::from(t);
                     self.by_tracker.insert(t, slot);
                 }
             }
