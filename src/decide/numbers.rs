@@ -113,6 +113,16 @@ fn strip_uri(s: &str) -> &str {
     rest.split(['@', ';']).next().unwrap_or(rest)
 }
 
+/// `+` and the parts, in one allocation of the right size.
+fn e164(parts: &[&str]) -> Number {
+    let mut s = String::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
+    s.push('+');
+    for p in parts {
+        s.push_str(p);
+    }
+    Number::E164(s)
+}
+
 fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -153,25 +163,22 @@ impl NumberPlan {
         if !ip.is_empty() {
             if let Some(rest) = d.strip_prefix(ip) {
                 if !rest.is_empty() {
-                    return Number::E164(format!("+{rest}"));
+                    return e164(&[rest]);
                 }
             }
         }
         if !np.is_empty() && d.len() > self.internal_max_digits {
             if let Some(rest) = d.strip_prefix(np) {
-                return Number::E164(format!("+{}{rest}", self.country_code));
+                return e164(&[&self.country_code, rest]);
             }
         }
         if d.len() <= self.internal_max_digits {
             if self.pbx_number.is_empty() {
                 return Number::Extension(d.to_string());
             }
-            return Number::E164(format!(
-                "+{}{}{}{d}",
-                self.country_code, self.area_code, self.pbx_number
-            ));
+            return e164(&[&self.country_code, &self.area_code, &self.pbx_number, d]);
         }
-        Number::E164(format!("+{}{}{d}", self.country_code, self.area_code))
+        e164(&[&self.country_code, &self.area_code, d])
     }
 
     /// The number as a clean dial string for a link (`tel:+4930…`): E.164, or the bare

@@ -130,10 +130,44 @@ pub(crate) fn local_to_timestamp(
 
 /// RFC 3339 in the zone's offset at that instant, seconds precision (`Z` for offset zero).
 pub(crate) fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
-    let z = ts.to_zoned_datetime(tz.clone());
-    let off = z.offset();
-    let secs = off.seconds();
-    let civil = z.datetime();
+    let off = tz.to_offset(ts).seconds();
+    let civil = tz.to_datetime(ts);
+    let year = civil.year();
+    if !(0..=9999).contains(&year) {
+        return rfc3339_slow(civil, off);
+    }
+    // the common case by hand: the formatting machinery costs more than the rest of a verdict
+    let mut s = String::with_capacity(25);
+    let two = |s: &mut String, n: i32| {
+        s.push(char::from(b'0' + (n / 10 % 10) as u8));
+        s.push(char::from(b'0' + (n % 10) as u8));
+    };
+    two(&mut s, i32::from(year) / 100);
+    two(&mut s, i32::from(year) % 100);
+    s.push('-');
+    two(&mut s, i32::from(civil.month()));
+    s.push('-');
+    two(&mut s, i32::from(civil.day()));
+    s.push('T');
+    two(&mut s, i32::from(civil.hour()));
+    s.push(':');
+    two(&mut s, i32::from(civil.minute()));
+    s.push(':');
+    two(&mut s, i32::from(civil.second()));
+    if off == 0 {
+        s.push('Z');
+    } else {
+        let a = off.unsigned_abs();
+        s.push(if off < 0 { '-' } else { '+' });
+        two(&mut s, (a / 3600) as i32);
+        s.push(':');
+        two(&mut s, ((a % 3600) / 60) as i32);
+    }
+    s
+}
+
+/// [`rfc3339`] for years outside 0..=9999, through the formatting machinery.
+fn rfc3339_slow(civil: jiff::civil::DateTime, secs: i32) -> String {
     let sign = if secs < 0 { '-' } else { '+' };
     let a = secs.unsigned_abs();
     let offset = if secs == 0 {
@@ -244,5 +278,23 @@ mod tests {
         assert_eq!(rfc3339(ts, &TimeZone::UTC), "2026-07-01T10:00:00Z");
         let ny = zone("America/New_York").unwrap();
         assert_eq!(rfc3339(ts, &ny), "2026-07-01T06:00:00-04:00");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn formatting_by_hand_is_the_formatting_machinery(
+            secs in -62_135_596_800i64..253_402_300_799, zone in 0usize..5,
+        ) {
+            let ts = Timestamp::from_second(secs).unwrap();
+            let tz = match zone {
+                0 => TimeZone::UTC,
+                1 => berlin(),
+                2 => super::zone("America/St_Johns").unwrap(),
+                3 => super::zone("Asia/Kolkata").unwrap(),
+                _ => TimeZone::fixed(jiff::tz::Offset::from_seconds(-3 * 3600 - 1800 - 17).unwrap()),
+            };
+            let slow = rfc3339_slow(tz.to_datetime(ts), tz.to_offset(ts).seconds());
+            proptest::prop_assert_eq!(rfc3339(ts, &tz), slow);
+        }
     }
 }
