@@ -74,7 +74,7 @@ const HIDDEN_WORDS: [&str; 4] = ["anonymous", "unknown", "restricted", "private"
 
 /// True when the caller withheld the number (SPEC §3.2).
 pub(crate) fn is_hidden(raw: &str) -> bool {
-    let t = raw.trim();
+    let t = crate::ingest::text::trim(raw);
     t.is_empty() || HIDDEN_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
 }
 
@@ -82,7 +82,7 @@ pub(crate) fn is_hidden(raw: &str) -> bool {
 /// is dropped in the international form (as a left-to-right replace of the text would), then
 /// the separators.
 fn dial_chars(raw: &str) -> String {
-    let s = strip_uri(raw.trim());
+    let s = strip_uri(crate::ingest::text::trim(raw));
     let drop_trunk_zero = s.starts_with('+') || s.starts_with("00");
     let mut out = String::with_capacity(s.len());
     let mut rest = s;

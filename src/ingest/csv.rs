@@ -284,7 +284,7 @@ impl<R: BufRead> Reader<R> {
                 self.eof = true;
                 break;
             }
-            let (take, found) = match chunk.iter().position(|&b| b == b'\n') {
+            let (take, found) = match memchr::memchr(b'\n', chunk) {
                 Some(i) => (i + 1, true),
                 None => (chunk.len(), false),
             };
@@ -327,7 +327,7 @@ impl<R: BufRead> Reader<R> {
             // line end of the last line)
             let mut s = from;
             let mut i = from;
-            while let Some(off) = self.raw[i..end].iter().position(|&b| b == b'\r') {
+            while let Some(off) = memchr::memchr(b'\r', &self.raw[i..end]) {
                 let cr = i + off;
                 if cr + 1 < end && self.raw[cr + 1] != b'\n' {
                     self.push_line(s, cr, cr + 1, false);
@@ -372,13 +372,16 @@ fn line_content_end(line: &[u8]) -> usize {
 
 /// Blank as `str::trim` sees it (a line of whitespace only).
 fn is_blank(content: &[u8]) -> bool {
-    if content
-        .iter()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r' | b'\n'))
-    {
-        return true;
+    // the first ASCII byte that is not white space decides it (nearly always the first byte)
+    let mut wide = false;
+    for &b in content {
+        match b {
+            b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r' | b'\n' => {}
+            0x80.. => wide = true,
+            _ => return false,
+        }
     }
-    content.iter().any(|b| *b >= 0x80) && String::from_utf8_lossy(content).trim().is_empty()
+    !wide || String::from_utf8_lossy(content).trim().is_empty()
 }
 
 /// Splits lines into fields, with the state of an open quote carried from line to line.
@@ -755,6 +758,20 @@ mod tests {
     }
 
     proptest! {
+        /// A line is blank exactly when, read as text, only white space is left to trim.
+        #[test]
+        fn blank_lines(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                &b" "[..], b"\t", b"\r", b"\x0b", b"a", b",", b"\xc2\xa0", b"\xe3\x80\x80",
+                b"\xc3\xa4", b"\xff", b"\xe2\x80",
+            ]),
+            0..6,
+        )) {
+            let line = parts.concat();
+            let by_text = String::from_utf8_lossy(&line).trim().is_empty();
+            prop_assert_eq!(is_blank(&line), by_text, "{:?}", line);
+        }
+
         /// Copying runs of data splits as a byte at a time did, line after line (an open
         /// quote carried over), with any delimiter.
         #[test]

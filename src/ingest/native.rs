@@ -200,7 +200,7 @@ struct CsvFields<'r> {
 impl Fields for CsvFields<'_> {
     fn get(&self, col: Col) -> Option<&str> {
         let i = self.index[col as usize]?;
-        Some(self.record.get(i)?.trim()).filter(|s| !s.is_empty())
+        Some(crate::ingest::text::trim(self.record.get(i)?)).filter(|s| !s.is_empty())
     }
 }
 

@@ -166,6 +166,18 @@ pub(crate) fn decode_bytes(bytes: &[u8], enc: TextEncoding) -> String {
     enc.encoding().decode(bytes).0.into_owned()
 }
 
+/// `str::trim`, with the common case (ASCII at both ends) without decoding characters.
+pub(crate) fn trim(s: &str) -> &str {
+    let t = s.trim_ascii();
+    // what `trim_ascii` leaves that `trim` takes: a vertical tab, or white space beyond ASCII
+    let odd = |b: Option<&u8>| b.is_some_and(|&b| b >= 0x80 || b == 0x0b);
+    if odd(t.as_bytes().first()) || odd(t.as_bytes().last()) {
+        t.trim()
+    } else {
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +263,13 @@ mod odd_utf16 {
                 }
                 assert_eq!(String::from_utf8(all).unwrap(), s);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn trim_is_str_trim(s in "[ \t\r\n\x0b\x0c\u{a0}\u{3000}\u{2028}\u{85}a\u{e4},]{0,8}") {
+            proptest::prop_assert_eq!(trim(&s), s.trim());
         }
     }
 }
