@@ -709,8 +709,9 @@ pub(crate) fn owner(e: &Entry, lookup: &Lookup) -> Option<String> {
                 .map_or_else(|| u.to_string(), |x| x.user.to_string()),
         );
     }
-    let n = lookup.plan.normalise(&e.line_number)?;
-    lookup.user_by_line(&n).map(|u| u.user.to_string())
+    lookup
+        .user_by_raw_line(&e.line_number)
+        .map(|u| u.user.to_string())
 }
 
 fn canonical_user(name: &str, lookup: &Lookup) -> String {

@@ -22,6 +22,9 @@ pub(crate) struct Lookup {
     users: Vec<User>,
     by_name: Map<UserKey, usize>,
     by_line: Map<Number, usize>,
+    /// The users' lines as the users file writes them, with the user `by_line` gives each:
+    /// a journal that writes a line the same way finds its user without normalising it.
+    by_line_as_written: Map<Box<str>, usize>,
     contacts: Vec<Contact>,
     contact_by_number: Map<Number, usize>,
 }
@@ -43,6 +46,16 @@ impl Lookup {
             }
             l.users.push(u);
         }
+        let mut as_written = Map::default();
+        for u in &l.users {
+            for line in &u.lines {
+                let n = l.plan.normalise(line);
+                if let Some(&i) = n.and_then(|n| l.by_line.get(&n)) {
+                    as_written.insert(line.as_str().into(), i);
+                }
+            }
+        }
+        l.by_line_as_written = as_written;
         for c in contacts {
             let idx = l.contacts.len();
             for p in &c.phones {
@@ -63,6 +76,14 @@ impl Lookup {
 
     pub(crate) fn user_by_line(&self, line: &Number) -> Option<&User> {
         self.by_line.get(line).map(|&i| &self.users[i])
+    }
+
+    /// The user of a line as a journal writes it: `user_by_line` of the normalised number.
+    pub(crate) fn user_by_raw_line(&self, raw: &str) -> Option<&User> {
+        if let Some(&i) = self.by_line_as_written.get(raw) {
+            return Some(&self.users[i]);
+        }
+        self.user_by_line(&self.plan.normalise(raw)?)
     }
 
     /// True when the number is a line of a user (an internal caller, SPEC §3.1).
@@ -127,6 +148,48 @@ mod tests {
             ..Contact::new("Jane Doe", &[("+44 20 7946 0000", PhoneKind::Work)])
         };
         Lookup::new(plan, Vec::new(), vec![jane])
+    }
+
+    #[test]
+    fn a_line_as_written_finds_the_user_its_number_does() {
+        let plan = NumberPlan {
+            area_code: "30".into(),
+            pbx_number: "555".into(),
+            ..NumberPlan::default()
+        };
+        // bob's "+49 30 555 201" is anna's 201: the first to claim a number keeps it
+        let l = Lookup::new(
+            plan,
+            vec![
+                User::new("anna", None, &["201"]),
+                User::new("bob", None, &["+49 30 555 201", "202"]),
+            ],
+            Vec::new(),
+        );
+        for raw in [
+            "201",
+            "+49 30 555 201",
+            " 201",
+            "030555201",
+            "202",
+            "203",
+            "",
+            "x",
+        ] {
+            let by_number = l.plan.normalise(raw).and_then(|n| l.user_by_line(&n));
+            assert_eq!(
+                l.user_by_raw_line(raw).map(|u| u.user.to_string()),
+                by_number.map(|u| u.user.to_string()),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            l.user_by_raw_line("+49 30 555 201")
+                .unwrap()
+                .user
+                .to_string(),
+            "anna"
+        );
     }
 
     #[test]
