@@ -53,8 +53,9 @@ pub(crate) enum Notice {
 pub(crate) struct Assembler<'a> {
     lookup: &'a Lookup,
     grouping: Grouping,
-    /// Connection ids read: of open chains ([`OPEN`]) and of chains handed out recently, with
-    /// the chain's last stop.
+    /// Connection ids read recently, with the entry's stop (its start, if later): an id is
+    /// forgotten a window behind the horizon, unless its chain may still be open (it stopped
+    /// after the earliest open chain started).
     seen: Map<Key, Timestamp>,
     watermark: Option<Timestamp>,
     /// Chain ids handed out recently, with the chain's last stop.
@@ -64,9 +65,6 @@ pub(crate) struct Assembler<'a> {
     since_flush: usize,
     flush_every: usize,
 }
-
-/// In [`Assembler::seen`]: the entry's chain is still open, never forget it.
-const OPEN: Timestamp = Timestamp::MAX;
 
 impl<'a> Assembler<'a> {
     pub(crate) fn new(lookup: &'a Lookup) -> Self {
@@ -115,7 +113,7 @@ impl<'a> Assembler<'a> {
                         return Vec::new();
                     }
                 }
-                v.insert(OPEN);
+                v.insert(entry.stop.max(entry.start));
             }
         }
         self.watermark = Some(self.watermark.map_or(entry.start, |w| w.max(entry.start)));
@@ -153,11 +151,6 @@ impl<'a> Assembler<'a> {
                 .entry(c.id.as_str().into())
                 .or_insert(last_stop);
             *t = (*t).max(last_stop);
-            for e in &c.entries {
-                if let Some(t) = self.seen.get_mut(e.connection_id.as_str()) {
-                    *t = last_stop;
-                }
-            }
         }
         if let Some(h) = horizon {
             // forget what lies a window behind the horizon; sweep once per quarter window, so
@@ -167,7 +160,12 @@ impl<'a> Assembler<'a> {
                 forget >= s + SignedDuration::from_secs(REORDER_WINDOW_SECONDS / 4)
             });
             if due {
-                self.seen.retain(|_, t| *t >= forget);
+                // every open entry stopped after its chain started
+                let open = self
+                    .grouping
+                    .earliest_start()
+                    .map_or(forget, |t| t.min(forget));
+                self.seen.retain(|_, t| *t >= open);
                 self.done_chains.retain(|_, t| *t >= forget);
                 self.swept = Some(forget);
             }
@@ -388,6 +386,11 @@ impl Grouping {
             self.order.insert((first.0, first.1, r));
         }
         slot
+    }
+
+    /// When the earliest open chain started.
+    fn earliest_start(&self) -> Option<Timestamp> {
+        self.order.first().map(|&(t, _, _)| t)
     }
 
     fn node(&self, i: usize) -> &Node {

@@ -743,7 +743,7 @@ mod tests {
     }
 
     #[test]
-    fn connection_ids_are_forgotten_two_windows_after_their_chain() {
+    fn connection_ids_are_forgotten_two_windows_after_they_stop() {
         let l = lookup();
         let mut a = Assembler::new(&l).flush_every(1);
         let mut notices = Vec::new();
@@ -761,6 +761,31 @@ mod tests {
         chains.extend(a.finish());
         let ids: Vec<&str> = chains.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "a", "c"]);
+    }
+
+    #[test]
+    fn an_entry_of_an_open_chain_is_never_forgotten() {
+        // call T rings at 08:00 and again at 10:30 (a long call, transferred): at 11:00 its
+        // first entry stopped three hours ago, but the chain is still open
+        let l = lookup();
+        let mut a = Assembler::new(&l).flush_every(1);
+        let mut notices = Vec::new();
+        let mut chains = Vec::new();
+        let first = || entry("a").tracker("T").ring("08:00:00", "08:00:20");
+        chains.extend(a.push(first(), &mut notices));
+        chains.extend(a.push(
+            entry("b").tracker("T").ring("10:30:00", "10:30:20"),
+            &mut notices,
+        ));
+        chains.extend(a.push(entry("x").ring("11:00:00", "11:00:20"), &mut notices));
+        chains.extend(a.push(first(), &mut notices));
+        assert_eq!(notices, vec![crate::decide::chains::Notice::Duplicate]);
+        chains.extend(a.finish());
+        let sizes: Vec<(&str, usize)> = chains
+            .iter()
+            .map(|c| (c.id.as_str(), c.entries.len()))
+            .collect();
+        assert_eq!(sizes, [("T", 2), ("x", 1)]);
     }
 
     #[test]
