@@ -99,7 +99,7 @@ fn setup(args: &RunArgs, env: &mut Env<'_>) -> Result<Setup, ExitCode> {
 /// entries kept from earlier runs were decided now, and each user's latest logon.
 struct Decided {
     verdicts: Vec<Verdict>,
-    chain_entries: Vec<Vec<Box<Entry>>>,
+    chain_entries: Vec<crate::decide::chains::Entries>,
     pending: Vec<(String, Entry)>,
     decided_entries: Vec<String>,
     stats: Stats,

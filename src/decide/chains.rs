@@ -10,8 +10,6 @@
 //! by more than the window) is reported, not merged silently into a wrong chain.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
-use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -31,13 +29,16 @@ pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// compares it in place instead of following a pointer to it.
 type Key = compact_str::CompactString;
 
+/// A chain's entries, boxed as read: handing a chain on moves pointers, not entries.
+#[allow(clippy::vec_box)]
+pub(crate) type Entries = Vec<Box<Entry>>;
+
 /// The entries of one call, ordered by start time (ties: input order).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Chain {
     /// The tracker id, else the first entry's connection id.
     pub(crate) id: String,
-    /// Boxed as read: handing a chain on moves pointers, not entries.
-    pub(crate) entries: Vec<Box<Entry>>,
+    pub(crate) entries: Entries,
 }
 
 /// What the assembler says besides chains.
@@ -84,6 +85,14 @@ impl<'a> Assembler<'a> {
     #[cfg(test)]
     pub(crate) fn flush_every(mut self, n: usize) -> Self {
         self.flush_every = n.max(1);
+        self
+    }
+
+    /// Keeps `n` raw numbers before the numbers no open entry holds are forgotten (default
+    /// 65,536). Tests use small values.
+    #[cfg(test)]
+    pub(crate) fn numbers_kept(mut self, n: usize) -> Self {
+        self.grouping.numbers.max = n.max(1);
         self
     }
 
@@ -192,25 +201,10 @@ pub(crate) fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
     g.take_closed(None)
 }
 
-/// A normalised number as grouping holds it, interned by [`NumberCache`]: equal numbers are
-/// one allocation, so a key is a count, not a copy, and compares and hashes by address
-/// instead of by its digits.
-#[derive(Clone)]
-struct Num(Arc<Number>);
-
-impl PartialEq for Num {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for Num {}
-
-impl Hash for Num {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        std::ptr::hash(Arc::as_ptr(&self.0), state)
-    }
-}
+/// A normalised number as grouping holds it: an id from [`NumberCache`], the same for equal
+/// numbers, so the indexes hash and compare integers (no digits, no pointer to follow).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+struct Num(u32);
 
 /// A caller as grouping compares them: the normalised number; every hidden caller is one.
 type CallerKey = Option<Num>;
@@ -265,39 +259,75 @@ struct Grouping {
 }
 
 /// Normalised numbers of recently seen raw numbers (a cache: forgotten when it grows large),
-/// and the interned numbers every [`Num`] of the open entries is one of.
-#[derive(Default)]
+/// and the id of every number an open entry holds.
 struct NumberCache {
     map: Map<Key, Option<Num>>,
-    /// Every number handed out and still held, once: two equal numbers are the same [`Num`].
-    interned: HashSet<Arc<Number>, foldhash::fast::RandomState>,
+    /// The id of every number handed out since the last collection, or held then.
+    ids: Map<Number, Num>,
+    /// Ids given back by a collection.
+    free: Vec<u32>,
+    next: u32,
     /// The one hidden caller.
     hidden: Option<Num>,
+    /// How many raw numbers are kept before a collection.
+    max: usize,
+}
+
+impl Default for NumberCache {
+    fn default() -> Self {
+        NumberCache {
+            map: Map::default(),
+            ids: Map::default(),
+            free: Vec::new(),
+            next: 0,
+            hidden: None,
+            max: 1 << 16,
+        }
+    }
 }
 
 impl NumberCache {
-    const MAX: usize = 1 << 16;
+    /// Time for a [`collect`](Self::collect).
+    fn full(&self) -> bool {
+        self.map.len() >= self.max
+    }
+
+    /// Forgets the raw numbers, and the id of every number but those in `live` (the numbers of
+    /// the open entries) and the hidden caller.
+    fn collect(&mut self, live: impl Iterator<Item = Num>) {
+        self.map.clear();
+        let mut keep = vec![false; self.next as usize];
+        for Num(i) in live.chain(self.hidden) {
+            keep[i as usize] = true;
+        }
+        let free = &mut self.free;
+        self.ids.retain(|_, &mut Num(i)| {
+            let k = keep[i as usize];
+            if !k {
+                free.push(i);
+            }
+            k
+        });
+    }
 
     fn intern(&mut self, n: Number) -> Num {
-        if let Some(a) = self.interned.get(&n) {
-            return Num(a.clone());
+        if let Some(&id) = self.ids.get(&n) {
+            return id;
         }
-        let a = Arc::new(n);
-        self.interned.insert(a.clone());
-        Num(a)
+        let id = Num(self.free.pop().unwrap_or_else(|| {
+            self.next += 1;
+            self.next - 1
+        }));
+        self.ids.insert(n, id);
+        id
     }
 
     fn normalise(&mut self, plan: &NumberPlan, raw: &str) -> Option<Num> {
-        if let Some(n) = self.map.get(raw) {
-            return n.clone();
-        }
-        if self.map.len() >= Self::MAX {
-            self.map.clear();
-            // what no open entry holds any more (the set holds the last count)
-            self.interned.retain(|a| Arc::strong_count(a) > 1);
+        if let Some(&n) = self.map.get(raw) {
+            return n;
         }
         let n = plan.normalise(raw).map(|n| self.intern(n));
-        self.map.insert(raw.into(), n.clone());
+        self.map.insert(raw.into(), n);
         n
     }
 
@@ -306,7 +336,7 @@ impl NumberCache {
             if self.hidden.is_none() {
                 self.hidden = Some(self.intern(Number::Other(String::new())));
             }
-            self.hidden.clone()
+            self.hidden
         } else {
             self.normalise(plan, raw)
         }
@@ -330,6 +360,11 @@ fn tracker(e: &Entry) -> Option<&str> {
 
 impl Grouping {
     fn push(&mut self, entry: Box<Entry>, plan: &NumberPlan) {
+        if self.numbers.full() {
+            let live = self.nodes.iter().flatten();
+            let live = live.flat_map(|n| [n.caller, n.line, n.redirect].into_iter().flatten());
+            self.numbers.collect(live);
+        }
         let caller = self.numbers.caller(plan, &entry.phone_number);
         let line = self.numbers.normalise(plan, &entry.line_number);
         let redirect = match (tracker(&entry), entry.redirecting_number.as_deref()) {
@@ -431,7 +466,7 @@ impl Grouping {
             }
         }
         let n = self.node(slot);
-        if let Some(key) = n.line.clone().map(|l| (n.caller.clone(), l)) {
+        if let Some(key) = n.line.map(|l| (n.caller, l)) {
             if redirects {
                 // entries already here that this one redirected (input out of time order)
                 let mut join = Vec::new();
@@ -455,7 +490,7 @@ impl Grouping {
             self.by_line.entry(key).or_default().push(slot);
         }
         let n = self.node(slot);
-        if let Some(key) = n.redirect.clone().map(|r| (n.caller.clone(), r)) {
+        if let Some(key) = n.redirect.map(|r| (n.caller, r)) {
             self.waiting.entry(key).or_default().push(slot);
             if redirects {
                 self.resolve(slot);
@@ -466,7 +501,7 @@ impl Grouping {
     /// Joins an untracked redirected entry to the best open candidate, if any.
     fn resolve(&mut self, slot: usize) {
         let n = self.node(slot);
-        let Some(key) = n.redirect.clone().map(|r| (n.caller.clone(), r)) else {
+        let Some(key) = n.redirect.map(|r| (n.caller, r)) else {
             return;
         };
         let e = &n.entry;
@@ -609,7 +644,7 @@ impl Grouping {
                 continue;
             };
             let unindex = |map: &mut Map<(CallerKey, Num), Vec<usize>>, k: Option<Num>| {
-                if let Some(k) = k.map(|k| (n.caller.clone(), k)) {
+                if let Some(k) = k.map(|k| (n.caller, k)) {
                     if let Some(v) = map.get_mut(&k) {
                         v.retain(|&s| s != m);
                         if v.is_empty() {
@@ -627,7 +662,7 @@ impl Grouping {
             nodes.push((n.arrival, n.entry));
         }
         nodes.sort_by_key(|(arrival, e)| (e.start, e.seq, *arrival));
-        let entries: Vec<Box<Entry>> = nodes.into_iter().map(|(_, e)| e).collect();
+        let entries: Entries = nodes.into_iter().map(|(_, e)| e).collect();
         let id = entries
             .iter()
             .find_map(|e| tracker(e).map(str::to_string))
@@ -877,16 +912,18 @@ mod tests {
         assert!(c.caller(&plan, "") == c.caller(&plan, "anonymous"));
         assert!(c.caller(&plan, "") != c.caller(&plan, "030 5550100"));
         // the cache forgets (several times over), what is still held stays the same number
-        for i in 0..3 * NumberCache::MAX {
+        c.max = 1000;
+        for i in 0..3000 {
+            if c.full() {
+                c.collect([a].into_iter());
+            }
             c.normalise(&plan, &format!("0171 {i:08}"));
         }
-        assert!(
-            c.interned.len() < 2 * NumberCache::MAX,
-            "{}",
-            c.interned.len()
-        );
+        assert!(c.ids.len() <= 1002, "{}", c.ids.len());
+        assert!(c.next <= 1003, "ids are reused: {}", c.next);
         assert!(a == c.normalise(&plan, "+49 30 5550100").unwrap());
         assert!(a != c.normalise(&plan, "0171 00000001").unwrap());
+        assert!(c.caller(&plan, "") == c.caller(&plan, "private"));
     }
 
     fn chains_of(entries: Vec<Entry>) -> Vec<Chain> {

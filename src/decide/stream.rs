@@ -281,11 +281,11 @@ struct Decider<'a, S: Overflow> {
     callbacks: Callbacks,
     /// The chain whose turn it is, as screened, with the entries kept for the consumer (its
     /// id is in its facts).
-    front: Option<(Screened, Vec<Box<Entry>>)>,
+    front: Option<(Screened, chains::Entries)>,
     /// The chains behind it, in their turn: records of [`flags`] and packed facts.
     waiting: Queue<S>,
     /// The entries kept for the chains in `waiting` that have some, in their turn.
-    waiting_entries: VecDeque<Vec<Box<Entry>>>,
+    waiting_entries: VecDeque<chains::Entries>,
     decided: u64,
     /// The consumer wants the entries of the chains that may need them (see [`decide`]).
     keep_entries: bool,
@@ -562,8 +562,12 @@ mod tests {
         });
         let mut out = Vec::new();
         let mut store = InMemory::default();
+        // a small flush interval comes with a small number cache: the numbers no open entry
+        // holds are forgotten every few entries
         let stats = decide_spilling(
-            Assembler::new(&l).flush_every(flush_every),
+            Assembler::new(&l)
+                .flush_every(flush_every)
+                .numbers_kept(flush_every),
             true,
             Queue::new(&mut store, limits),
             items,
@@ -660,7 +664,7 @@ mod tests {
         fn every_incoming_entry_ends_in_exactly_one_chain(es in journal(), every in 1usize..50) {
             let l = lookup();
             let es: Vec<Entry> = es.into_iter().filter(|e| e.is_incoming_call()).collect();
-            let mut a = Assembler::new(&l).flush_every(every);
+            let mut a = Assembler::new(&l).flush_every(every).numbers_kept(every);
             let mut notices = Vec::new();
             let mut chains = Vec::new();
             for e in es.iter().cloned() {
