@@ -89,10 +89,13 @@ impl<'a> Assembler<'a> {
     }
 
     /// Keeps `n` raw numbers before the numbers no open entry holds are forgotten (default
-    /// 65,536). Tests use small values.
+    /// 65,536), and sweeps the indexes once `n` records of entries handed out are in them
+    /// (default 4,096, or the open slots). Tests use small values.
     #[cfg(test)]
-    pub(crate) fn numbers_kept(mut self, n: usize) -> Self {
+    pub(crate) fn small_caches(mut self, n: usize) -> Self {
         self.grouping.numbers.max = n.max(1);
+        self.grouping.sweep_at = n;
+        self.grouping.sweep_by_slots = false;
         self
     }
 
@@ -227,6 +230,15 @@ struct Node {
     arrival: u64,
 }
 
+/// An entry in an index: its slot, and its arrival to tell it from a later entry in the same
+/// slot. An entry handed out is not taken out of the indexes one by one (a probe of each per
+/// entry); its records are skipped, and swept out once there are as many of them as entries.
+#[derive(Clone, Copy)]
+struct Indexed {
+    slot: usize,
+    arrival: u64,
+}
+
 /// What the root of a chain knows of the whole chain.
 struct Root {
     /// How many entries the chain has.
@@ -236,20 +248,45 @@ struct Root {
     last_stop: Timestamp,
 }
 
+impl Default for Grouping {
+    fn default() -> Self {
+        Grouping {
+            nodes: Vec::new(),
+            roots: Vec::new(),
+            free: Vec::new(),
+            by_tracker: Map::default(),
+            by_line: Map::default(),
+            waiting: Map::default(),
+            gone: 0,
+            sweep_at: 4096,
+            sweep_by_slots: true,
+            order: BTreeSet::new(),
+            stale: false,
+            numbers: NumberCache::default(),
+            arrivals: 0,
+        }
+    }
+}
+
 /// SPEC §2.2, incrementally: each entry is joined to its chain once, when it arrives, through
 /// an index on tracker id and one on caller + line (for redirects). Chains are handed out in
 /// start order. Only when an entry arrives that would have been a better redirect target for
 /// an entry already joined elsewhere (input out of time order) is the open set grouped anew.
-#[derive(Default)]
 struct Grouping {
     nodes: Vec<Option<Node>>,
     roots: Vec<Option<Root>>,
     free: Vec<usize>,
     by_tracker: Map<Key, usize>,
     /// Open entries by (caller, line).
-    by_line: Map<(CallerKey, Num), Vec<usize>>,
+    by_line: Map<(CallerKey, Num), Vec<Indexed>>,
     /// Open untracked entries with a redirecting number, by (caller, redirecting number).
-    waiting: Map<(CallerKey, Num), Vec<usize>>,
+    waiting: Map<(CallerKey, Num), Vec<Indexed>>,
+    /// Records in `by_line` and `waiting` of entries handed out since they were last swept.
+    gone: usize,
+    /// Sweep no sooner than this many records (4,096, tests less)...
+    sweep_at: usize,
+    /// ... and than as many as there are slots (tests: false, to sweep every few entries).
+    sweep_by_slots: bool,
     /// Chain roots by their first entry.
     order: BTreeSet<(Timestamp, u64, usize)>,
     /// An earlier redirect decision is no longer the best one: regroup before handing out.
@@ -466,11 +503,16 @@ impl Grouping {
             }
         }
         let n = self.node(slot);
+        let here = Indexed {
+            slot,
+            arrival: n.arrival,
+        };
         if let Some(key) = n.line.map(|l| (n.caller, l)) {
             if redirects {
                 // entries already here that this one redirected (input out of time order)
                 let mut join = Vec::new();
-                for &w in self.waiting.get(&key).into_iter().flatten() {
+                let mut stale = false;
+                for w in self.open(self.waiting.get(&key)) {
                     let (x, e) = (&self.node(slot).entry, &self.node(w).entry);
                     if w == slot || !redirected_by(x, e) {
                         continue;
@@ -478,24 +520,37 @@ impl Grouping {
                     match self.node(w).link {
                         None => join.push(w),
                         Some(y) if redirect_rank(x) > redirect_rank(&self.node(y).entry) => {
-                            self.stale = true
+                            stale = true
                         }
                         Some(_) => {}
                     }
                 }
+                self.stale |= stale;
                 for w in join {
                     self.link(w, slot);
                 }
             }
-            self.by_line.entry(key).or_default().push(slot);
+            self.by_line.entry(key).or_default().push(here);
         }
         let n = self.node(slot);
         if let Some(key) = n.redirect.map(|r| (n.caller, r)) {
-            self.waiting.entry(key).or_default().push(slot);
+            self.waiting.entry(key).or_default().push(here);
             if redirects {
                 self.resolve(slot);
             }
         }
+    }
+
+    /// The slots of the entries of an index record list that are still open.
+    fn open<'g>(&'g self, list: Option<&'g Vec<Indexed>>) -> impl Iterator<Item = usize> + 'g {
+        list.into_iter()
+            .flatten()
+            .filter(|x| {
+                self.nodes[x.slot]
+                    .as_ref()
+                    .is_some_and(|n| n.arrival == x.arrival)
+            })
+            .map(|x| x.slot)
     }
 
     /// Joins an untracked redirected entry to the best open candidate, if any.
@@ -506,11 +561,7 @@ impl Grouping {
         };
         let e = &n.entry;
         let best = self
-            .by_line
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .copied()
+            .open(self.by_line.get(&key))
             .filter(|&j| j != slot && redirected_by(&self.node(j).entry, e))
             .max_by(|&a, &b| {
                 redirect_rank(&self.node(a).entry).cmp(&redirect_rank(&self.node(b).entry))
@@ -600,12 +651,41 @@ impl Grouping {
                     (Some(_), None) => false,
                 };
                 if !closable {
+                    self.sweep_if_due();
                     return out;
                 }
                 out.push(self.remove(r));
             }
         }
+        self.sweep_if_due();
         out
+    }
+
+    /// Sweeps the records of entries handed out from the indexes, once there are as many of
+    /// them as slots (so a sweep costs a step or two per entry, and the records stay bounded
+    /// by twice the open entries).
+    fn sweep_if_due(&mut self) {
+        let slots = if self.sweep_by_slots {
+            self.nodes.len()
+        } else {
+            0
+        };
+        if self.gone <= slots.max(self.sweep_at) {
+            return;
+        }
+        let nodes = &self.nodes;
+        let open = |x: &Indexed| {
+            nodes[x.slot]
+                .as_ref()
+                .is_some_and(|n| n.arrival == x.arrival)
+        };
+        for map in [&mut self.by_line, &mut self.waiting] {
+            map.retain(|_, v| {
+                v.retain(open);
+                !v.is_empty()
+            });
+        }
+        self.gone = 0;
     }
 
     /// The slots of the chain rooted at `r`, the root first.
@@ -643,18 +723,7 @@ impl Grouping {
             let Some(n) = self.nodes[m].take() else {
                 continue;
             };
-            let unindex = |map: &mut Map<(CallerKey, Num), Vec<usize>>, k: Option<Num>| {
-                if let Some(k) = k.map(|k| (n.caller, k)) {
-                    if let Some(v) = map.get_mut(&k) {
-                        v.retain(|&s| s != m);
-                        if v.is_empty() {
-                            map.remove(&k);
-                        }
-                    }
-                }
-            };
-            unindex(&mut self.by_line, n.line);
-            unindex(&mut self.waiting, n.redirect);
+            self.gone += usize::from(n.line.is_some()) + usize::from(n.redirect.is_some());
             if let Some(t) = tracker(&n.entry) {
                 self.by_tracker.remove(t);
             }
@@ -680,6 +749,8 @@ impl Grouping {
         *self = Grouping {
             numbers,
             arrivals: self.arrivals,
+            sweep_at: self.sweep_at,
+            sweep_by_slots: self.sweep_by_slots,
             ..Grouping::default()
         };
         let mut slots = Vec::with_capacity(nodes.len());

@@ -562,12 +562,12 @@ mod tests {
         });
         let mut out = Vec::new();
         let mut store = InMemory::default();
-        // a small flush interval comes with a small number cache: the numbers no open entry
-        // holds are forgotten every few entries
+        // a small flush interval comes with small caches: the numbers no open entry holds are
+        // forgotten, and the index records of entries handed out swept, every few entries
         let stats = decide_spilling(
             Assembler::new(&l)
                 .flush_every(flush_every)
-                .numbers_kept(flush_every),
+                .small_caches(flush_every),
             true,
             Queue::new(&mut store, limits),
             items,
@@ -664,7 +664,7 @@ mod tests {
         fn every_incoming_entry_ends_in_exactly_one_chain(es in journal(), every in 1usize..50) {
             let l = lookup();
             let es: Vec<Entry> = es.into_iter().filter(|e| e.is_incoming_call()).collect();
-            let mut a = Assembler::new(&l).flush_every(every).numbers_kept(every);
+            let mut a = Assembler::new(&l).flush_every(every).small_caches(every);
             let mut notices = Vec::new();
             let mut chains = Vec::new();
             for e in es.iter().cloned() {
