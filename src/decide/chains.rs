@@ -425,7 +425,7 @@ impl Grouping {
             Some(j) => self.insert_into(node, j),
             None => self.insert(node),
         };
-        self.join(slot, true);
+        self.join(slot, true, chain.is_some());
     }
 
     /// Puts `node` into the chain of slot `j`, as `insert` and `union` would, without making
@@ -490,10 +490,11 @@ impl Grouping {
     }
 
     /// Indexes the entry in `slot` and joins it to its chain. With `redirects` false only the
-    /// indexes and the tracker ids (a regrouping resolves redirects afterwards).
-    fn join(&mut self, slot: usize, redirects: bool) {
+    /// indexes and the tracker ids (a regrouping resolves redirects afterwards). With
+    /// `in_tracked_chain` the entry was put into the open chain of its tracker id already.
+    fn join(&mut self, slot: usize, redirects: bool, in_tracked_chain: bool) {
         let n = self.node(slot);
-        if let Some(t) = tracker(&n.entry) {
+        if let Some(t) = tracker(&n.entry).filter(|_| !in_tracked_chain) {
             match self.by_tracker.get(t) {
                 Some(&j) => self.union(slot, j),
                 None => {
@@ -757,7 +758,7 @@ impl Grouping {
         for mut n in nodes {
             n.link = None;
             let s = self.insert(n);
-            self.join(s, false);
+            self.join(s, false, false);
             slots.push(s);
         }
         for s in slots {
