@@ -4,7 +4,8 @@ in the same run on the same machine (never asserted; printed for the notes).
 
 - decide: `explain --json` over generated journals vs. reading the same CSV with the csv crate
   (examples/csv_baseline.rs); peak memory at 10x the rows (streaming: should stay flat).
-- render: `run --dry-run` of a digest for every user.
+- render: per-call mails of `run --dry-run` vs. raw libxslt (bench/xslt_baseline.c) on one
+  thread, and in as many processes at once as there are cores (what the cores give together).
 - send: `run` of 1,000 per-call mails to a local SMTP server (tests/smtp/server.py) vs. the
   same server fed by Python's smtplib on one connection.
 """
