@@ -93,9 +93,8 @@ impl<'a> Assembler<'a> {
     /// (default 4,096, or the open slots). Tests use small values.
     #[cfg(test)]
     pub(crate) fn small_caches(mut self, n: usize) -> Self {
-        self.grouping.numbers.max = n.max(1);
-        self.grouping.sweep_at = n;
-        self.grouping.sweep_by_slots = false;
+        self.grouping.numbers.kept = Some(n.max(1));
+        self.grouping.sweep_at = Some(n);
         self
     }
 
@@ -239,6 +238,15 @@ struct Indexed {
     arrival: u64,
 }
 
+impl Indexed {
+    /// The entry is still open (its slot holds it, not a later one).
+    fn is_open(&self, nodes: &[Option<Node>]) -> bool {
+        nodes[self.slot]
+            .as_ref()
+            .is_some_and(|n| n.arrival == self.arrival)
+    }
+}
+
 /// What the root of a chain knows of the whole chain.
 struct Root {
     /// How many entries the chain has.
@@ -248,30 +256,11 @@ struct Root {
     last_stop: Timestamp,
 }
 
-impl Default for Grouping {
-    fn default() -> Self {
-        Grouping {
-            nodes: Vec::new(),
-            roots: Vec::new(),
-            free: Vec::new(),
-            by_tracker: Map::default(),
-            by_line: Map::default(),
-            waiting: Map::default(),
-            gone: 0,
-            sweep_at: 4096,
-            sweep_by_slots: true,
-            order: BTreeSet::new(),
-            stale: false,
-            numbers: NumberCache::default(),
-            arrivals: 0,
-        }
-    }
-}
-
 /// SPEC §2.2, incrementally: each entry is joined to its chain once, when it arrives, through
 /// an index on tracker id and one on caller + line (for redirects). Chains are handed out in
 /// start order. Only when an entry arrives that would have been a better redirect target for
 /// an entry already joined elsewhere (input out of time order) is the open set grouped anew.
+#[derive(Default)]
 struct Grouping {
     nodes: Vec<Option<Node>>,
     roots: Vec<Option<Root>>,
@@ -283,10 +272,9 @@ struct Grouping {
     waiting: Map<(CallerKey, Num), Vec<Indexed>>,
     /// Records in `by_line` and `waiting` of entries handed out since they were last swept.
     gone: usize,
-    /// Sweep no sooner than this many records (4,096, tests less)...
-    sweep_at: usize,
-    /// ... and than as many as there are slots (tests: false, to sweep every few entries).
-    sweep_by_slots: bool,
+    /// Sweep past this many records (tests); None: past as many as there are slots, and at
+    /// least [`Grouping::SWEEP_AT_LEAST`].
+    sweep_at: Option<usize>,
     /// Chain roots by their first entry.
     order: BTreeSet<(Timestamp, u64, usize)>,
     /// An earlier redirect decision is no longer the best one: regroup before handing out.
@@ -297,6 +285,7 @@ struct Grouping {
 
 /// Normalised numbers of recently seen raw numbers (a cache: forgotten when it grows large),
 /// and the id of every number an open entry holds.
+#[derive(Default)]
 struct NumberCache {
     map: Map<Key, Option<Num>>,
     /// The id of every number handed out since the last collection, or held then.
@@ -306,27 +295,16 @@ struct NumberCache {
     next: u32,
     /// The one hidden caller.
     hidden: Option<Num>,
-    /// How many raw numbers are kept before a collection.
-    max: usize,
-}
-
-impl Default for NumberCache {
-    fn default() -> Self {
-        NumberCache {
-            map: Map::default(),
-            ids: Map::default(),
-            free: Vec::new(),
-            next: 0,
-            hidden: None,
-            max: 1 << 16,
-        }
-    }
+    /// How many raw numbers are kept before a collection (tests); None: [`NumberCache::KEPT`].
+    kept: Option<usize>,
 }
 
 impl NumberCache {
+    const KEPT: usize = 1 << 16;
+
     /// Time for a [`collect`](Self::collect).
     fn full(&self) -> bool {
-        self.map.len() >= self.max
+        self.map.len() >= self.kept.unwrap_or(Self::KEPT)
     }
 
     /// Forgets the raw numbers, and the id of every number but those in `live` (the numbers of
@@ -396,6 +374,9 @@ fn tracker(e: &Entry) -> Option<&str> {
 }
 
 impl Grouping {
+    /// Index records of entries handed out are swept past at least this many.
+    const SWEEP_AT_LEAST: usize = 4096;
+
     fn push(&mut self, entry: Box<Entry>, plan: &NumberPlan) {
         if self.numbers.full() {
             let live = self.nodes.iter().flatten();
@@ -440,13 +421,7 @@ impl Grouping {
             unreachable!("the root of an open chain")
         };
         node.next = std::mem::replace(&mut n.next, slot);
-        if slot == self.nodes.len() {
-            self.nodes.push(Some(node));
-            self.roots.push(None);
-        } else {
-            self.nodes[slot] = Some(node);
-            self.roots[slot] = None;
-        }
+        self.place(slot, node, None);
         let Some(root) = self.roots[r].as_mut() else {
             unreachable!("the root of an open chain")
         };
@@ -479,14 +454,19 @@ impl Grouping {
             last_stop: node.entry.stop,
         };
         self.order.insert((root.first.0, root.first.1, slot));
+        self.place(slot, node, Some(root));
+        slot
+    }
+
+    /// Puts a node (and its root, if it is one) into `slot`: a free one, or the next new one.
+    fn place(&mut self, slot: usize, node: Node, root: Option<Root>) {
         if slot == self.nodes.len() {
             self.nodes.push(Some(node));
-            self.roots.push(Some(root));
+            self.roots.push(root);
         } else {
             self.nodes[slot] = Some(node);
-            self.roots[slot] = Some(root);
+            self.roots[slot] = root;
         }
-        slot
     }
 
     /// Indexes the entry in `slot` and joins it to its chain. With `redirects` false only the
@@ -546,11 +526,7 @@ impl Grouping {
     fn open<'g>(&'g self, list: Option<&'g Vec<Indexed>>) -> impl Iterator<Item = usize> + 'g {
         list.into_iter()
             .flatten()
-            .filter(|x| {
-                self.nodes[x.slot]
-                    .as_ref()
-                    .is_some_and(|n| n.arrival == x.arrival)
-            })
+            .filter(|x| x.is_open(&self.nodes))
             .map(|x| x.slot)
     }
 
@@ -666,23 +642,16 @@ impl Grouping {
     /// them as slots (so a sweep costs a step or two per entry, and the records stay bounded
     /// by twice the open entries).
     fn sweep_if_due(&mut self) {
-        let slots = if self.sweep_by_slots {
-            self.nodes.len()
-        } else {
-            0
-        };
-        if self.gone <= slots.max(self.sweep_at) {
+        let due = self
+            .sweep_at
+            .unwrap_or(self.nodes.len().max(Self::SWEEP_AT_LEAST));
+        if self.gone <= due {
             return;
         }
         let nodes = &self.nodes;
-        let open = |x: &Indexed| {
-            nodes[x.slot]
-                .as_ref()
-                .is_some_and(|n| n.arrival == x.arrival)
-        };
         for map in [&mut self.by_line, &mut self.waiting] {
             map.retain(|_, v| {
-                v.retain(open);
+                v.retain(|x| x.is_open(nodes));
                 !v.is_empty()
             });
         }
@@ -751,7 +720,6 @@ impl Grouping {
             numbers,
             arrivals: self.arrivals,
             sweep_at: self.sweep_at,
-            sweep_by_slots: self.sweep_by_slots,
             ..Grouping::default()
         };
         let mut slots = Vec::with_capacity(nodes.len());
@@ -984,7 +952,7 @@ mod tests {
         assert!(c.caller(&plan, "") == c.caller(&plan, "anonymous"));
         assert!(c.caller(&plan, "") != c.caller(&plan, "030 5550100"));
         // the cache forgets (several times over), what is still held stays the same number
-        c.max = 1000;
+        c.kept = Some(1000);
         for i in 0..3000 {
             if c.full() {
                 c.collect([a].into_iter());

@@ -41,21 +41,13 @@ impl Lookup {
             l.by_name.entry(u.user.key().clone()).or_insert(idx);
             for line in &u.lines {
                 if let Some(n) = l.plan.normalise(line) {
-                    l.by_line.entry(n).or_insert(idx);
+                    // the first claim is final: the line as written goes to its owner
+                    let owner = *l.by_line.entry(n).or_insert(idx);
+                    l.by_line_as_written.insert(line.as_str().into(), owner);
                 }
             }
             l.users.push(u);
         }
-        let mut as_written = Map::default();
-        for u in &l.users {
-            for line in &u.lines {
-                let n = l.plan.normalise(line);
-                if let Some(&i) = n.and_then(|n| l.by_line.get(&n)) {
-                    as_written.insert(line.as_str().into(), i);
-                }
-            }
-        }
-        l.by_line_as_written = as_written;
         for c in contacts {
             let idx = l.contacts.len();
             for p in &c.phones {
