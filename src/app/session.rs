@@ -276,7 +276,7 @@ fn load_state(
         history.record_online(&user, at);
     }
     for e in state.pending_entries()? {
-        pending_ids.insert(e.connection_id.clone());
+        pending_ids.insert(e.connection_id.to_string());
         pending.push(Item::Entry(Box::new(e)));
     }
     Ok((pending, pending_ids))

@@ -239,11 +239,9 @@ struct Indexed {
 }
 
 impl Indexed {
-    /// The entry is still open (its slot holds it, not a later one).
-    fn is_open(&self, nodes: &[Option<Node>]) -> bool {
-        nodes[self.slot]
-            .as_ref()
-            .is_some_and(|n| n.arrival == self.arrival)
+    /// The entry is still open (its slot holds it, not a later one), by `held`.
+    fn is_open(&self, held: &[u64]) -> bool {
+        held[self.slot] == self.arrival
     }
 }
 
@@ -263,6 +261,9 @@ struct Root {
 #[derive(Default)]
 struct Grouping {
     nodes: Vec<Option<Node>>,
+    /// The arrival of the entry in each slot ([`Grouping::FREE`]: none): whether an index
+    /// record is still open is read from this dense array, not from the (larger) nodes.
+    held: Vec<u64>,
     roots: Vec<Option<Root>>,
     free: Vec<usize>,
     by_tracker: Map<Key, usize>,
@@ -376,6 +377,8 @@ fn tracker(e: &Entry) -> Option<&str> {
 impl Grouping {
     /// Index records of entries handed out are swept past at least this many.
     const SWEEP_AT_LEAST: usize = 4096;
+    /// In `held`: the slot holds no entry (no arrival is this large).
+    const FREE: u64 = u64::MAX;
 
     fn push(&mut self, entry: Box<Entry>, plan: &NumberPlan) {
         if self.numbers.full() {
@@ -461,9 +464,11 @@ impl Grouping {
     /// Puts a node (and its root, if it is one) into `slot`: a free one, or the next new one.
     fn place(&mut self, slot: usize, node: Node, root: Option<Root>) {
         if slot == self.nodes.len() {
+            self.held.push(node.arrival);
             self.nodes.push(Some(node));
             self.roots.push(root);
         } else {
+            self.held[slot] = node.arrival;
             self.nodes[slot] = Some(node);
             self.roots[slot] = root;
         }
@@ -526,7 +531,7 @@ impl Grouping {
     fn open<'g>(&'g self, list: Option<&'g Vec<Indexed>>) -> impl Iterator<Item = usize> + 'g {
         list.into_iter()
             .flatten()
-            .filter(|x| x.is_open(&self.nodes))
+            .filter(|x| x.is_open(&self.held))
             .map(|x| x.slot)
     }
 
@@ -648,10 +653,10 @@ impl Grouping {
         if self.gone <= due {
             return;
         }
-        let nodes = &self.nodes;
+        let held = &self.held;
         for map in [&mut self.by_line, &mut self.waiting] {
             map.retain(|_, v| {
-                v.retain(|x| x.is_open(nodes));
+                v.retain(|x| x.is_open(held));
                 !v.is_empty()
             });
         }
@@ -680,7 +685,7 @@ impl Grouping {
         self.members(r)
             .map(|m| self.node(m))
             .min_by_key(|n| (n.entry.start, n.entry.seq, n.arrival))
-            .map_or_else(String::new, |n| n.entry.connection_id.clone())
+            .map_or_else(String::new, |n| n.entry.connection_id.to_string())
     }
 
     /// Takes the chain rooted at `r` out of every index.
@@ -693,6 +698,7 @@ impl Grouping {
             let Some(n) = self.nodes[m].take() else {
                 continue;
             };
+            self.held[m] = Self::FREE;
             self.gone += usize::from(n.line.is_some()) + usize::from(n.redirect.is_some());
             if let Some(t) = tracker(&n.entry) {
                 self.by_tracker.remove(t);
@@ -705,7 +711,7 @@ impl Grouping {
         let id = entries
             .iter()
             .find_map(|e| tracker(e).map(str::to_string))
-            .unwrap_or_else(|| entries[0].connection_id.clone());
+            .unwrap_or_else(|| entries[0].connection_id.to_string());
         Chain { id, entries }
     }
 
@@ -832,7 +838,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
         let (user, known) = match (acceptor, o) {
             (Some(a), _) => (canonical_user(a, lookup), true),
             (None, Some(o)) if e.connect.is_some() => (o.clone(), true),
-            (None, None) if e.connect.is_some() => (e.line_number.clone(), false),
+            (None, None) if e.connect.is_some() => (e.line_number.to_string(), false),
             _ => continue,
         };
         if known {
@@ -865,8 +871,8 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
                 }
             }
             None => {
-                if !unowned_lines.contains(&e.line_number) {
-                    unowned_lines.push(e.line_number.clone());
+                if !unowned_lines.iter().any(|l| *l == e.line_number) {
+                    unowned_lines.push(e.line_number.to_string());
                 }
             }
         }
@@ -889,7 +895,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
     let first_visible = es.iter().find(|e| !is_hidden(&e.phone_number));
     let caller_raw = first_visible.map_or(String::new(), |e| e.phone_number.trim().to_string());
     let caller = lookup.plan.normalise(&caller_raw);
-    let pick = |f: fn(&Entry) -> Option<&String>| {
+    let pick = |f: fn(&Entry) -> Option<&crate::ingest::Text>| {
         es.iter()
             .filter_map(|e| f(e))
             .map(|s| s.trim())

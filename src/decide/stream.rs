@@ -399,7 +399,7 @@ pub(crate) fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry>
     let at = v.returned_at?;
     let first = chain.entries.first()?;
     Some(Entry {
-        connection_id: format!("callback:{}", chain.id),
+        connection_id: compact_str::format_compact!("callback:{}", chain.id),
         tracker_id: None,
         start: at,
         stop: at,
@@ -407,7 +407,7 @@ pub(crate) fn kept_callback(v: &Verdict, chain: &chains::Chain) -> Option<Entry>
         origin: crate::ingest::Origin::Outgoing,
         internal: false,
         user_offline: None,
-        phone_number: v.caller.raw.clone(),
+        phone_number: v.caller.raw.as_str().into(),
         redirecting_number: None,
         contact_name: None,
         contact_company: None,
@@ -808,7 +808,7 @@ mod tests {
         let m = Merge::new(vec![Box::new(a.into_iter()), Box::new(b.into_iter())]);
         let ids: Vec<String> = m
             .map(|i| match i {
-                Item::Entry(e) => e.connection_id,
+                Item::Entry(e) => e.connection_id.to_string(),
                 _ => unreachable!(),
             })
             .collect();

@@ -25,29 +25,33 @@ pub(crate) enum Origin {
     Outgoing,
 }
 
+/// A field of an entry: up to 24 bytes inline (most ids, numbers and names), so reading a row
+/// allocates little, and comparing a field does not follow a pointer.
+pub(crate) type Text = compact_str::CompactString;
+
 /// One journal entry, in the native model (SPEC §1.1). Other formats map onto it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Entry {
     pub(crate) pos: SourcePos,
     /// Global input order over all inputs of a run (ties in start time are broken by it).
     pub(crate) seq: u64,
-    pub(crate) connection_id: String,
-    pub(crate) tracker_id: Option<String>,
+    pub(crate) connection_id: Text,
+    pub(crate) tracker_id: Option<Text>,
     pub(crate) start: Timestamp,
     pub(crate) stop: Timestamp,
     pub(crate) connect: Option<Timestamp>,
     pub(crate) origin: Origin,
     pub(crate) internal: bool,
-    pub(crate) line_number: String,
-    pub(crate) line_user: Option<String>,
+    pub(crate) line_number: Text,
+    pub(crate) line_user: Option<Text>,
     /// `iLineUserOffline`: Some(true) not logged on, Some(false) logged on, None unknown.
     pub(crate) user_offline: Option<bool>,
     /// The caller's number as the journal wrote it; empty = hidden.
-    pub(crate) phone_number: String,
-    pub(crate) redirecting_number: Option<String>,
-    pub(crate) contact_name: Option<String>,
-    pub(crate) contact_company: Option<String>,
-    pub(crate) acceptor: Option<String>,
+    pub(crate) phone_number: Text,
+    pub(crate) redirecting_number: Option<Text>,
+    pub(crate) contact_name: Option<Text>,
+    pub(crate) contact_company: Option<Text>,
+    pub(crate) acceptor: Option<Text>,
     pub(crate) tracker_last: bool,
     /// 0 PBX call, 7 SIP call via PBX; everything else is not a phone call.
     pub(crate) call_type: u32,

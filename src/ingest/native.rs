@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use jiff::Timestamp;
 
-use super::{Entry, Item, Origin, ReadContext, RowError, SourcePos};
+use super::{Entry, Item, Origin, ReadContext, RowError, SourcePos, Text};
 use crate::ingest::csv::{self, BadKind, BadRecord, Dialect, OpenQuote, Record};
 use crate::ingest::time::{parse_timestamp, TimeError};
 
@@ -100,7 +100,7 @@ pub(crate) fn entry_from(
     seq: u64,
 ) -> Result<Entry, RowFault> {
     let field = |c: Col| fields.get(c);
-    let text = |c: Col| field(c).map(str::to_string);
+    let text = |c: Col| field(c).map(Text::from);
     let required = |c: Col| field(c).ok_or(RowFault::Empty(c));
     let flag = |c: Col| -> Result<Option<bool>, RowFault> {
         match field(c) {
@@ -131,7 +131,7 @@ pub(crate) fn entry_from(
             .map_err(|source| RowFault::Time { col: c, source })
     };
 
-    let connection_id = required(Col::ConnectionId)?.to_string();
+    let connection_id = Text::from(required(Col::ConnectionId)?);
     let start = time(Col::StartTime, None)?;
     let stop = time(Col::StopTime, Some(start))?;
     if stop < start {
@@ -165,10 +165,10 @@ pub(crate) fn entry_from(
         connect,
         origin,
         internal: flag(Col::Internal)?.unwrap_or(false),
-        line_number: required(Col::LineNumber)?.to_string(),
+        line_number: required(Col::LineNumber)?.into(),
         line_user: text(Col::LineUserName),
         user_offline: flag(Col::LineUserOffline)?,
-        phone_number: field(Col::PhoneNumber).unwrap_or("").to_string(),
+        phone_number: field(Col::PhoneNumber).unwrap_or("").into(),
         redirecting_number: text(Col::RedirectingNumber),
         contact_name: text(Col::ContactName),
         contact_company: text(Col::ContactCompany),

@@ -704,7 +704,12 @@ impl RunTx<'_> {
             )?;
             for (chain, e) in pending {
                 let json = serde_json::to_string(e).expect("entries serialise");
-                pend.execute(params![e.connection_id, chain, e.start.as_second(), json])?;
+                pend.execute(params![
+                    e.connection_id.as_str(),
+                    chain,
+                    e.start.as_second(),
+                    json
+                ])?;
             }
             let mut on = self
                 .tx

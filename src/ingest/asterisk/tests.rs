@@ -1360,7 +1360,7 @@ proptest! {
             match item {
                 Item::Entry(e) => {
                     prop_assert_eq!(&e.phone_number, src.trim());
-                    prop_assert_eq!(Some(e.line_number.clone()), channel_line(&dst));
+                    prop_assert_eq!(Some(e.line_number.to_string()), channel_line(&dst));
                 }
                 Item::Skipped { .. } => prop_assert!(dst.trim().is_empty()),
                 Item::Error(e) => {
@@ -1521,7 +1521,7 @@ fn an_orphan_half_waits_for_the_call_that_created_it() {
         let ids: Vec<Option<String>> = items
             .iter()
             .map(|i| match i {
-                Item::Entry(e) => e.tracker_id.clone(),
+                Item::Entry(e) => e.tracker_id.as_deref().map(str::to_string),
                 _ => None,
             })
             .collect();
