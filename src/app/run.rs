@@ -138,11 +138,11 @@ fn decide_all(
                         chain
                             .entries
                             .iter()
-                            .map(|e| (chain.id.clone(), (**e).clone())),
+                            .map(|e| (chain.id.to_string(), (**e).clone())),
                     );
                     // a callback already read counts for it in the next run too (§3.8)
                     if let Some(e) = pipeline::kept_callback(&v, chain) {
-                        pending.push((chain.id.clone(), e));
+                        pending.push((chain.id.to_string(), e));
                     }
                     return;
                 }

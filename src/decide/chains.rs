@@ -37,7 +37,7 @@ pub(crate) type Entries = Vec<Box<Entry>>;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Chain {
     /// The tracker id, else the first entry's connection id.
-    pub(crate) id: String,
+    pub(crate) id: crate::ingest::Text,
     pub(crate) entries: Entries,
 }
 
@@ -614,25 +614,24 @@ impl Grouping {
             self.regroup();
         }
         let mut out = Vec::new();
-        while let Some(&(start, seq, _)) = self.order.first() {
+        while let Some(&(start, seq, r)) = self.order.first() {
+            let mut firsts = self.order.iter().map(|&(t, s, _)| (t, s));
+            if firsts.nth(1) != Some((start, seq)) {
+                // the one chain that starts first (the rule when every entry has its own seq)
+                if !self.closable(r, horizon) {
+                    break;
+                }
+                out.push(self.remove(r));
+                continue;
+            }
             // the chains that start with the same (start, seq) go in the order of their ids
-            // (only when entries share a seq, as in tests; one chain needs no id to be placed)
+            // (only when entries share a seq, as in tests)
             let same = self.order.range((start, seq, 0)..=(start, seq, usize::MAX));
-            let mut run: Vec<(String, usize)> = if same.clone().nth(1).is_none() {
-                same.map(|&(_, _, r)| (String::new(), r)).collect()
-            } else {
-                same.map(|&(_, _, r)| (self.chain_id(r), r)).collect()
-            };
+            let mut run: Vec<(String, usize)> =
+                same.map(|&(_, _, r)| (self.chain_id(r), r)).collect();
             run.sort();
             for (_, r) in run {
-                let closable = match (horizon, &self.roots[r]) {
-                    (None, _) => true,
-                    (Some(h), Some(root)) => {
-                        root.last_stop + SignedDuration::from_secs(REDIRECT_GAP_SECONDS) < h
-                    }
-                    (Some(_), None) => false,
-                };
-                if !closable {
+                if !self.closable(r, horizon) {
                     self.sweep_if_due();
                     return out;
                 }
@@ -641,6 +640,18 @@ impl Grouping {
         }
         self.sweep_if_due();
         out
+    }
+
+    /// The chain rooted at `r` may be handed out: its last stop (plus the redirect gap) lies
+    /// before `horizon` (always at the end of the input, None).
+    fn closable(&self, r: usize, horizon: Option<Timestamp>) -> bool {
+        match (horizon, &self.roots[r]) {
+            (None, _) => true,
+            (Some(h), Some(root)) => {
+                root.last_stop + SignedDuration::from_secs(REDIRECT_GAP_SECONDS) < h
+            }
+            (Some(_), None) => false,
+        }
     }
 
     /// Sweeps the records of entries handed out from the indexes, once there are as many of
@@ -692,26 +703,32 @@ impl Grouping {
     fn remove(&mut self, r: usize) -> Chain {
         let root = self.roots[r].take().expect("a chain root");
         self.order.remove(&(root.first.0, root.first.1, r));
-        let members: Vec<usize> = self.members(r).collect();
         let mut nodes = Vec::with_capacity(root.size);
-        for m in members {
-            let Some(n) = self.nodes[m].take() else {
-                continue;
-            };
+        let mut id = None;
+        // round the ring, the root first, taking each member out
+        let mut m = r;
+        loop {
+            let n = self.nodes[m].take().expect("a member of an open chain");
             self.held[m] = Self::FREE;
+            self.free.push(m);
             self.gone += usize::from(n.line.is_some()) + usize::from(n.redirect.is_some());
             if let Some(t) = tracker(&n.entry) {
-                self.by_tracker.remove(t);
+                // the entries of a chain mostly share their tracker id: taken out once
+                if id.as_deref() != Some(t) {
+                    self.by_tracker.remove(t);
+                    id.get_or_insert_with(|| crate::ingest::Text::from(t));
+                }
             }
-            self.free.push(m);
+            let next = n.next;
             nodes.push((n.arrival, n.entry));
+            if next == r {
+                break;
+            }
+            m = next;
         }
         nodes.sort_by_key(|(arrival, e)| (e.start, e.seq, *arrival));
         let entries: Entries = nodes.into_iter().map(|(_, e)| e).collect();
-        let id = entries
-            .iter()
-            .find_map(|e| tracker(e).map(str::to_string))
-            .unwrap_or_else(|| entries[0].connection_id.to_string());
+        let id = id.unwrap_or_else(|| entries[0].connection_id.clone());
         Chain { id, entries }
     }
 
@@ -903,7 +920,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
             .map(str::to_string)
     };
     Facts {
-        id: chain.id.clone(),
+        id: chain.id.to_string(),
         caller_raw,
         caller,
         journal_contact_name: pick(|e| e.contact_name.as_ref()),

@@ -378,7 +378,7 @@ impl<S: Overflow> Decider<'_, S> {
                 _ => {}
             }
             let c = chains::Chain {
-                id: v.facts.id.clone(),
+                id: v.facts.id.as_str().into(),
                 entries,
             };
             on_verdict(v, &c);
