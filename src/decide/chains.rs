@@ -245,6 +245,10 @@ impl Indexed {
     }
 }
 
+/// The records of one key of an index: mostly one (a caller rings a line once an hour), held
+/// in the table itself, so a new key allocates nothing and a sweep reads no other block.
+type Records = smallvec::SmallVec<[Indexed; 1]>;
+
 /// What the root of a chain knows of the whole chain.
 struct Root {
     /// How many entries the chain has.
@@ -268,9 +272,9 @@ struct Grouping {
     free: Vec<usize>,
     by_tracker: Map<Key, usize>,
     /// Open entries by (caller, line).
-    by_line: Map<(CallerKey, Num), Vec<Indexed>>,
+    by_line: Map<(CallerKey, Num), Records>,
     /// Open untracked entries with a redirecting number, by (caller, redirecting number).
-    waiting: Map<(CallerKey, Num), Vec<Indexed>>,
+    waiting: Map<(CallerKey, Num), Records>,
     /// Records in `by_line` and `waiting` of entries handed out since they were last swept.
     gone: usize,
     /// Sweep past this many records (tests); None: past as many as there are slots, and at
@@ -528,7 +532,7 @@ impl Grouping {
     }
 
     /// The slots of the entries of an index record list that are still open.
-    fn open<'g>(&'g self, list: Option<&'g Vec<Indexed>>) -> impl Iterator<Item = usize> + 'g {
+    fn open<'g>(&'g self, list: Option<&'g Records>) -> impl Iterator<Item = usize> + 'g {
         list.into_iter()
             .flatten()
             .filter(|x| x.is_open(&self.held))
