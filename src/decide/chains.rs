@@ -354,7 +354,7 @@ impl NumberCache {
     fn caller(&mut self, plan: &NumberPlan, raw: &str) -> CallerKey {
         if is_hidden(raw) {
             if self.hidden.is_none() {
-                self.hidden = Some(self.intern(Number::Other(String::new())));
+                self.hidden = Some(self.intern(Number::Other(crate::ingest::Text::default())));
             }
             self.hidden
         } else {

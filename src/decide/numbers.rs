@@ -17,6 +17,7 @@
 //!    `internal_max_digits` digits → an extension of the PBX (`+CC AREA PBX EXT`, or the bare
 //!    extension when no `pbx_number` is set); anything longer → a local number (`+CC AREA …`).
 
+use crate::ingest::Text;
 use std::fmt;
 
 /// The location numbers are read in.
@@ -49,11 +50,11 @@ impl Default for NumberPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Number {
     /// `+` and digits.
-    E164(String),
+    E164(Text),
     /// An extension when no PBX number is configured (digits only).
-    Extension(String),
+    Extension(Text),
     /// Not a phone number, kept lower-case for comparison.
-    Other(String),
+    Other(Text),
 }
 
 impl Number {
@@ -81,21 +82,26 @@ pub(crate) fn is_hidden(raw: &str) -> bool {
 /// The characters of a number that a dial string may keep. One pass, one allocation: "(0)"
 /// is dropped in the international form (as a left-to-right replace of the text would), then
 /// the separators.
-fn dial_chars(raw: &str) -> String {
+fn dial_chars(raw: &str) -> Text {
     let s = strip_uri(crate::ingest::text::trim(raw));
     let drop_trunk_zero = s.starts_with('+') || s.starts_with("00");
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(c) = rest.chars().next() {
-        if drop_trunk_zero && rest.starts_with("(0)") {
-            rest = &rest[3..];
+    let mut out = Text::with_capacity(s.len());
+    // the runs of characters kept are copied whole, between the ones dropped
+    let (mut run, mut at) = (0, 0);
+    while let Some(c) = s[at..].chars().next() {
+        let skip = if drop_trunk_zero && s[at..].starts_with("(0)") {
+            3
+        } else if matches!(c, ' ' | '-' | '/' | '.' | '(' | ')' | '\u{a0}' | '\t') {
+            c.len_utf8()
+        } else {
+            at += c.len_utf8();
             continue;
-        }
-        rest = &rest[c.len_utf8()..];
-        if !matches!(c, ' ' | '-' | '/' | '.' | '(' | ')' | '\u{a0}' | '\t') {
-            out.push(c);
-        }
+        };
+        out.push_str(&s[run..at]);
+        at += skip;
+        run = at;
     }
+    out.push_str(&s[run..]);
     out
 }
 
@@ -115,8 +121,8 @@ fn strip_uri(s: &str) -> &str {
 
 /// `+` and the parts, in one allocation of the right size.
 fn e164(parts: &[&str]) -> Number {
-    let mut s = String::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
-    s.push('+');
+    let mut s = Text::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
+    s.push_str("+");
     for p in parts {
         s.push_str(p);
     }
@@ -138,11 +144,11 @@ impl NumberPlan {
             return Some(if is_digits(rest) {
                 Number::E164(s)
             } else {
-                Number::Other(raw.trim().to_lowercase())
+                Number::Other(raw.trim().to_lowercase().into())
             });
         }
         if !is_digits(&s) {
-            return Some(Number::Other(raw.trim().to_lowercase()));
+            return Some(Number::Other(raw.trim().to_lowercase().into()));
         }
         Some(self.normalise_digits(&s))
     }
@@ -174,7 +180,7 @@ impl NumberPlan {
         }
         if d.len() <= self.internal_max_digits {
             if self.pbx_number.is_empty() {
-                return Number::Extension(d.to_string());
+                return Number::Extension(d.into());
             }
             return e164(&[&self.country_code, &self.area_code, &self.pbx_number, d]);
         }
@@ -185,7 +191,7 @@ impl NumberPlan {
     /// extension. Something that is not a phone number gets no link at all (None).
     pub(crate) fn dial_string(&self, raw: &str) -> Option<String> {
         match self.normalise(raw)? {
-            Number::E164(s) | Number::Extension(s) => Some(s),
+            Number::E164(s) | Number::Extension(s) => Some(s.into()),
             Number::Other(_) => None,
         }
     }
@@ -231,7 +237,7 @@ impl NumberPattern {
                     format!("+{}{}", plan.country_code, &cleaned[np.len()..])
                 } else {
                     match plan.normalise_digits(&cleaned) {
-                        Number::E164(s) | Number::Extension(s) | Number::Other(s) => s,
+                        Number::E164(s) | Number::Extension(s) | Number::Other(s) => s.into(),
                     }
                 }
             } else if cleaned.is_empty() {

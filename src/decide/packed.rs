@@ -216,9 +216,9 @@ impl Reader<'_> {
     fn number(&mut self) -> Option<Number> {
         match self.byte() {
             0 => None,
-            1 => Some(Number::E164(self.str())),
-            2 => Some(Number::Extension(self.str())),
-            _ => Some(Number::Other(self.str())),
+            1 => Some(Number::E164(self.str().into())),
+            2 => Some(Number::Extension(self.str().into())),
+            _ => Some(Number::Other(self.str().into())),
         }
     }
     fn time(&mut self) -> Timestamp {
@@ -285,7 +285,7 @@ mod tests {
             let mut f = facts_of(group_call());
             f.id = id;
             f.caller_raw = raw.clone();
-            f.caller = (flags & 1 == 1).then_some(Number::E164(raw));
+            f.caller = (flags & 1 == 1).then_some(Number::E164(raw.into()));
             f.participants = names.clone();
             f.online_users = names.clone();
             f.lines = names.iter().map(|n| (Some(n.clone()), n.clone())).collect();

@@ -115,7 +115,7 @@ pub(crate) struct Input<'a> {
 fn number_attrs(plan: &NumberPlan, raw: &str, prefix: &str) -> Vec<(&'static str, String)> {
     let dial = plan.dial_string(raw);
     let e164 = match plan.normalise(raw) {
-        Some(crate::decide::numbers::Number::E164(s)) => s,
+        Some(crate::decide::numbers::Number::E164(s)) => s.into(),
         _ => String::new(),
     };
     let href = match (&dial, prefix.is_empty()) {
@@ -327,7 +327,7 @@ fn caller(x: &mut Xml, input: &Input<'_>, v: &Verdict) {
     // the calls of one caller under this key
     let key = match &c.number {
         None => "hidden".to_string(),
-        Some(crate::decide::numbers::Number::E164(e)) => e.clone(),
+        Some(crate::decide::numbers::Number::E164(e)) => e.to_string(),
         Some(_) => clean(&c.raw),
     };
     x.open(

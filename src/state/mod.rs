@@ -604,11 +604,11 @@ fn private(path: &Path) {
 
 fn parse_number(s: &str) -> Number {
     if s.starts_with('+') {
-        Number::E164(s.to_string())
+        Number::E164(s.into())
     } else if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
-        Number::Extension(s.to_string())
+        Number::Extension(s.into())
     } else {
-        Number::Other(s.to_string())
+        Number::Other(s.into())
     }
 }
 
