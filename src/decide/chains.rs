@@ -9,7 +9,7 @@
 //! on it. An entry that arrives after its chain was already handed out (an export out of order
 //! by more than the window) is reported, not merged silently into a wrong chain.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -164,11 +164,12 @@ impl<'a> Assembler<'a> {
             *t = (*t).max(last_stop);
         }
         if let Some(h) = horizon {
-            // forget what lies a window behind the horizon; sweep once per quarter window, so
-            // a sweep costs a few steps per entry, and a mark is kept at most that much longer
+            // forget what lies a window behind the horizon; sweep once per half window, so a
+            // sweep costs two or three steps per entry, and a mark is kept at most that much
+            // longer
             let forget = h - SignedDuration::from_secs(REORDER_WINDOW_SECONDS);
             let due = self.swept.is_none_or(|s| {
-                forget >= s + SignedDuration::from_secs(REORDER_WINDOW_SECONDS / 4)
+                forget >= s + SignedDuration::from_secs(REORDER_WINDOW_SECONDS / 2)
             });
             if due {
                 // every open entry stopped after its chain started
@@ -802,33 +803,33 @@ pub(crate) struct Facts {
 
 /// The owner of an entry: the line user name, else the user of the line number.
 pub(crate) fn owner(e: &Entry, lookup: &Lookup) -> Option<String> {
+    owner_of(e, lookup).map(str::to_string)
+}
+
+/// [`owner`], borrowed from the entry or the users file.
+fn owner_of<'a>(e: &'a Entry, lookup: &'a Lookup) -> Option<&'a str> {
     if let Some(u) = e
         .line_user
         .as_deref()
         .map(str::trim)
         .filter(|u| !u.is_empty())
     {
-        return Some(
-            lookup
-                .user(u)
-                .map_or_else(|| u.to_string(), |x| x.user.to_string()),
-        );
+        return Some(canonical_user(u, lookup));
     }
     lookup
         .user_by_raw_line(&e.line_number)
-        .map(|u| u.user.to_string())
+        .map(|u| u.user.as_str())
 }
 
-fn canonical_user(name: &str, lookup: &Lookup) -> String {
-    lookup
-        .user(name)
-        .map_or_else(|| name.to_string(), |u| u.user.to_string())
+/// A user name as the users file writes it (any case matches), else as given.
+fn canonical_user<'a>(name: &'a str, lookup: &'a Lookup) -> &'a str {
+    lookup.user(name).map_or(name, |u| u.user.as_str())
 }
 
 /// Derives the facts of a chain. `now` decides completeness (SPEC §2.6).
 pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp) -> Facts {
     let es = &chain.entries;
-    let owners: Vec<Option<String>> = es.iter().map(|e| owner(e, lookup)).collect();
+    let owners: Vec<Option<&str>> = es.iter().map(|e| owner_of(e, lookup)).collect();
     // The first ring (ring time counts from it, §2.5) and the caller's arrival, which may be
     // earlier (IVR / queue rows that rang no phone, §1.2): the chain's `start` is the arrival.
     let first_ring = es.iter().map(|e| e.start).min().expect("chain has entries");
@@ -841,15 +842,16 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
     let first_connect = es.iter().filter_map(|e| e.connect).min();
 
     // who answered: the earliest answering entry, a known user preferred
-    struct Answer {
+    struct Answer<'a> {
         at: Timestamp,
         start: Timestamp,
         seq: u64,
-        user: String,
+        user: &'a str,
         known: bool,
     }
     let mut answers: Vec<Answer> = Vec::new();
-    let mut answered_users: HashSet<String> = HashSet::new();
+    // a handful at most: a list, not a set
+    let mut answered_users: Vec<&str> = Vec::new();
     for (e, o) in es.iter().zip(&owners) {
         let acceptor = e
             .acceptor
@@ -858,12 +860,12 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
             .filter(|a| !a.is_empty());
         let (user, known) = match (acceptor, o) {
             (Some(a), _) => (canonical_user(a, lookup), true),
-            (None, Some(o)) if e.connect.is_some() => (o.clone(), true),
-            (None, None) if e.connect.is_some() => (e.line_number.to_string(), false),
+            (None, Some(o)) if e.connect.is_some() => (*o, true),
+            (None, None) if e.connect.is_some() => (e.line_number.as_str(), false),
             _ => continue,
         };
-        if known {
-            answered_users.insert(user.clone());
+        if known && !answered_users.contains(&user) {
+            answered_users.push(user);
         }
         answers.push(Answer {
             at: e.connect.unwrap_or(e.stop),
@@ -876,8 +878,8 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
     answers.sort_by_key(|a| (!a.known, a.at, a.start, a.seq));
     let answered = !answers.is_empty();
     let (answered_by, answered_line) = match answers.first() {
-        Some(a) if a.known => (Some(a.user.clone()), None),
-        Some(a) => (None, Some(a.user.clone())),
+        Some(a) if a.known => (Some(a.user.to_string()), None),
+        Some(a) => (None, Some(a.user.to_string())),
         None => (None, None),
     };
     let answered_at = answers.iter().map(|a| a.at).min();
@@ -887,8 +889,8 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
     for (e, o) in es.iter().zip(&owners) {
         match o {
             Some(o) => {
-                if !participants.contains(o) {
-                    participants.push(o.clone());
+                if !participants.iter().any(|p| p == o) {
+                    participants.push(o.to_string());
                 }
             }
             None => {
@@ -900,7 +902,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
     }
     let not_answered = participants
         .iter()
-        .filter(|p| !answered_users.contains(*p) && answered_by.as_ref() != Some(*p))
+        .filter(|p| !answered_users.contains(&p.as_str()) && answered_by.as_ref() != Some(*p))
         .cloned()
         .collect();
 
@@ -944,9 +946,9 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
         lines: {
             let mut lines: Vec<(Option<String>, String)> = Vec::new();
             for (e, o) in es.iter().zip(&owners) {
-                let line = e.line_number.trim().to_string();
-                if !line.is_empty() && !lines.iter().any(|(_, l)| *l == line) {
-                    lines.push((o.clone(), line));
+                let line = e.line_number.trim();
+                if !line.is_empty() && !lines.iter().any(|(_, l)| l == line) {
+                    lines.push((o.map(str::to_string), line.to_string()));
                 }
             }
             lines
@@ -957,7 +959,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
             .iter()
             .zip(&owners)
             .filter(|(e, _)| e.user_offline == Some(false))
-            .filter_map(|(_, o)| o.clone())
+            .filter_map(|(_, o)| o.map(str::to_string))
             .collect(),
     }
 }
