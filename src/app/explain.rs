@@ -295,7 +295,7 @@ impl Table {
                 rang.join(", "),
                 outcome,
                 notified,
-                v.facts.id.clone(),
+                v.facts.id.to_string(),
             ]
             .map(|s| cell(&s)),
         ));
@@ -470,6 +470,7 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::Text;
     use proptest::prelude::*;
     use serde::Serialize;
 
@@ -487,7 +488,7 @@ mod tests {
             caller: Option<&'a str>,
             start: String,
             answered_by: Option<&'a str>,
-            participants: &'a [String],
+            participants: &'a [Text],
             suppressed_by: Option<&'static str>,
             recipients: Vec<Recipient<'a>>,
             caller_name: Option<&'a str>,

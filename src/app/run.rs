@@ -176,7 +176,7 @@ fn queue_mail(
         .calls
         .iter()
         .map(|&i| NotificationRecord {
-            chain: verdicts[i].facts.id.clone(),
+            chain: verdicts[i].facts.id.to_string(),
             user: UserKey::of(&m.user),
             caller: verdicts[i].caller.number.clone(),
             call_start: verdicts[i].facts.start,
@@ -277,7 +277,7 @@ fn render_all(
 fn keep_unmade(d: &mut Decided, unmade: &HashSet<usize>) {
     for (i, entries) in std::mem::take(&mut d.chain_entries).into_iter().enumerate() {
         if unmade.contains(&i) {
-            let id = d.verdicts[i].facts.id.clone();
+            let id = d.verdicts[i].facts.id.to_string();
             d.pending
                 .extend(entries.into_iter().map(|e| (id.clone(), *e)));
         }

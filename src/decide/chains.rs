@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::decide::lookup::Lookup;
 use crate::decide::numbers::{is_hidden, Number, NumberPlan};
-use crate::ingest::{Entry, RowError};
+use crate::ingest::{Entry, RowError, Text};
 
 /// How far the input may run ahead of a chain before the chain is handed out.
 pub(crate) const REORDER_WINDOW_SECONDS: i64 = 3600;
@@ -766,39 +766,39 @@ impl Grouping {
 /// Who a chain rang, who answered, how long it rang (SPEC §2.3–2.6).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Facts {
-    pub(crate) id: String,
+    pub(crate) id: Text,
     /// The caller's number as the journal wrote it ("" when hidden).
-    pub(crate) caller_raw: String,
+    pub(crate) caller_raw: Text,
     /// The caller's number normalised; None when hidden.
     pub(crate) caller: Option<Number>,
     /// The caller's name and company from the journal entries.
-    pub(crate) journal_contact_name: Option<String>,
-    pub(crate) journal_contact_company: Option<String>,
+    pub(crate) journal_contact_name: Option<Text>,
+    pub(crate) journal_contact_company: Option<Text>,
     pub(crate) start: Timestamp,
     pub(crate) last_stop: Timestamp,
     pub(crate) first_connect: Option<Timestamp>,
     /// Every participant (known users), in chain order.
-    pub(crate) participants: Vec<String>,
+    pub(crate) participants: Vec<Text>,
     /// The participants who did not answer, in chain order.
-    pub(crate) not_answered: Vec<String>,
+    pub(crate) not_answered: Vec<Text>,
     pub(crate) answered: bool,
     /// The answering user; None when nobody answered or only a line without a user did.
-    pub(crate) answered_by: Option<String>,
+    pub(crate) answered_by: Option<Text>,
     /// The line that answered when no user did (SPEC §4: `answered_by` is null then).
-    pub(crate) answered_line: Option<String>,
+    pub(crate) answered_line: Option<Text>,
     pub(crate) ring_seconds: i64,
     pub(crate) complete: bool,
     pub(crate) internal_flag: bool,
     /// Lines rung that belong to no user.
-    pub(crate) unowned_lines: Vec<String>,
+    pub(crate) unowned_lines: Vec<Text>,
     /// The line the call was first redirected from, if any.
-    pub(crate) redirected_from: Option<String>,
+    pub(crate) redirected_from: Option<Text>,
     /// Users with an entry in this chain that says they were logged on.
-    pub(crate) online_users: Vec<String>,
+    pub(crate) online_users: Vec<Text>,
     /// The call went to voicemail (SPEC §1.2, §3.7): an entry of it was taken by voicemail.
     pub(crate) voicemail: bool,
     /// Every line rung, in chain order, once each: (its owner, the line as the journal wrote it).
-    pub(crate) lines: Vec<(Option<String>, String)>,
+    pub(crate) lines: Vec<(Option<Text>, Text)>,
 }
 
 /// The owner of an entry: the line user name, else the user of the line number.
@@ -878,24 +878,24 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
     answers.sort_by_key(|a| (!a.known, a.at, a.start, a.seq));
     let answered = !answers.is_empty();
     let (answered_by, answered_line) = match answers.first() {
-        Some(a) if a.known => (Some(a.user.to_string()), None),
-        Some(a) => (None, Some(a.user.to_string())),
+        Some(a) if a.known => (Some(Text::from(a.user)), None),
+        Some(a) => (None, Some(Text::from(a.user))),
         None => (None, None),
     };
     let answered_at = answers.iter().map(|a| a.at).min();
 
-    let mut participants: Vec<String> = Vec::new();
-    let mut unowned_lines: Vec<String> = Vec::new();
+    let mut participants: Vec<Text> = Vec::new();
+    let mut unowned_lines: Vec<Text> = Vec::new();
     for (e, o) in es.iter().zip(&owners) {
         match o {
             Some(o) => {
                 if !participants.iter().any(|p| p == o) {
-                    participants.push(o.to_string());
+                    participants.push(Text::from(*o));
                 }
             }
             None => {
                 if !unowned_lines.iter().any(|l| *l == e.line_number) {
-                    unowned_lines.push(e.line_number.to_string());
+                    unowned_lines.push(e.line_number.clone());
                 }
             }
         }
@@ -916,17 +916,17 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
         || now.duration_since(last_stop) >= SignedDuration::from_secs(settle_seconds as i64);
 
     let first_visible = es.iter().find(|e| !is_hidden(&e.phone_number));
-    let caller_raw = first_visible.map_or(String::new(), |e| e.phone_number.trim().to_string());
+    let caller_raw = first_visible.map_or(Text::default(), |e| e.phone_number.trim().into());
     let caller = lookup.plan.normalise(&caller_raw);
     let pick = |f: fn(&Entry) -> Option<&crate::ingest::Text>| {
         es.iter()
             .filter_map(|e| f(e))
             .map(|s| s.trim())
             .find(|s| !s.is_empty())
-            .map(str::to_string)
+            .map(Text::from)
     };
     Facts {
-        id: chain.id.to_string(),
+        id: chain.id.clone(),
         caller_raw,
         caller,
         journal_contact_name: pick(|e| e.contact_name.as_ref()),
@@ -944,11 +944,11 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
         internal_flag: es.iter().any(|e| e.internal),
         voicemail: es.iter().any(|e| e.voicemail),
         lines: {
-            let mut lines: Vec<(Option<String>, String)> = Vec::new();
+            let mut lines: Vec<(Option<Text>, Text)> = Vec::new();
             for (e, o) in es.iter().zip(&owners) {
                 let line = e.line_number.trim();
                 if !line.is_empty() && !lines.iter().any(|(_, l)| l == line) {
-                    lines.push((o.map(str::to_string), line.to_string()));
+                    lines.push((o.map(Text::from), Text::from(line)));
                 }
             }
             lines
@@ -959,7 +959,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
             .iter()
             .zip(&owners)
             .filter(|(e, _)| e.user_offline == Some(false))
-            .filter_map(|(_, o)| o.map(str::to_string))
+            .filter_map(|(_, o)| o.map(Text::from))
             .collect(),
     }
 }

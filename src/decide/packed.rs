@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use crate::decide::chains::Facts;
 use crate::decide::numbers::Number;
+use crate::ingest::Text;
 
 /// Appends the facts to `out`.
 pub(crate) fn pack(f: &Facts, out: &mut Vec<u8>) {
@@ -149,7 +150,7 @@ impl Writer<'_> {
             None => self.byte(0),
         }
     }
-    fn list(&mut self, l: &[String]) {
+    fn list(&mut self, l: &[Text]) {
         self.uint(l.len() as u64);
         for s in l {
             self.str(s);
@@ -202,23 +203,23 @@ impl Reader<'_> {
             shift += 7;
         }
     }
-    fn str(&mut self) -> String {
+    fn str(&mut self) -> Text {
         let n = self.uint() as usize;
-        String::from_utf8(self.take(n).to_vec()).expect("packed from a String")
+        Text::from_utf8(self.take(n)).expect("packed from a string")
     }
-    fn opt(&mut self) -> Option<String> {
+    fn opt(&mut self) -> Option<Text> {
         (self.byte() == 1).then(|| self.str())
     }
-    fn list(&mut self) -> Vec<String> {
+    fn list(&mut self) -> Vec<Text> {
         let n = self.uint() as usize;
         (0..n).map(|_| self.str()).collect()
     }
     fn number(&mut self) -> Option<Number> {
         match self.byte() {
             0 => None,
-            1 => Some(Number::E164(self.str().into())),
-            2 => Some(Number::Extension(self.str().into())),
-            _ => Some(Number::Other(self.str().into())),
+            1 => Some(Number::E164(self.str())),
+            2 => Some(Number::Extension(self.str())),
+            _ => Some(Number::Other(self.str())),
         }
     }
     fn time(&mut self) -> Timestamp {
@@ -283,8 +284,10 @@ mod tests {
             ring in any::<i64>(), flags in any::<u8>(),
         ) {
             let mut f = facts_of(group_call());
-            f.id = id;
-            f.caller_raw = raw.clone();
+            // long texts too (past the 24 bytes held inline)
+            let names: Vec<Text> = names.iter().map(|n| Text::from(n.repeat(3))).collect();
+            f.id = id.into();
+            f.caller_raw = raw.as_str().into();
             f.caller = (flags & 1 == 1).then_some(Number::E164(raw.into()));
             f.participants = names.clone();
             f.online_users = names.clone();

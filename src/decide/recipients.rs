@@ -18,6 +18,7 @@ use crate::decide::exceptions::{Caller, Screened, Suppression};
 use crate::decide::lookup::Lookup;
 use crate::decide::numbers::Number;
 use crate::directory::{fold_user, UserKey};
+use crate::ingest::Text;
 
 /// What happens for one recipient (SPEC §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -215,7 +216,7 @@ pub(crate) fn decide(
                 _ => Status::NoAddress,
             };
             recipients.push(Recipient {
-                user: user.clone(),
+                user: user.to_string(),
                 email,
                 status,
             });
@@ -270,7 +271,7 @@ fn repeated(
     None
 }
 
-fn pick(not_answered: &[String], policy: RecipientPolicy) -> Vec<&String> {
+fn pick(not_answered: &[Text], policy: RecipientPolicy) -> Vec<&Text> {
     match policy {
         RecipientPolicy::None => Vec::new(),
         RecipientPolicy::First => not_answered.first().into_iter().collect(),

@@ -12,6 +12,7 @@ use crate::decide::numbers::NumberPlan;
 use crate::decide::recipients::Verdict;
 use crate::directory::User;
 use crate::directory::{Contact, Phone};
+use crate::ingest::Text;
 use crate::render::language::Language;
 use crate::render::sanitize::{clean, clean_name, short, xml_char};
 
@@ -233,7 +234,7 @@ fn name_of(input: &Input<'_>, user: &str) -> String {
 
 /// The line the call was redirected from and its owner's name; None when there is none, or
 /// when it is one of the recipient's own lines (that tells them nothing).
-fn redirect<'a>(input: &Input<'_>, v: &'a Verdict) -> Option<(&'a String, String)> {
+fn redirect<'a>(input: &Input<'_>, v: &'a Verdict) -> Option<(&'a Text, String)> {
     let from = v.facts.redirected_from.as_ref()?;
     let owner = input
         .lookup
@@ -395,7 +396,7 @@ fn lines(x: &mut Xml, input: &Input<'_>, v: &Verdict) {
 fn rang(x: &mut Xml, input: &Input<'_>, v: &Verdict) {
     let f = &v.facts;
     x.open("rang", &[]);
-    let mut rang: Vec<&String> = f.participants.iter().collect();
+    let mut rang: Vec<&Text> = f.participants.iter().collect();
     if let Some(a) = &f.answered_by {
         if !rang.contains(&a) && input.lookup.user(a).is_some() {
             rang.push(a);

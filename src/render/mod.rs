@@ -386,7 +386,7 @@ impl Renderer {
             replies_to_caller: caller != mail::CallerRole::None,
         });
         let rendered = self.templates.render(&doc)?;
-        let chains: Vec<String> = calls.iter().map(|v| v.facts.id.clone()).collect();
+        let chains: Vec<String> = calls.iter().map(|v| v.facts.id.to_string()).collect();
         let chain_refs: Vec<&str> = chains.iter().map(String::as_str).collect();
         let message_id = plan::message_id(&chain_refs, user.user.as_str(), &settings.from.email);
         let bytes = mail::compose(
