@@ -894,7 +894,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
                 }
             }
             None => {
-                if !unowned_lines.iter().any(|l| *l == e.line_number) {
+                if !unowned_lines.contains(&e.line_number) {
                     unowned_lines.push(e.line_number.clone());
                 }
             }
