@@ -250,6 +250,15 @@ impl Indexed {
 /// in the table itself, so a new key allocates nothing and a sweep reads no other block.
 type Records = smallvec::SmallVec<[Indexed; 1]>;
 
+/// The two lists of one (caller, number) key of [`Grouping::index`].
+#[derive(Default)]
+struct Lists {
+    /// The entries on this line.
+    by_line: Records,
+    /// The untracked entries redirected from this number.
+    waiting: Records,
+}
+
 /// What the root of a chain knows of the whole chain.
 struct Root {
     /// How many entries the chain has.
@@ -272,11 +281,11 @@ struct Grouping {
     roots: Vec<Option<Root>>,
     free: Vec<usize>,
     by_tracker: Map<Key, usize>,
-    /// Open entries by (caller, line).
-    by_line: Map<(CallerKey, Num), Records>,
-    /// Open untracked entries with a redirecting number, by (caller, redirecting number).
-    waiting: Map<(CallerKey, Num), Records>,
-    /// Records in `by_line` and `waiting` of entries handed out since they were last swept.
+    /// Open entries by (caller, their line), and open untracked entries with a redirecting
+    /// number by (caller, that number): one table, since an entry looks up both lists of the
+    /// same key (a redirect from a line is looked for where the line's entries are).
+    index: Map<(CallerKey, Num), Lists>,
+    /// Records in `index` of entries handed out since they were last swept.
     gone: usize,
     /// Sweep past this many records (tests); None: past as many as there are slots, and at
     /// least [`Grouping::SWEEP_AT_LEAST`].
@@ -503,7 +512,7 @@ impl Grouping {
                 // entries already here that this one redirected (input out of time order)
                 let mut join = Vec::new();
                 let mut stale = false;
-                for w in self.open(self.waiting.get(&key)) {
+                for w in self.open(self.index.get(&key).map(|l| &l.waiting)) {
                     let (x, e) = (&self.node(slot).entry, &self.node(w).entry);
                     if w == slot || !redirected_by(x, e) {
                         continue;
@@ -521,11 +530,11 @@ impl Grouping {
                     self.link(w, slot);
                 }
             }
-            self.by_line.entry(key).or_default().push(here);
+            self.index.entry(key).or_default().by_line.push(here);
         }
         let n = self.node(slot);
         if let Some(key) = n.redirect.map(|r| (n.caller, r)) {
-            self.waiting.entry(key).or_default().push(here);
+            self.index.entry(key).or_default().waiting.push(here);
             if redirects {
                 self.resolve(slot);
             }
@@ -548,7 +557,7 @@ impl Grouping {
         };
         let e = &n.entry;
         let best = self
-            .open(self.by_line.get(&key))
+            .open(self.index.get(&key).map(|l| &l.by_line))
             .filter(|&j| j != slot && redirected_by(&self.node(j).entry, e))
             .max_by(|&a, &b| {
                 redirect_rank(&self.node(a).entry).cmp(&redirect_rank(&self.node(b).entry))
@@ -670,12 +679,11 @@ impl Grouping {
             return;
         }
         let held = &self.held;
-        for map in [&mut self.by_line, &mut self.waiting] {
-            map.retain(|_, v| {
-                v.retain(|x| x.is_open(held));
-                !v.is_empty()
-            });
-        }
+        self.index.retain(|_, l| {
+            l.by_line.retain(|x| x.is_open(held));
+            l.waiting.retain(|x| x.is_open(held));
+            !(l.by_line.is_empty() && l.waiting.is_empty())
+        });
         self.gone = 0;
     }
 
