@@ -59,9 +59,8 @@ pub(crate) struct Assembler<'a> {
     /// after the earliest open chain started).
     seen: Map<Key, Timestamp>,
     watermark: Option<Timestamp>,
-    /// Chain ids handed out recently, with the chain's last stop.
-    done_chains: Map<Key, Timestamp>,
-    /// Up to where `seen` and `done_chains` were last swept of what is old enough to forget.
+    /// Up to where `seen` and the ids of chains handed out were last swept of what is old
+    /// enough to forget.
     swept: Option<Timestamp>,
     since_flush: usize,
     flush_every: usize,
@@ -74,7 +73,6 @@ impl<'a> Assembler<'a> {
             grouping: Grouping::default(),
             seen: Map::default(),
             watermark: None,
-            done_chains: Map::default(),
             swept: None,
             since_flush: 0,
             flush_every: 4096,
@@ -113,7 +111,7 @@ impl<'a> Assembler<'a> {
             }
             std::collections::hash_map::Entry::Vacant(v) => {
                 if let Some(t) = &entry.tracker_id {
-                    if self.done_chains.contains_key(t.as_str()) {
+                    if self.grouping.handed_out(t) {
                         notices.push(Notice::Late(RowError {
                             pos: entry.pos.clone(),
                             message: format!(
@@ -149,20 +147,6 @@ impl<'a> Assembler<'a> {
     /// no chain that started earlier is still open.
     fn flush(&mut self, horizon: Option<Timestamp>) -> Vec<Chain> {
         let out = self.grouping.take_closed(horizon);
-        for c in &out {
-            let last_stop = c
-                .entries
-                .iter()
-                .map(|e| e.stop)
-                .max()
-                .expect("chain has entries");
-            // a later chain with the same id (reported late, never merged) keeps the later mark
-            let t = self
-                .done_chains
-                .entry(c.id.as_str().into())
-                .or_insert(last_stop);
-            *t = (*t).max(last_stop);
-        }
         if let Some(h) = horizon {
             // forget what lies a window behind the horizon; sweep once per half window, so a
             // sweep costs two or three steps per entry, and a mark is kept at most that much
@@ -178,7 +162,7 @@ impl<'a> Assembler<'a> {
                     .earliest_start()
                     .map_or(forget, |t| t.min(forget));
                 self.seen.retain(|_, t| *t >= open);
-                self.done_chains.retain(|_, t| *t >= forget);
+                self.grouping.forget_handed_out(forget);
                 self.swept = Some(forget);
             }
         }
@@ -250,6 +234,15 @@ impl Indexed {
 /// in the table itself, so a new key allocates nothing and a sweep reads no other block.
 type Records = smallvec::SmallVec<[Indexed; 1]>;
 
+/// What [`Grouping::ids`] knows of a chain id.
+#[derive(Clone, Copy)]
+enum ChainId {
+    /// A tracker id of an open chain: one of its slots.
+    Open(usize),
+    /// The id of a chain handed out, with its last stop.
+    HandedOut(Timestamp),
+}
+
 /// The two lists of one (caller, number) key of [`Grouping::index`].
 #[derive(Default)]
 struct Lists {
@@ -280,7 +273,10 @@ struct Grouping {
     held: Vec<u64>,
     roots: Vec<Option<Root>>,
     free: Vec<usize>,
-    by_tracker: Map<Key, usize>,
+    /// Chain ids: the tracker ids of the open chains (a slot of the chain), and the ids of
+    /// the chains handed out recently (with their last stop), in one table, so an entry's
+    /// tracker id is looked up once for both.
+    ids: Map<Key, ChainId>,
     /// Open entries by (caller, their line), and open untracked entries with a redirecting
     /// number by (caller, that number): one table, since an entry looks up both lists of the
     /// same key (a redirect from a line is looked for where the line's entries are).
@@ -407,7 +403,7 @@ impl Grouping {
             _ => None,
         };
         // a chain with this tracker id is open: the entry goes straight into it
-        let chain = tracker(&entry).and_then(|t| self.by_tracker.get(t).copied());
+        let chain = tracker(&entry).and_then(|t| self.open_chain(t));
         let node = Node {
             entry,
             parent: 0,
@@ -452,6 +448,27 @@ impl Grouping {
         slot
     }
 
+    /// A slot of the open chain with this tracker id.
+    fn open_chain(&self, tracker: &str) -> Option<usize> {
+        match self.ids.get(tracker) {
+            Some(&ChainId::Open(j)) => Some(j),
+            _ => None,
+        }
+    }
+
+    /// A chain with this id was handed out (and not yet forgotten).
+    fn handed_out(&self, id: &str) -> bool {
+        matches!(self.ids.get(id), Some(ChainId::HandedOut(_)))
+    }
+
+    /// Forgets the ids of the chains handed out that stopped before `t`.
+    fn forget_handed_out(&mut self, t: Timestamp) {
+        self.ids.retain(|_, c| match c {
+            ChainId::Open(_) => true,
+            ChainId::HandedOut(stop) => *stop >= t,
+        });
+    }
+
     /// When the earliest open chain started.
     fn earliest_start(&self) -> Option<Timestamp> {
         self.order.first().map(|&(t, _, _)| t)
@@ -494,11 +511,11 @@ impl Grouping {
     fn join(&mut self, slot: usize, redirects: bool, in_tracked_chain: bool) {
         let n = self.node(slot);
         if let Some(t) = tracker(&n.entry).filter(|_| !in_tracked_chain) {
-            match self.by_tracker.get(t) {
-                Some(&j) => self.union(slot, j),
+            match self.open_chain(t) {
+                Some(j) => self.union(slot, j),
                 None => {
                     let t = Key::from(t);
-                    self.by_tracker.insert(t, slot);
+                    self.ids.insert(t, ChainId::Open(slot));
                 }
             }
         }
@@ -726,10 +743,13 @@ impl Grouping {
             self.free.push(m);
             self.gone += usize::from(n.line.is_some()) + usize::from(n.redirect.is_some());
             if let Some(t) = tracker(&n.entry) {
-                // the entries of a chain mostly share their tracker id: taken out once
-                if id.as_deref() != Some(t) {
-                    self.by_tracker.remove(t);
-                    id.get_or_insert_with(|| crate::ingest::Text::from(t));
+                // the entries of a chain share their tracker id: it is marked once, below
+                match &id {
+                    None => id = Some(Text::from(t)),
+                    Some(i) if i != t => {
+                        self.ids.remove(t);
+                    }
+                    Some(_) => {}
                 }
             }
             let next = n.next;
@@ -742,6 +762,16 @@ impl Grouping {
         nodes.sort_by_key(|(arrival, e)| (e.start, e.seq, *arrival));
         let entries: Entries = nodes.into_iter().map(|(_, e)| e).collect();
         let id = id.unwrap_or_else(|| entries[0].connection_id.clone());
+        // handed out; a later chain with the same id (reported late, never merged) keeps the
+        // later mark
+        let mark = self
+            .ids
+            .entry(Key::from(id.as_str()))
+            .or_insert(ChainId::HandedOut(root.last_stop));
+        *mark = match *mark {
+            ChainId::HandedOut(t) => ChainId::HandedOut(t.max(root.last_stop)),
+            ChainId::Open(_) => ChainId::HandedOut(root.last_stop),
+        };
         Chain { id, entries }
     }
 
@@ -752,8 +782,12 @@ impl Grouping {
             .flatten()
             .collect();
         let numbers = std::mem::take(&mut self.numbers);
+        // the ids of the chains handed out stay; the open ones are indexed again
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.retain(|_, c| matches!(c, ChainId::HandedOut(_)));
         *self = Grouping {
             numbers,
+            ids,
             arrivals: self.arrivals,
             sweep_at: self.sweep_at,
             ..Grouping::default()
