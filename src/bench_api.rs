@@ -3,7 +3,6 @@
 //! (hidden from the docs); `make bench` measures the program itself.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -33,7 +32,7 @@ fn items(csv: &[u8]) -> Vec<Item> {
     let raw: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(csv.to_vec()));
     match ingest::detect::open(
         raw,
-        Arc::from("bench"),
+        crate::ingest::FileName::new("bench"),
         ingest::text::TextEncoding::Auto,
         None,
         jiff::tz::TimeZone::UTC,
@@ -60,7 +59,7 @@ impl Journal {
                 time_zone: None,
                 zone: None,
                 pos: SourcePos {
-                    file: Arc::from("users"),
+                    file: crate::ingest::FileName::new("users"),
                     line: 1,
                 },
             })

@@ -70,7 +70,7 @@ pub fn read_journal_for_bench(
     let zone = ingest::time::zone("UTC")?;
     let (_, items) = ingest::detect::open(
         Box::new(file),
-        std::sync::Arc::from(path.display().to_string()),
+        ingest::FileName::new(&path.display().to_string()),
         ingest::text::TextEncoding::Auto,
         None,
         zone,

@@ -143,7 +143,7 @@ mod tests {
     fn error(line: u64) -> Item {
         Item::Error(RowError {
             pos: SourcePos {
-                file: Arc::from("j.csv"),
+                file: crate::ingest::FileName::new("j.csv"),
                 line,
             },
             message: "bad".into(),

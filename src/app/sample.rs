@@ -3,7 +3,6 @@
 //! render limits, fails `check` instead of every run.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use crate::config::Config;
 use crate::decide::lookup::Lookup;
@@ -20,7 +19,7 @@ fn sample_entry(user: &User, now: jiff::Timestamp) -> Entry {
     let start = now - jiff::SignedDuration::from_secs(300);
     Entry {
         pos: SourcePos {
-            file: Arc::from("(sample call)"),
+            file: crate::ingest::FileName::new("(sample call)"),
             line: 1,
         },
         seq: 0,

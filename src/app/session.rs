@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -180,7 +179,7 @@ fn open_journal(
     stdin: &mut Option<Box<dyn Read + Send>>,
     err: &mut dyn Write,
 ) -> Option<Sources> {
-    let name: Arc<str> = Arc::from(path.display().to_string());
+    let name: crate::ingest::FileName = crate::ingest::FileName::new(&path.display().to_string());
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         match stdin.take() {
             Some(s) => s,

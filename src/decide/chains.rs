@@ -926,7 +926,8 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
     };
     let answered_at = answers.iter().map(|a| a.at).min();
 
-    let mut participants: Vec<Text> = Vec::new();
+    // sized for every entry at once: a ring group fills them without growing them
+    let mut participants: Vec<Text> = Vec::with_capacity(es.len());
     let mut unowned_lines: Vec<Text> = Vec::new();
     for (e, o) in es.iter().zip(&owners) {
         match o {
@@ -986,7 +987,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
         internal_flag: es.iter().any(|e| e.internal),
         voicemail: es.iter().any(|e| e.voicemail),
         lines: {
-            let mut lines: Vec<(Option<Text>, Text)> = Vec::new();
+            let mut lines: Vec<(Option<Text>, Text)> = Vec::with_capacity(es.len());
             for (e, o) in es.iter().zip(&owners) {
                 let line = e.line_number.trim();
                 if !line.is_empty() && !lines.iter().any(|(_, l)| l == line) {

@@ -1,7 +1,5 @@
 //! Builders for the tests of the pure stages.
 
-use std::sync::Arc;
-
 use jiff::Timestamp;
 
 use crate::config::Rules;
@@ -25,7 +23,7 @@ pub(crate) fn t(s: &str) -> Timestamp {
 pub(crate) fn entry(id: &str) -> Entry {
     Entry {
         pos: SourcePos {
-            file: Arc::from("test"),
+            file: crate::ingest::FileName::new("test"),
             line: 1,
         },
         seq: 0,

@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -36,7 +35,12 @@ pub(crate) struct DirError {
 }
 
 impl DirError {
-    fn new(file: &Arc<str>, line: u64, key: Option<&str>, message: impl Into<String>) -> Self {
+    fn new(
+        file: &crate::ingest::FileName,
+        line: u64,
+        key: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
         DirError {
             pos: SourcePos {
                 file: file.clone(),
@@ -99,7 +103,7 @@ impl User {
             time_zone: None,
             zone: None,
             pos: SourcePos {
-                file: Arc::from(""),
+                file: crate::ingest::FileName::new(""),
                 line: 0,
             },
         }
@@ -135,7 +139,7 @@ impl Contact {
                 })
                 .collect(),
             pos: SourcePos {
-                file: Arc::from(""),
+                file: crate::ingest::FileName::new(""),
                 line: 0,
             },
         }
@@ -187,7 +191,7 @@ fn read_file(path: &Path, enc: TextEncoding) -> Result<(String, String), DirErro
     match read_to_string(path, enc) {
         Ok(text) => Ok((text, file)),
         Err(e) => Err(DirError::new(
-            &Arc::from(file.as_str()),
+            &crate::ingest::FileName::new(file.as_str()),
             0,
             None,
             format!("cannot read the file: {e}"),
@@ -253,7 +257,7 @@ struct Row {
 }
 
 struct Table {
-    file: Arc<str>,
+    file: crate::ingest::FileName,
     index: HashMap<String, usize>,
     rows: Vec<Row>,
 }
@@ -402,7 +406,7 @@ fn read_table(
         one_of,
         known,
     };
-    let file: Arc<str> = Arc::from(file);
+    let file: crate::ingest::FileName = crate::ingest::FileName::new(file);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let hint = sep_hint(text);
     let skip_line = hint.map(|(_, l)| l).unwrap_or(0);
@@ -519,7 +523,7 @@ fn missing_columns<'c>(columns: &[String], cols: Columns<'c>) -> Option<(Option<
 fn column_index(
     columns: &[String],
     known: &[&str],
-    file: &Arc<str>,
+    file: &crate::ingest::FileName,
     header_line: u64,
     errors: &mut Vec<DirError>,
 ) -> HashMap<String, usize> {
@@ -545,7 +549,7 @@ fn column_index(
 fn data_rows(
     best: Candidate,
     skip_line: u64,
-    file: &Arc<str>,
+    file: &crate::ingest::FileName,
     errors: &mut Vec<DirError>,
 ) -> Vec<Row> {
     let mut rows = Vec::new();
@@ -1296,7 +1300,7 @@ mod tests {
         let (u, e) = load_users(&users, TextEncoding::Auto).unwrap();
         assert_eq!(e, vec![]);
         assert_eq!(u[0].name, "Mäx Müller");
-        assert_eq!(u[0].pos.file.as_ref(), users.display().to_string());
+        assert_eq!(&*u[0].pos.file, users.display().to_string());
 
         // Windows-1252
         let contacts = dir.path().join("contacts.csv");

@@ -7,8 +7,6 @@
 //! escapes, QUOTED-PRINTABLE with soft line breaks and CHARSET are understood; unknown
 //! properties are ignored.
 
-use std::sync::Arc;
-
 use crate::directory::{parse_address, Contact, DirError, Phone, PhoneKind, ValueError};
 use crate::ingest::SourcePos;
 
@@ -340,7 +338,12 @@ impl CardBuilder {
         }
     }
 
-    fn finish(self, file: &Arc<str>, contacts: &mut Vec<Contact>, errors: &mut Vec<DirError>) {
+    fn finish(
+        self,
+        file: &crate::ingest::FileName,
+        contacts: &mut Vec<Contact>,
+        errors: &mut Vec<DirError>,
+    ) {
         let err = |line: u64, message: String| DirError {
             pos: SourcePos {
                 file: file.clone(),
@@ -410,12 +413,12 @@ impl CardBuilder {
 /// Reads the cards of a vCard file. Cards without END, without a name (FN, N or ORG) or
 /// without a TEL are reported (with the line of their BEGIN) and skipped.
 pub(crate) fn parse(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError>) {
-    let file: Arc<str> = Arc::from(file);
+    let file: crate::ingest::FileName = crate::ingest::FileName::new(file);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut contacts = Vec::new();
     let mut errors = Vec::new();
     let mut card: Option<CardBuilder> = None;
-    let no_end = |file: &Arc<str>, begin: u64, why: &str| DirError {
+    let no_end = |file: &crate::ingest::FileName, begin: u64, why: &str| DirError {
         pos: SourcePos {
             file: file.clone(),
             line: begin,

@@ -1,7 +1,6 @@
 //! Opening a journal: decoding, and telling the format from its first line.
 
 use std::io::{BufRead, Cursor, Read};
-use std::sync::Arc;
 
 use super::{asterisk, native, Format, Item, ReadContext};
 use crate::ingest::csv::first_record;
@@ -49,7 +48,7 @@ pub(crate) enum OpenError {
 /// Opens a decoded stream, detects (or takes) its format and returns its items.
 pub(crate) fn open(
     raw: Box<dyn Read + Send>,
-    file: Arc<str>,
+    file: crate::ingest::FileName,
     encoding: TextEncoding,
     forced: Option<Format>,
     ctx_zone: jiff::tz::TimeZone,
@@ -97,12 +96,16 @@ pub(crate) fn open(
 struct NoRows {
     inner: Box<dyn Iterator<Item = Item> + Send>,
     seen: bool,
-    file: Option<Arc<str>>,
+    file: Option<crate::ingest::FileName>,
     empty_file: bool,
 }
 
 impl NoRows {
-    fn new(inner: Box<dyn Iterator<Item = Item> + Send>, file: Arc<str>, empty_file: bool) -> Self {
+    fn new(
+        inner: Box<dyn Iterator<Item = Item> + Send>,
+        file: crate::ingest::FileName,
+        empty_file: bool,
+    ) -> Self {
         NoRows {
             inner,
             seen: false,
@@ -177,7 +180,7 @@ mod tests {
         let raw: Box<dyn Read + Send> = Box::new(text.as_bytes());
         open(
             raw,
-            Arc::from("j.csv"),
+            crate::ingest::FileName::new("j.csv"),
             TextEncoding::Auto,
             None,
             zone,

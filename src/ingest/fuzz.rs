@@ -7,7 +7,6 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::ingest::text::{decode_bytes, TextEncoding};
@@ -139,7 +138,7 @@ fn journal(bytes: &[u8], forced: Option<Format>) {
     let raw: Box<dyn std::io::Read + Send> = Box::new(Cursor::new(bytes.to_vec()));
     if let Ok((_, items)) = detect::open(
         raw,
-        Arc::from("f.csv"),
+        crate::ingest::FileName::new("f.csv"),
         TextEncoding::Auto,
         forced,
         zone,

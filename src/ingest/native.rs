@@ -419,11 +419,10 @@ pub(crate) fn read_json_lines(
 mod tests {
     use super::*;
     use std::io::Cursor;
-    use std::sync::Arc;
 
     fn ctx() -> ReadContext {
         ReadContext {
-            file: Arc::from("j.csv"),
+            file: crate::ingest::FileName::new("j.csv"),
             time_zone: crate::ingest::time::zone("Europe/Berlin").unwrap(),
         }
     }
@@ -580,11 +579,10 @@ mod properties {
     use super::*;
     use proptest::prelude::*;
     use std::io::Cursor;
-    use std::sync::Arc;
 
     fn ctx() -> ReadContext {
         ReadContext {
-            file: Arc::from("p.csv"),
+            file: crate::ingest::FileName::new("p.csv"),
             time_zone: crate::ingest::time::zone("Europe/Berlin").unwrap(),
         }
     }

@@ -1,7 +1,6 @@
 //! The Asterisk reader as a whole, on rows cut from the real files and on random input.
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
@@ -14,7 +13,7 @@ use crate::ingest::{Entry, Origin, RowError};
 
 fn ctx_in(zone: &str) -> ReadContext {
     ReadContext {
-        file: Arc::from("Master.csv"),
+        file: crate::ingest::FileName::new("Master.csv"),
         time_zone: TimeZone::get(zone).unwrap(),
     }
 }
@@ -717,7 +716,7 @@ const GRANDSTREAM_RING_ALL: &str = r#",949938238,788303594,ext-did-1,""""" <9499
 /// Reads rows in UTC (the zone of the real files' tests).
 fn read_utc(text: &str) -> Vec<Item> {
     let ctx = ReadContext {
-        file: Arc::from("Master.csv"),
+        file: crate::ingest::FileName::new("Master.csv"),
         time_zone: TimeZone::UTC,
     };
     read(Box::new(Cursor::new(text.as_bytes().to_vec())), ctx, None).collect()
@@ -1080,7 +1079,7 @@ fn read_real(name: &str) -> Option<Vec<Item>> {
     let file = std::fs::File::open(&path).unwrap();
     let input = crate::ingest::text::utf8_reader(file, crate::ingest::text::TextEncoding::Auto);
     let ctx = ReadContext {
-        file: Arc::from(name),
+        file: crate::ingest::FileName::new(name),
         time_zone: TimeZone::UTC,
     };
     Some(read(input, ctx, None).collect())
