@@ -199,7 +199,7 @@ fn open_journal(
     };
     match journal::detect::open(
         raw,
-        name.clone(),
+        name,
         config.encoding,
         reading.forced,
         config.rules.time_zone.clone(),

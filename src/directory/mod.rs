@@ -42,10 +42,7 @@ impl DirError {
         message: impl Into<String>,
     ) -> Self {
         DirError {
-            pos: SourcePos {
-                file: file.clone(),
-                line,
-            },
+            pos: SourcePos { file: *file, line },
             key: key.map(str::to_string),
             message: message.into(),
         }
@@ -274,7 +271,7 @@ impl Table {
 
     fn pos(&self, row: &Row) -> SourcePos {
         SourcePos {
-            file: self.file.clone(),
+            file: self.file,
             line: row.line,
         }
     }

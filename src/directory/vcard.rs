@@ -345,10 +345,7 @@ impl CardBuilder {
         errors: &mut Vec<DirError>,
     ) {
         let err = |line: u64, message: String| DirError {
-            pos: SourcePos {
-                file: file.clone(),
-                line,
-            },
+            pos: SourcePos { file: *file, line },
             key: None,
             message,
         };
@@ -388,10 +385,7 @@ impl CardBuilder {
         if email.is_none() {
             if let Some((line, _, why)) = self.bad_emails.into_iter().next() {
                 errors.push(DirError {
-                    pos: SourcePos {
-                        file: file.clone(),
-                        line,
-                    },
+                    pos: SourcePos { file: *file, line },
                     key: None,
                     message: format!("EMAIL: {why}; contact `{name}` is kept without an address"),
                 });
@@ -403,7 +397,7 @@ impl CardBuilder {
             email,
             phones: self.phones,
             pos: SourcePos {
-                file: file.clone(),
+                file: *file,
                 line: self.begin,
             },
         });
@@ -420,7 +414,7 @@ pub(crate) fn parse(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError>) {
     let mut card: Option<CardBuilder> = None;
     let no_end = |file: &crate::ingest::FileName, begin: u64, why: &str| DirError {
         pos: SourcePos {
-            file: file.clone(),
+            file: *file,
             line: begin,
         },
         key: None,
@@ -448,10 +442,7 @@ pub(crate) fn parse(text: &str, file: &str) -> (Vec<Contact>, Vec<DirError>) {
             "END" if is_vcard => match card.take() {
                 Some(c) => c.finish(&file, &mut contacts, &mut errors),
                 None => errors.push(DirError {
-                    pos: SourcePos {
-                        file: file.clone(),
-                        line,
-                    },
+                    pos: SourcePos { file, line },
                     key: None,
                     message: "END:VCARD without BEGIN:VCARD".into(),
                 }),

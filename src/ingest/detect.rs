@@ -76,7 +76,7 @@ pub(crate) fn open(
     // both halves are buffered already: the chain reads from their buffers, no third copy
     let stream: Box<dyn BufRead + Send> = Box::new(Cursor::new(head).chain(reader));
     let ctx = ReadContext {
-        file: file.clone(),
+        file,
         time_zone: ctx_zone,
     };
     let items = match format {

@@ -217,7 +217,7 @@ fn bad_message(bad: &BadKind) -> String {
 fn row_error(ctx: &ReadContext, line: u64, message: String) -> Item {
     Item::Error(RowError {
         pos: SourcePos {
-            file: ctx.file.clone(),
+            file: ctx.file,
             line,
         },
         message,
@@ -299,7 +299,7 @@ impl Iterator for CsvRows {
             }
         }
         let pos = SourcePos {
-            file: self.ctx.file.clone(),
+            file: self.ctx.file,
             line: self.record.line(),
         };
         if self.record.len() != self.width {
@@ -349,7 +349,7 @@ pub(crate) fn read_json_lines(
     Box::new(input.lines().filter_map(move |line| {
         line_no += 1;
         let pos = SourcePos {
-            file: ctx.file.clone(),
+            file: ctx.file,
             line: line_no,
         };
         let line = match line {

@@ -283,7 +283,7 @@ impl Rows {
             Err(bad) => (bad.line, self.rows),
         };
         let pos = SourcePos {
-            file: self.ctx.file.clone(),
+            file: self.ctx.file,
             line,
         };
         if let Err(bad) = read {

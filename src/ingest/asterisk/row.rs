@@ -187,7 +187,7 @@ fn identity(f: &Fields<'_>, ctx: &ReadContext, line: u64, seq: u64) -> Raw {
     };
     Raw {
         pos: SourcePos {
-            file: ctx.file.clone(),
+            file: ctx.file,
             line,
         },
         seq,
