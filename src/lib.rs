@@ -41,6 +41,7 @@
 //! `main` only parses the arguments, reads the clock once and maps the outcome to an exit
 //! code. Only what `main` and the tests outside the crate need is `pub`.
 
+pub mod allocator;
 pub mod app;
 pub mod cli;
 mod config;

@@ -10,21 +10,8 @@ use unanswered::app::log::JournalStderr;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` (its place in `mi_option_e`, mimalloc.h v3; the test
-/// below checks it by its default of 1000 ms).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Keeps the memory a run has freed instead of giving it back to the system a second later.
-/// The window of open calls frees and grows all the time; given back, each 2 MiB huge page is
-/// faulted in and zeroed again (about 5 % of `explain`'s time went to that; keeping them cut
-/// its wall time on a busy journal by 12–18 %). A run is short, and its peak is the same either way.
-fn keep_freed_memory() {
-    // SAFETY: sets an option of the allocator; valid at any time, from any thread
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
-}
-
 fn main() -> std::process::ExitCode {
-    keep_freed_memory();
+    unanswered::allocator::keep_freed_memory();
     let started = std::time::Instant::now();
     let cli = unanswered::cli::Cli::parse();
     let stdout = std::io::stdout();
@@ -47,19 +34,4 @@ fn main() -> std::process::ExitCode {
     let code = unanswered::app::execute(cli, env);
     drop(to_journal);
     code.into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_purge_delay_is_the_option_set() {
-        // SAFETY: reads and sets an option of the allocator
-        let default = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-        assert_eq!(default, 1000, "mimalloc's purge delay defaults to 1000 ms");
-        keep_freed_memory();
-        let set = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-        assert_eq!(set, -1);
-    }
 }
