@@ -4,6 +4,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::channel::{local_half, local_number};
 use super::row::Raw;
+use crate::ingest::Text;
 
 /// The two intervals overlap (a second of slack for the rounding of CDR times).
 pub(super) fn overlaps(a: &Raw, b: &Raw) -> bool {
@@ -101,7 +102,7 @@ fn by_channels(rows: &[Raw], by_dst: &ByDst<'_>, uf: &mut UnionFind) {
             continue;
         }
         let target = match local_half(&r.channel) {
-            Some((base, 2)) => format!("{base};1"),
+            Some((base, 2)) => compact_str::format_compact!("{base};1"),
             Some(_) => continue,
             None => r.channel.clone(),
         };
@@ -196,24 +197,24 @@ pub(super) struct Grouper {
     stamp: u64,
     /// The first open row of each key, by kind of key (linkedid, uniqueid, channel@start,
     /// Session).
-    keys: [HashMap<String, usize>; 4],
+    keys: [HashMap<Text, usize>; 4],
     /// Open rows by `dstchannel`.
-    by_dst: HashMap<String, Vec<usize>>,
+    by_dst: HashMap<Text, Vec<usize>>,
     /// Open rows by the destination their channel points at (a `;2` half: its `;1` half; a
     /// non-Local channel: itself).
-    by_target: HashMap<String, Vec<usize>>,
+    by_target: HashMap<Text, Vec<usize>>,
     /// Open `;2` halves not linked to a row dialling their `;1` half, by base, in read order.
-    orphans: HashMap<String, Vec<usize>>,
+    orphans: HashMap<Text, Vec<usize>>,
     /// The same rows by `src`.
-    orphans_by_src: HashMap<String, Vec<usize>>,
+    orphans_by_src: HashMap<Text, Vec<usize>>,
     /// Open rows whose destination is a numbered Local `;1` half, by `src`.
-    creators: HashMap<String, Vec<usize>>,
+    creators: HashMap<Text, Vec<usize>>,
     /// Calls by their last stop, earliest first (entries may be stale: see [`Comp::stamp`]).
     heap: std::collections::BinaryHeap<std::cmp::Reverse<(jiff::Timestamp, u64, usize)>>,
     open: usize,
 }
 
-fn remove_from(map: &mut HashMap<String, Vec<usize>>, key: &str, slot: usize) {
+fn remove_from(map: &mut HashMap<Text, Vec<usize>>, key: &str, slot: usize) {
     if let Some(v) = map.get_mut(key) {
         v.retain(|&s| s != slot);
         if v.is_empty() {
@@ -224,14 +225,14 @@ fn remove_from(map: &mut HashMap<String, Vec<usize>>, key: &str, slot: usize) {
 
 /// The destination a row's channel points at: its `;1` half for a `;2` half, the channel
 /// itself for any other non-Local channel.
-fn target(channel: &str) -> Option<String> {
+fn target(channel: &str) -> Option<Text> {
     if channel.is_empty() {
         return None;
     }
     match local_half(channel) {
-        Some((base, 2)) => Some(format!("{base};1")),
+        Some((base, 2)) => Some(compact_str::format_compact!("{base};1")),
         Some(_) => None,
-        None => Some(channel.to_string()),
+        None => Some(Text::from(channel)),
     }
 }
 
@@ -370,7 +371,7 @@ impl Grouper {
             match keys.get(key) {
                 Some(&j) => joins.push(j),
                 None => {
-                    keys.insert(key.to_string(), slot);
+                    keys.insert(Text::from(key), slot);
                 }
             }
         }
@@ -418,7 +419,7 @@ impl Grouper {
             if linked {
                 self.slots[slot].as_mut().expect("open").linked = true;
             } else {
-                let base = local_half(&r.channel).expect("a ;2 half").0.to_string();
+                let base = Text::from(local_half(&r.channel).expect("a ;2 half").0);
                 let src = r.src.clone();
                 self.orphans.entry(base).or_default().push(slot);
                 self.orphans_by_src.entry(src).or_default().push(slot);
@@ -474,7 +475,7 @@ impl Grouper {
     }
 
     /// The calls (their roots) joined to `root` by the orphan rule, `root` included.
-    fn soft_class(&self, root: usize, memo: &mut HashMap<String, Option<usize>>) -> Vec<usize> {
+    fn soft_class(&self, root: usize, memo: &mut HashMap<Text, Option<usize>>) -> Vec<usize> {
         let mut class = vec![root];
         let mut k = 0;
         while k < class.len() {
@@ -503,7 +504,7 @@ impl Grouper {
                 }
                 for (base, own) in bases {
                     let creator = *memo
-                        .entry(base.to_string())
+                        .entry(Text::from(base))
                         .or_insert_with(|| self.creator(base));
                     let Some(j) = creator else { continue };
                     if !own && j != m {

@@ -12,7 +12,7 @@ use super::group::group_rows;
 use super::group::overlaps;
 use super::row::Raw;
 use super::{SKIP_CALLEE_LEG, SKIP_NO_DESTINATION, SKIP_OWN_LINE};
-use crate::ingest::{Entry, Item, Origin};
+use crate::ingest::{Entry, Item, Origin, Text};
 
 /// One row of a call as the call decides it.
 struct Decided<'a> {
@@ -251,7 +251,7 @@ fn own_line(decided: &mut [Decided<'_>]) {
 }
 
 /// The item of a decided row.
-fn item(d: Decided<'_>, tracker_id: &Option<String>, arrival: Option<Timestamp>) -> Item {
+fn item(d: Decided<'_>, tracker_id: &Option<Text>, arrival: Option<Timestamp>) -> Item {
     let r = d.raw;
     if let Some(reason) = d.skip {
         return Item::Skipped {
@@ -277,7 +277,7 @@ fn item(d: Decided<'_>, tracker_id: &Option<String>, arrival: Option<Timestamp>)
         pos: r.pos.clone(),
         seq: r.seq,
         connection_id: r.connection_id.as_str().into(),
-        tracker_id: tracker_id.as_deref().map(Into::into),
+        tracker_id: tracker_id.clone(),
         start,
         // voicemail took the call when it answered: the line stopped ringing then
         stop: match (d.voicemail, r.answer) {
@@ -358,21 +358,21 @@ mod tests {
             answer: answer.map(t),
             answered: answer.is_some(),
             user_offline: None,
-            line: (!dst.is_empty()).then(|| "201".to_string()),
+            line: (!dst.is_empty()).then(|| "201".into()),
             outgoing: false,
-            caller_line: String::new(),
+            caller_line: Text::default(),
             voicemail_app: vm,
-            src: String::new(),
-            dst: String::new(),
+            src: Text::default(),
+            dst: Text::default(),
             contact_name: None,
-            channel: String::new(),
-            dstchannel: dst.to_string(),
-            lastdata: String::new(),
-            uniqueid: String::new(),
-            linkedid: String::new(),
-            session: String::new(),
+            channel: Text::default(),
+            dstchannel: dst.into(),
+            lastdata: Text::default(),
+            uniqueid: Text::default(),
+            linkedid: Text::default(),
+            session: Text::default(),
             fallback_key: None,
-            connection_id: seq.to_string(),
+            connection_id: seq.to_string().into(),
         }
     }
 

@@ -6,7 +6,7 @@ use super::channel::{channel_line, is_voicemail_channel};
 use super::columns::*;
 use crate::ingest::csv::Record;
 use crate::ingest::time::TimeError;
-use crate::ingest::{ReadContext, SourcePos};
+use crate::ingest::{ReadContext, SourcePos, Text};
 
 /// What the reader knows of one row before it sees the other rows of its call.
 #[derive(Debug, Clone)]
@@ -22,25 +22,25 @@ pub(super) struct Raw {
     pub(super) answered: bool,
     pub(super) user_offline: Option<bool>,
     /// The line of `dstchannel`; None for a row that rang no phone (empty `dstchannel`).
-    pub(super) line: Option<String>,
+    pub(super) line: Option<Text>,
     /// The source is a user's line and the dialled number is outside: an outgoing entry.
     pub(super) outgoing: bool,
     /// The user's line of an outgoing row ("" for others).
-    pub(super) caller_line: String,
+    pub(super) caller_line: Text,
     /// `lastapp` VoiceMail (Grandstream: Action Type VM).
     pub(super) voicemail_app: bool,
-    pub(super) src: String,
-    pub(super) dst: String,
-    pub(super) contact_name: Option<String>,
-    pub(super) channel: String,
-    pub(super) dstchannel: String,
-    pub(super) lastdata: String,
-    pub(super) uniqueid: String,
-    pub(super) linkedid: String,
-    pub(super) session: String,
+    pub(super) src: Text,
+    pub(super) dst: Text,
+    pub(super) contact_name: Option<Text>,
+    pub(super) channel: Text,
+    pub(super) dstchannel: Text,
+    pub(super) lastdata: Text,
+    pub(super) uniqueid: Text,
+    pub(super) linkedid: Text,
+    pub(super) session: Text,
     /// The channel@start key of a 16-column row (no uniqueid).
-    pub(super) fallback_key: Option<String>,
-    pub(super) connection_id: String,
+    pub(super) fallback_key: Option<Text>,
+    pub(super) connection_id: Text,
 }
 
 /// What is wrong with a CDR row; the texts are the messages users see.
@@ -162,22 +162,22 @@ pub(super) fn parse_row(
 
 /// What a row says about who and what, before its times: ids, caller, channels.
 fn identity(f: &Fields<'_>, ctx: &ReadContext, line: u64, seq: u64) -> Raw {
-    let src = f.get(SRC).to_string();
+    let src = Text::from(f.get(SRC));
     let action = f.get(ACTION_TYPE);
     let voicemail_app = f.get(LASTAPP).eq_ignore_ascii_case("voicemail")
         || is_voicemail_channel(f.get(DSTCHANNEL))
         || action.eq_ignore_ascii_case("vm")
         || action.to_ascii_uppercase().starts_with("VM[");
-    let uniqueid = f.get(UNIQUEID).to_string();
-    let linkedid = f.get(LINKEDID).to_string();
+    let uniqueid = Text::from(f.get(UNIQUEID));
+    let linkedid = Text::from(f.get(LINKEDID));
     let sequence = f.get(SEQUENCE);
-    let channel = f.get(CHANNEL).to_string();
+    let channel = Text::from(f.get(CHANNEL));
     let fallback_key = (uniqueid.is_empty() && linkedid.is_empty() && !channel.is_empty())
-        .then(|| format!("{channel}@{}", f.get(START)));
+        .then(|| compact_str::format_compact!("{channel}@{}", f.get(START)));
     let connection_id = match (uniqueid.is_empty(), sequence.is_empty()) {
-        (false, false) => format!("{uniqueid}/{sequence}"),
-        (false, true) => format!("{uniqueid}@{line}"),
-        (true, _) => format!("{}:{line}", ctx.file),
+        (false, false) => compact_str::format_compact!("{uniqueid}/{sequence}"),
+        (false, true) => compact_str::format_compact!("{uniqueid}@{line}"),
+        (true, _) => compact_str::format_compact!("{}:{line}", ctx.file),
     };
     let caller_name = f.get(CALLER_NAME);
     let contact_name = if !caller_name.is_empty() {
@@ -198,17 +198,17 @@ fn identity(f: &Fields<'_>, ctx: &ReadContext, line: u64, seq: u64) -> Raw {
         user_offline: None,
         line: None,
         outgoing: false,
-        caller_line: String::new(),
+        caller_line: Text::default(),
         voicemail_app,
-        dst: f.get(DST).to_string(),
+        dst: f.get(DST).into(),
         src,
-        contact_name,
+        contact_name: contact_name.map(Text::from),
         channel,
-        dstchannel: f.get(DSTCHANNEL).to_string(),
-        lastdata: f.get(LASTDATA).to_string(),
+        dstchannel: f.get(DSTCHANNEL).into(),
+        lastdata: f.get(LASTDATA).into(),
         uniqueid,
         linkedid,
-        session: f.get(SESSION).to_string(),
+        session: f.get(SESSION).into(),
         fallback_key,
         connection_id,
     }
@@ -218,7 +218,7 @@ fn identity(f: &Fields<'_>, ctx: &ReadContext, line: u64, seq: u64) -> Raw {
 fn rang(f: &Fields<'_>, mut raw: Raw) -> Result<Raw, RowFault> {
     let line_number = channel_line(&raw.dstchannel).ok_or_else(|| RowFault::NoLine {
         column: f.map.describe(DSTCHANNEL),
-        value: raw.dstchannel.clone(),
+        value: raw.dstchannel.to_string(),
     })?;
     let start = f.time(START, None)?;
     let stop = f.stop(start)?;
@@ -243,7 +243,7 @@ fn rang(f: &Fields<'_>, mut raw: Raw) -> Result<Raw, RowFault> {
     raw.stop = Some(stop);
     raw.answered = answered;
     raw.user_offline = user_offline;
-    raw.line = Some(line_number);
+    raw.line = Some(line_number.into());
     Ok(raw)
 }
 
@@ -254,7 +254,9 @@ fn direction(f: &Fields<'_>, raw: &mut Raw) {
     let own_line = if is_extension(&raw.src) {
         Some(raw.src.clone())
     } else {
-        channel_line(&raw.channel).filter(|l| is_extension(l))
+        channel_line(&raw.channel)
+            .filter(|l| is_extension(l))
+            .map(Text::from)
     };
     raw.outgoing = if f.map.pos[DST_TRUNK].is_some() || f.map.pos[SRC_TRUNK].is_some() {
         f.get(SRC_TRUNK).is_empty() && !f.get(DST_TRUNK).is_empty()
@@ -264,7 +266,7 @@ fn direction(f: &Fields<'_>, raw: &mut Raw) {
     raw.caller_line = if raw.outgoing {
         own_line.unwrap_or_else(|| raw.src.clone())
     } else {
-        String::new()
+        Text::default()
     };
 }
 
