@@ -60,12 +60,31 @@ fn json_line(b: &mut Vec<u8>, v: &Verdict, tz: &TimeZone) {
     b.extend_from_slice(b"],\"caller_name\":");
     json_opt(b, v.caller.name.as_deref());
     b.extend_from_slice(b",\"ring_seconds\":");
-    b.extend_from_slice(f.ring_seconds.to_string().as_bytes());
+    json_int(b, f.ring_seconds);
     b.extend_from_slice(b",\"answered_line\":");
     json_opt(b, f.answered_line.as_deref());
     b.extend_from_slice(b",\"voicemail\":");
     b.extend_from_slice(if f.voicemail { b"true" } else { b"false" });
     b.extend_from_slice(b"}\n");
+}
+
+/// An integer in decimal, without the formatting machinery.
+fn json_int(b: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        b.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    b.extend_from_slice(&digits[at..]);
 }
 
 fn json_opt(b: &mut Vec<u8>, s: Option<&str>) {
@@ -528,6 +547,24 @@ mod tests {
             let mut b = Vec::new();
             json_str(&mut b, &s);
             prop_assert_eq!(String::from_utf8(b).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn integers_are_written_as_serde_json_writes_them(n in any::<i64>()) {
+            let mut b = Vec::new();
+            json_int(&mut b, n);
+            prop_assert_eq!(String::from_utf8(b).unwrap(), serde_json::to_string(&n).unwrap());
+        }
+    }
+
+    #[test]
+    fn the_widest_integers_are_written_whole() {
+        for n in [i64::MIN, i64::MAX, 0, -1, 10] {
+            let mut b = Vec::new();
+            json_int(&mut b, n);
+            assert_eq!(String::from_utf8(b).unwrap(), n.to_string());
         }
     }
 

@@ -183,7 +183,7 @@ pub(crate) fn caller_of(facts: &Facts, lookup: &Lookup) -> Caller {
         facts.journal_contact_company.as_deref(),
     );
     Caller {
-        raw: facts.caller_raw.to_string(),
+        raw: String::from(facts.caller_raw.as_str()),
         number,
         name: r.name,
         company: r.company,

@@ -216,7 +216,7 @@ pub(crate) fn decide(
                 _ => Status::NoAddress,
             };
             recipients.push(Recipient {
-                user: user.to_string(),
+                user: String::from(user.as_str()),
                 email,
                 status,
             });
