@@ -75,7 +75,9 @@ where
                 return;
             };
             loop {
-                let batch: Vec<I::Item> = items.by_ref().take(BATCH).collect();
+                // sized at once: collected from `take` it would grow (and be copied) ten times
+                let mut batch: Vec<I::Item> = Vec::with_capacity(BATCH);
+                batch.extend(items.by_ref().take(BATCH));
                 let last = batch.len() < BATCH;
                 if !batch.is_empty() && tx.send(Message::Batch(batch)).is_err() {
                     return; // the decisions stopped taking items
