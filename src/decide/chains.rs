@@ -27,7 +27,7 @@ pub(crate) const REDIRECT_GAP_SECONDS: i64 = 10;
 pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// A key from the journal (an id, a raw number): up to 24 bytes inline, so a probe of a map
 /// compares it in place instead of following a pointer to it.
-type Key = compact_str::CompactString;
+type Key = Text;
 
 /// A chain's entries, boxed as read: handing a chain on moves pointers, not entries.
 #[allow(clippy::vec_box)]
@@ -360,7 +360,7 @@ impl NumberCache {
     fn caller(&mut self, plan: &NumberPlan, raw: &str) -> CallerKey {
         if is_hidden(raw) {
             if self.hidden.is_none() {
-                self.hidden = Some(self.intern(Number::Other(crate::ingest::Text::default())));
+                self.hidden = Some(self.intern(Number::Other(Text::default())));
             }
             self.hidden
         } else {
@@ -766,7 +766,7 @@ impl Grouping {
         // later mark
         let mark = self
             .ids
-            .entry(Key::from(id.as_str()))
+            .entry(id.clone())
             .or_insert(ChainId::HandedOut(root.last_stop));
         *mark = match *mark {
             ChainId::HandedOut(t) => ChainId::HandedOut(t.max(root.last_stop)),

@@ -388,7 +388,7 @@ impl<S: Overflow> Decider<'_, S> {
                 _ => {}
             }
             let c = chains::Chain {
-                id: v.facts.id.as_str().into(),
+                id: v.facts.id.clone(),
                 entries,
             };
             on_verdict(v, &c);

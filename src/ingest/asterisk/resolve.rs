@@ -261,22 +261,18 @@ fn item(d: Decided<'_>, tracker_id: &Option<Text>, arrival: Option<Timestamp>) -
     }
     let start = r.start.expect("a row that rang a line has a start");
     let (origin, line_number, phone_number) = if r.outgoing {
-        (
-            Origin::Outgoing,
-            r.caller_line.as_str().into(),
-            r.dst.as_str().into(),
-        )
+        (Origin::Outgoing, r.caller_line.clone(), r.dst.clone())
     } else {
         (
             Origin::Incoming,
-            r.line.as_deref().unwrap_or_default().into(),
-            r.src.as_str().into(),
+            r.line.clone().unwrap_or_default(),
+            r.src.clone(),
         )
     };
     Item::Entry(Box::new(Entry {
         pos: r.pos.clone(),
         seq: r.seq,
-        connection_id: r.connection_id.as_str().into(),
+        connection_id: r.connection_id.clone(),
         tracker_id: tracker_id.clone(),
         start,
         // voicemail took the call when it answered: the line stopped ringing then
@@ -292,7 +288,7 @@ fn item(d: Decided<'_>, tracker_id: &Option<Text>, arrival: Option<Timestamp>) -
         user_offline: r.user_offline,
         phone_number,
         redirecting_number: None,
-        contact_name: r.contact_name.as_deref().map(Into::into),
+        contact_name: r.contact_name.clone(),
         contact_company: None,
         acceptor: None,
         tracker_last: false,
