@@ -431,6 +431,15 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
                 false,
                 read_ahead::events(scope, sources, &config.rules, &lookup),
                 (&config.rules, &lookup, &mut history, now),
+                // a verdict settled while it waits is held as its line
+                args.json.then_some(pipeline::Settled {
+                    write: &|v, b| json_line(b, v, &tz),
+                    take: &mut |line| {
+                        if stdout.borrow_mut().write_all(line).is_err() {
+                            failed.set(true);
+                        }
+                    },
+                }),
                 |e| {
                     if stdout.borrow_mut().flush().is_err() {
                         failed.set(true);

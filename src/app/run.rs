@@ -131,6 +131,12 @@ fn decide_all(
             true,
             read_ahead::events(scope, sources, &session.config.rules, lookup),
             (&session.config.rules, lookup, history, session.now),
+            // a verdict settled while it waits is suppressed, and not `incomplete` (whose
+            // entries are kept): there is nothing to keep of it
+            Some(pipeline::Settled {
+                write: &|_, _| {},
+                take: &mut |_| {},
+            }),
             |e| rows.note(err, &e.pos.to_string(), &e.message, &e.to_string()),
             |v, chain| {
                 if v.suppressed_by == Some(Suppression::Incomplete) {

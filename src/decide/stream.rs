@@ -158,37 +158,48 @@ pub(crate) fn decide_in<S: Overflow>(
     on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Result<Stats, S::Error> {
     let events = Intake::new(items, context.0, context.1);
-    decide_events_in(store, keep_entries, events, context, on_error, on_verdict)
+    decide_events_in(
+        store,
+        keep_entries,
+        events,
+        context,
+        None,
+        on_error,
+        on_verdict,
+    )
+}
+
+/// How a consumer shows a verdict that no later input can change, as bytes: a chain that
+/// waits behind another (§3.8) while its verdict is already settled (it is suppressed, and
+/// does not wait for a callback itself) is held as what the consumer makes of it, not as its
+/// facts to be decided again. `write` makes the bytes (nothing, for a consumer that drops such
+/// verdicts); `take` gets them, in the verdicts' turn, instead of `on_verdict`.
+pub(crate) struct Settled<'a> {
+    pub(crate) write: &'a dyn Fn(&Verdict, &mut Vec<u8>),
+    pub(crate) take: &'a mut dyn FnMut(&[u8]),
 }
 
 /// The second half of [`decide_in`]: decides the events of an [`Intake`] (made on this thread
-/// or another), in their order.
+/// or another), in their order. With `settled`, the verdicts it can show are shown through it.
 pub(crate) fn decide_events_in<S: Overflow>(
     store: S,
     keep_entries: bool,
     events: impl Iterator<Item = Event>,
     context: Context<'_>,
+    settled: Option<Settled<'_>>,
     on_error: impl FnMut(&RowError),
     on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Result<Stats, S::Error> {
     let waiting = Queue::new(store, Limits::DEFAULT);
-    decide_queued(keep_entries, waiting, events, context, on_error, on_verdict)
-}
-
-/// [`decide_in`] with a given assembler (tests set how often it hands out chains) and the queue
-/// the chains wait in (tests set its limits).
-#[cfg(test)]
-fn decide_spilling<S: Overflow>(
-    assembler: chains::Assembler<'_>,
-    keep_entries: bool,
-    waiting: Queue<S>,
-    items: impl Iterator<Item = Item>,
-    context: Context<'_>,
-    on_error: impl FnMut(&RowError),
-    on_verdict: impl FnMut(Verdict, &chains::Chain),
-) -> Result<Stats, S::Error> {
-    let events = Intake::with(assembler, items, context.0, context.1);
-    decide_queued(keep_entries, waiting, events, context, on_error, on_verdict)
+    decide_queued(
+        keep_entries,
+        waiting,
+        events,
+        context,
+        settled,
+        on_error,
+        on_verdict,
+    )
 }
 
 /// Decides `events` with the chains that wait in `waiting`.
@@ -197,6 +208,7 @@ fn decide_queued<S: Overflow>(
     waiting: Queue<S>,
     events: impl Iterator<Item = Event>,
     (rules, lookup, history, now): Context<'_>,
+    settled: Option<Settled<'_>>,
     mut on_error: impl FnMut(&RowError),
     mut on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Result<Stats, S::Error> {
@@ -212,6 +224,7 @@ fn decide_queued<S: Overflow>(
         decided: 0,
         keep_entries,
         packing: Vec::new(),
+        settled,
     };
     // a callback read since the chains were last looked at: the chain at the front, which
     // waits for one, may be decided now (nothing else frees it before the end)
@@ -284,7 +297,7 @@ fn unflag(b: u8) -> (Option<Suppression>, bool) {
 
 /// Decides the chains handed out, in their order, holding back those that wait for a
 /// callback (§3.8) and every chain after them.
-struct Decider<'a, S: Overflow> {
+struct Decider<'a, 'o, S: Overflow> {
     rules: &'a Rules,
     lookup: &'a Lookup,
     now: Timestamp,
@@ -301,9 +314,16 @@ struct Decider<'a, S: Overflow> {
     keep_entries: bool,
     /// A buffer for packing.
     packing: Vec<u8>,
+    /// How the consumer shows a settled verdict, if it can.
+    settled: Option<Settled<'o>>,
 }
 
-impl<S: Overflow> Decider<'_, S> {
+/// The first byte of a record of a settled verdict, as the consumer showed it: its suppression
+/// code as [`flags`] writes it, with this bit set. After it: the chain's start (for the
+/// history's pruning, in the verdict's turn), then the bytes.
+const SHOWN: u8 = 0x80;
+
+impl<S: Overflow> Decider<'_, '_, S> {
     /// Takes the chains handed out (in start order); `end`: the input is over, nothing waits.
     /// An error: waiting chains could not be read back from the store.
     fn add(
@@ -336,6 +356,22 @@ impl<S: Overflow> Decider<'_, S> {
             }
             // it waits behind another: a record in the queue
             self.packing.clear();
+            if let (Some(settled), true) = (&self.settled, entries.is_empty()) {
+                if self.settles(&screened) {
+                    // its verdict is what it would be in its turn: suppressed, no recipients,
+                    // no callback (nothing the history or a later row changes)
+                    let (s, start) = (screened.suppressed_by, screened.facts.start);
+                    let v = recipients::decide(screened, None, self.rules, self.lookup, history);
+                    self.packing.push(SHOWN | flags(s, false));
+                    self.packing
+                        .extend_from_slice(&start.as_second().to_le_bytes());
+                    self.packing
+                        .extend_from_slice(&start.subsec_nanosecond().to_le_bytes());
+                    (settled.write)(&v, &mut self.packing);
+                    self.waiting.push(&self.packing);
+                    continue;
+                }
+            }
             self.packing
                 .push(flags(screened.suppressed_by, !entries.is_empty()));
             packed::pack(&screened.facts, &mut self.packing);
@@ -349,6 +385,22 @@ impl<S: Overflow> Decider<'_, S> {
                 let Some(record) = self.waiting.pop()? else {
                     break;
                 };
+                if record[0] & SHOWN != 0 {
+                    let (suppressed_by, _) = unflag(record[0] & !SHOWN);
+                    let (start, shown) = record[1..].split_at(12);
+                    let (secs, nanos) = start.split_at(8);
+                    let secs = i64::from_le_bytes(secs.try_into().expect("8 bytes"));
+                    let nanos = i32::from_le_bytes(nanos.try_into().expect("4 bytes"));
+                    let start = Timestamp::new(secs, nanos).expect("a start written above");
+                    if let Some(settled) = &mut self.settled {
+                        (settled.take)(shown);
+                    }
+                    if suppressed_by == Some(Suppression::TooOld) {
+                        stats.too_old += 1;
+                    }
+                    self.decided(start, history);
+                    continue;
+                }
                 let (suppressed_by, has_entries) = unflag(record[0]);
                 let facts = packed::unpack(&record[1..]);
                 let entries = if has_entries {
@@ -392,13 +444,29 @@ impl<S: Overflow> Decider<'_, S> {
                 entries,
             };
             on_verdict(v, &c);
-            self.decided += 1;
-            if self.decided.is_multiple_of(1 << 16) {
-                history.prune_online(start);
-                history.prune_notified(start, self.rules.exceptions.repeated_until_logon);
-            }
+            self.decided(start, history);
         }
         Ok(())
+    }
+
+    /// A chain held behind another has a verdict now that no later input changes: it is
+    /// suppressed (the first exceptions, before §3.8), and does not wait for a callback,
+    /// neither as a call that may notify nor as one still ringing.
+    fn settles(&self, s: &Screened) -> bool {
+        let (suppressed_by, number) = (s.suppressed_by, s.caller.number.as_ref());
+        suppressed_by.is_some()
+            && exceptions::awaits_callback(suppressed_by, number, self.rules).is_none()
+            && exceptions::keeps_callbacks(suppressed_by, number, self.rules).is_none()
+    }
+
+    /// Counts a verdict given for a chain that started at `start`; now and then the history
+    /// forgets what no later chain needs.
+    fn decided(&mut self, start: Timestamp, history: &mut History) {
+        self.decided += 1;
+        if self.decided.is_multiple_of(1 << 16) {
+            history.prune_online(start);
+            history.prune_notified(start, self.rules.exceptions.repeated_until_logon);
+        }
     }
 }
 
@@ -565,33 +633,59 @@ mod tests {
         flush_every: usize,
         limits: Limits,
     ) -> (Vec<(String, usize)>, u64) {
+        let (shown, _, puts, _) = run_with(entries, rules, flush_every, limits, false);
+        (shown, puts)
+    }
+
+    /// [`run_in`], and with `settle` the verdicts settled while they wait shown through
+    /// [`Settled`] (as [`shown`] writes them, with no entries); the statistics, and how many
+    /// verdicts were settled.
+    fn run_with(
+        entries: Vec<Entry>,
+        rules: &crate::config::Rules,
+        flush_every: usize,
+        limits: Limits,
+        settle: bool,
+    ) -> (Vec<(String, usize)>, Stats, u64, usize) {
         let l = lookup();
         let items = entries.into_iter().enumerate().map(|(i, mut e)| {
             e.seq = i as u64;
             Item::Entry(Box::new(e))
         });
-        let mut out = Vec::new();
+        let out = std::cell::RefCell::new(Vec::new());
+        let mut settled = 0;
+        let mut take = |b: &[u8]| {
+            settled += 1;
+            let line = String::from_utf8(b.to_vec()).expect("written as text");
+            out.borrow_mut().push((line, 0));
+        };
+        let write = |v: &Verdict, b: &mut Vec<u8>| b.extend_from_slice(shown(v).as_bytes());
         let mut store = InMemory::default();
         // a small flush interval comes with small caches: the numbers no open entry holds are
         // forgotten, and the index records of entries handed out swept, every few entries
-        let stats = decide_spilling(
-            Assembler::new(&l)
-                .flush_every(flush_every)
-                .small_caches(flush_every),
+        let assembler = Assembler::new(&l)
+            .flush_every(flush_every)
+            .small_caches(flush_every);
+        // the decisions with a given assembler and a queue of the given limits
+        let stats = decide_queued(
             true,
             Queue::new(&mut store, limits),
-            items,
+            Intake::with(assembler, items, rules, &l),
             (
                 rules,
                 &l,
                 &mut History::default(),
                 t("2026-11-27T12:00:00Z"),
             ),
+            settle.then_some(Settled {
+                write: &write,
+                take: &mut take,
+            }),
             |e| panic!("{e}"),
-            |v, c| out.push((shown(&v), c.entries.len())),
+            |v, c| out.borrow_mut().push((shown(&v), c.entries.len())),
         );
-        stats.unwrap_or_else(|never| match never {});
-        (out, store.puts)
+        let stats = stats.unwrap_or_else(|never| match never {});
+        (out.into_inner(), stats, store.puts, settled)
     }
 
     proptest! {
@@ -629,6 +723,22 @@ mod tests {
                 let (want, _) = run_in(es.clone(), &r, every, Limits::DEFAULT);
                 let (got, _) = run_in(es.clone(), &r, every, small);
                 prop_assert_eq!(want, got);
+            }
+        }
+
+        #[test]
+        fn a_verdict_settled_while_it_waits_is_shown_as_in_its_turn(
+            es in journal(), every in 1usize..6, block_bytes in 1usize..400, budget in 0usize..800,
+        ) {
+            // shown through `Settled` or given in its turn: the same verdicts in the same
+            // order, the same counts, wherever the blocks of the queue are
+            let small = Limits { block_bytes, budget };
+            for r in all_rules() {
+                let (want, want_stats, _, none) = run_with(es.clone(), &r, every, Limits::DEFAULT, false);
+                let (got, got_stats, _, _) = run_with(es.clone(), &r, every, small, true);
+                prop_assert_eq!(none, 0);
+                prop_assert_eq!(want, got);
+                prop_assert_eq!(want_stats, got_stats);
             }
         }
 
@@ -703,6 +813,49 @@ mod tests {
         }
         assert_eq!(unflag(flags(None, true)), (None, true));
         assert_eq!(unflag(flags(None, false)), (None, false));
+    }
+
+    #[test]
+    fn what_waits_behind_a_call_is_settled_when_nothing_can_change_it() {
+        // the first call waits for its callback to the end; behind it an answered call and a
+        // hidden one are settled, the call that may notify is not, and a call of the first
+        // caller (answered: a callback for it) is settled too
+        let mut es = vec![entry("first").caller("030 5550100")];
+        for (i, (caller, answered)) in [
+            ("0171 9999999", true),
+            ("", false),
+            ("0171 8888888", false),
+            ("030 5550100", true),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut e = entry(&format!("e{i}")).caller(caller);
+            e.start += jiff::SignedDuration::from_secs(600 * (i as i64 + 1));
+            e.stop = e.start + jiff::SignedDuration::from_secs(20);
+            if answered {
+                e.connect = Some(e.start + jiff::SignedDuration::from_secs(5));
+            }
+            es.push(e);
+        }
+        let mut r = rules();
+        r.max_age_hours = 0;
+        let (want, want_stats, _, _) = run_with(es.clone(), &r, 1, Limits::DEFAULT, false);
+        let (got, got_stats, _, settled) = run_with(es.clone(), &r, 1, Limits::DEFAULT, true);
+        assert_eq!(settled, 3, "{got:?}");
+        assert_eq!(got, want);
+        assert_eq!(got_stats, want_stats);
+        let order: Vec<&str> = got
+            .iter()
+            .map(|(v, _)| v.split(' ').next().unwrap_or_default())
+            .collect();
+        assert_eq!(order, ["first", "e0", "e1", "e2", "e3"]);
+        // too old: settled, and counted in its turn
+        r.max_age_hours = 1;
+        let (want, want_stats, _, _) = run_with(es.clone(), &r, 1, Limits::DEFAULT, false);
+        let (got, got_stats, _, _) = run_with(es, &r, 1, Limits::DEFAULT, true);
+        assert_eq!((got, got_stats.too_old), (want, want_stats.too_old));
+        assert!(got_stats.too_old > 0);
     }
 
     #[test]
