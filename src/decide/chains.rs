@@ -54,10 +54,11 @@ pub(crate) enum Notice {
 pub(crate) struct Assembler<'a> {
     lookup: &'a Lookup,
     grouping: Grouping,
-    /// Connection ids read recently, with the entry's stop (its start, if later): an id is
-    /// forgotten a window behind the horizon, unless its chain may still be open (it stopped
-    /// after the earliest open chain started).
-    seen: Map<Key, Timestamp>,
+    /// Connection ids read recently, with the entry's stop (its start, if later) in whole
+    /// seconds: an id is forgotten a window behind the horizon, unless its chain may still be
+    /// open (it stopped after the earliest open chain started). (Seconds, not a timestamp: a
+    /// smaller table, and an id kept up to a second longer.)
+    seen: Map<Key, i64>,
     watermark: Option<Timestamp>,
     /// Up to where `seen` and the ids of chains handed out were last swept of what is old
     /// enough to forget.
@@ -122,7 +123,7 @@ impl<'a> Assembler<'a> {
                         return Vec::new();
                     }
                 }
-                v.insert(entry.stop.max(entry.start));
+                v.insert(entry.stop.max(entry.start).as_second());
             }
         }
         self.watermark = Some(self.watermark.map_or(entry.start, |w| w.max(entry.start)));
@@ -161,6 +162,7 @@ impl<'a> Assembler<'a> {
                     .grouping
                     .earliest_start()
                     .map_or(forget, |t| t.min(forget));
+                let open = open.as_second();
                 self.seen.retain(|_, t| *t >= open);
                 self.grouping.forget_handed_out(forget);
                 self.swept = Some(forget);
@@ -239,8 +241,8 @@ type Records = smallvec::SmallVec<[Indexed; 1]>;
 enum ChainId {
     /// A tracker id of an open chain: one of its slots.
     Open(usize),
-    /// The id of a chain handed out, with its last stop.
-    HandedOut(Timestamp),
+    /// The id of a chain handed out, with its last stop in whole seconds.
+    HandedOut(i64),
 }
 
 /// The two lists of one (caller, number) key of [`Grouping::index`].
@@ -463,6 +465,7 @@ impl Grouping {
 
     /// Forgets the ids of the chains handed out that stopped before `t`.
     fn forget_handed_out(&mut self, t: Timestamp) {
+        let t = t.as_second();
         self.ids.retain(|_, c| match c {
             ChainId::Open(_) => true,
             ChainId::HandedOut(stop) => *stop >= t,
@@ -767,10 +770,10 @@ impl Grouping {
         let mark = self
             .ids
             .entry(id.clone())
-            .or_insert(ChainId::HandedOut(root.last_stop));
+            .or_insert(ChainId::HandedOut(root.last_stop.as_second()));
         *mark = match *mark {
-            ChainId::HandedOut(t) => ChainId::HandedOut(t.max(root.last_stop)),
-            ChainId::Open(_) => ChainId::HandedOut(root.last_stop),
+            ChainId::HandedOut(t) => ChainId::HandedOut(t.max(root.last_stop.as_second())),
+            ChainId::Open(_) => ChainId::HandedOut(root.last_stop.as_second()),
         };
         Chain { id, entries }
     }

@@ -26,7 +26,10 @@ pub(crate) enum Event {
     Callback(Option<Number>, Timestamp),
     /// A journal entry says this user was logged on (§3.11).
     Online(UserKey, Timestamp),
-    /// An incoming entry was taken: the chains it closed, in start order (often none).
+    /// Chains handed out, in start order; empty: a callback was read since the chains were
+    /// last handed on, so the chain at the front, which may wait for one, may be decided now.
+    /// (Nothing else frees it before the end, so an entry that closed no chain after no
+    /// callback makes no event.)
     Chains(Vec<Chain>),
     /// The input is over; what the intake counted. Always the last event.
     Done(Box<Stats>),
@@ -41,6 +44,8 @@ pub(crate) struct Intake<'a, I> {
     stats: Stats,
     notices: Vec<Notice>,
     out: VecDeque<Event>,
+    /// A callback was handed on since the last [`Event::Chains`].
+    callback_since_chains: bool,
 }
 
 impl<'a, I: Iterator<Item = Item>> Intake<'a, I> {
@@ -63,6 +68,7 @@ impl<'a, I: Iterator<Item = Item>> Intake<'a, I> {
             stats: Stats::default(),
             notices: Vec::new(),
             out: VecDeque::new(),
+            callback_since_chains: false,
         }
     }
 
@@ -87,6 +93,7 @@ impl<'a, I: Iterator<Item = Item>> Intake<'a, I> {
                             // normalised; a hidden number is None and never matches
                             let n = self.lookup.plan.normalise(&e.phone_number);
                             self.out.push_back(Event::Callback(n, e.start));
+                            self.callback_since_chains = true;
                         }
                     } else {
                         stats.other_types += 1;
@@ -104,8 +111,12 @@ impl<'a, I: Iterator<Item = Item>> Intake<'a, I> {
                         }
                     }
                 }
-                // even when none closed: a chain waiting at the front may be decided now
-                self.out.push_back(Event::Chains(closed));
+                // even when none closed, after a callback: the chain waiting at the front
+                // may be decided now
+                if !closed.is_empty() || self.callback_since_chains {
+                    self.callback_since_chains = false;
+                    self.out.push_back(Event::Chains(closed));
+                }
             }
         }
     }

@@ -226,22 +226,12 @@ fn decide_queued<S: Overflow>(
         packing: Vec::new(),
         settled,
     };
-    // a callback read since the chains were last looked at: the chain at the front, which
-    // waits for one, may be decided now (nothing else frees it before the end)
-    let mut new_callback = false;
     for event in events {
         match event {
             Event::Error(e) => on_error(&e),
-            Event::Callback(number, at) => {
-                d.callbacks.record(number.as_ref(), at);
-                new_callback = true;
-            }
+            Event::Callback(number, at) => d.callbacks.record(number.as_ref(), at),
             Event::Online(user, at) => history.record_online(&user, at),
-            Event::Chains(closed) if closed.is_empty() && !new_callback => {}
-            Event::Chains(closed) => {
-                new_callback = false;
-                d.add(closed, &mut stats, history, &mut on_verdict, false)?
-            }
+            Event::Chains(closed) => d.add(closed, &mut stats, history, &mut on_verdict, false)?,
             Event::Done(intake) => {
                 // the input is over: nothing waits any more
                 d.add(Vec::new(), &mut stats, history, &mut on_verdict, true)?;
