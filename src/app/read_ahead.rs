@@ -2,7 +2,9 @@
 //! on one thread, the items grouped into chains on another ([`crate::decide::intake`]), while
 //! the calling thread decides. What a stage makes arrives in exactly the order it was made
 //! (row problems included), in batches through a bounded channel, so at most [`BATCHES`] ×
-//! [`BATCH`] of them are ever held between two stages.
+//! [`BATCH`] of them are ever held between two stages. What an item weighs is the stage's
+//! to say: an event of the chains handed out weighs as many chains as it holds, so a batch
+//! holds about [`BATCH`] chains, however many (or few) events carry them.
 
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
@@ -33,8 +35,12 @@ pub(crate) fn events<'scope, 'env>(
     rules: &'env Rules,
     lookup: &'env Lookup,
 ) -> impl Iterator<Item = Event> + 'scope {
-    let items = read_ahead(scope, "read", Merge::new(sources));
-    read_ahead(scope, "chains", Intake::new(items, rules, lookup))
+    let items = read_ahead(scope, "read", Merge::new(sources), |_| 1);
+    let chains = |e: &Event| match e {
+        Event::Chains(c) => c.len().max(1),
+        _ => 1,
+    };
+    read_ahead(scope, "chains", Intake::new(items, rules, lookup), chains)
 }
 
 /// The items of `items`, made on a thread of `scope` (or on this one, when no thread can be
@@ -54,11 +60,13 @@ enum Stage<'scope, I: Iterator> {
     Here(I),
 }
 
-/// Starts taking `items` on a thread of `scope`, named `name`.
+/// Starts taking `items` on a thread of `scope`, named `name`; a batch is sent when the items
+/// in it weigh [`BATCH`] (by `weigh`, at least 1 each).
 pub(crate) fn read_ahead<'scope, 'env, I>(
     scope: &'scope Scope<'scope, 'env>,
     name: &str,
     items: I,
+    weigh: fn(&I::Item) -> usize,
 ) -> ReadAhead<'scope, I>
 where
     I: Iterator + Send + 'scope,
@@ -75,10 +83,18 @@ where
                 return;
             };
             loop {
-                // sized at once: collected from `take` it would grow (and be copied) ten times
+                // sized at once: collected one by one it would grow (and be copied) ten times
                 let mut batch: Vec<I::Item> = Vec::with_capacity(BATCH);
-                batch.extend(items.by_ref().take(BATCH));
-                let last = batch.len() < BATCH;
+                let mut weight = 0;
+                let mut last = false;
+                while weight < BATCH {
+                    let Some(item) = items.next() else {
+                        last = true;
+                        break;
+                    };
+                    weight += weigh(&item).max(1);
+                    batch.push(item);
+                }
                 if !batch.is_empty() && tx.send(Message::Batch(batch)).is_err() {
                     return; // the decisions stopped taking items
                 }
@@ -174,17 +190,58 @@ mod tests {
         ] {
             let want: Vec<u64> = (1..=n as u64).collect();
             let got = std::thread::scope(|s| {
-                lines(read_ahead(s, "test", want.clone().into_iter().map(error)))
+                lines(read_ahead(
+                    s,
+                    "test",
+                    want.clone().into_iter().map(error),
+                    |_| 1,
+                ))
             });
             assert_eq!(got, want, "{n} items");
         }
     }
 
     #[test]
+    fn heavy_items_go_in_small_batches() {
+        // items that weigh a batch each: the reader runs ahead by the channel's batches of
+        // one item, not by batches of BATCH items
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let made = AtomicU64::new(0);
+        let (first, ahead) = std::thread::scope(|s| {
+            let items = (1..).map(|i| {
+                made.store(i, Ordering::SeqCst);
+                error(i)
+            });
+            let mut r = read_ahead(s, "test", items, |_| BATCH);
+            let first = lines(r.by_ref().take(1));
+            // give the reader time to fill the channel
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            (first, made.load(Ordering::SeqCst))
+        });
+        assert_eq!(first, vec![1]);
+        assert!(ahead <= BATCHES as u64 + 3, "{ahead} items made");
+        // and in order, whatever they weigh
+        let want: Vec<u64> = (1..=300).collect();
+        let got = std::thread::scope(|s| {
+            let weigh = |i: &Item| match i {
+                Item::Error(e) => (e.pos.line as usize * 37) % (2 * BATCH),
+                _ => 1,
+            };
+            lines(read_ahead(
+                s,
+                "test",
+                want.clone().into_iter().map(error),
+                weigh,
+            ))
+        });
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn stopping_early_stops_the_reader() {
         // an endless input: the scope ends only if the reader stops once nobody takes items
         let got = std::thread::scope(|s| {
-            let items = read_ahead(s, "test", (1..).map(error));
+            let items = read_ahead(s, "test", (1..).map(error), |_| 1);
             lines(items.take(5))
         });
         assert_eq!(got, vec![1, 2, 3, 4, 5]);
@@ -198,7 +255,7 @@ mod tests {
                     assert!(i <= BATCH as u64 + 5, "a reader bug");
                     error(i)
                 });
-                lines(read_ahead(s, "test", items))
+                lines(read_ahead(s, "test", items, |_| 1))
             })
         });
         let message = outcome.expect_err("the panic reaches the decisions");
