@@ -281,8 +281,13 @@ struct Grouping {
     ids: Map<Key, ChainId>,
     /// Open entries by (caller, their line), and open untracked entries with a redirecting
     /// number by (caller, that number): one table, since an entry looks up both lists of the
-    /// same key (a redirect from a line is looked for where the line's entries are).
+    /// same key (a redirect from a line is looked for where the line's entries are). Empty
+    /// until the first such redirected entry comes (see `redirects`).
     index: Map<(CallerKey, Num), Lists>,
+    /// An untracked entry with a redirecting number was read: only from then on can an entry
+    /// be looked for by its line, so only then are the entries indexed by line (the open
+    /// ones at once). A journal whose calls are all tracked never fills the index.
+    redirects: bool,
     /// Records in `index` of entries handed out since they were last swept.
     gone: usize,
     /// Sweep past this many records (tests); None: past as many as there are slots, and at
@@ -404,6 +409,9 @@ impl Grouping {
             (None, Some(r)) => self.numbers.normalise(plan, r),
             _ => None,
         };
+        if redirect.is_some() && !self.redirects {
+            self.index_lines();
+        }
         // a chain with this tracker id is open: the entry goes straight into it
         let chain = tracker(&entry).and_then(|t| self.open_chain(t));
         let node = Node {
@@ -448,6 +456,26 @@ impl Grouping {
             self.order.insert((first.0, first.1, r));
         }
         slot
+    }
+
+    /// From now on entries are indexed by line: the open ones now, the others as they come.
+    fn index_lines(&mut self) {
+        self.redirects = true;
+        for (slot, n) in self.nodes.iter().enumerate() {
+            if let Some(n) = n {
+                if let Some(l) = n.line {
+                    let here = Indexed {
+                        slot,
+                        arrival: n.arrival,
+                    };
+                    self.index
+                        .entry((n.caller, l))
+                        .or_default()
+                        .by_line
+                        .push(here);
+                }
+            }
+        }
     }
 
     /// A slot of the open chain with this tracker id.
@@ -527,7 +555,7 @@ impl Grouping {
             slot,
             arrival: n.arrival,
         };
-        if let Some(key) = n.line.map(|l| (n.caller, l)) {
+        if let Some(key) = n.line.map(|l| (n.caller, l)).filter(|_| self.redirects) {
             if redirects {
                 // entries already here that this one redirected (input out of time order)
                 let mut join = Vec::new();
@@ -744,7 +772,9 @@ impl Grouping {
             let n = self.nodes[m].take().expect("a member of an open chain");
             self.held[m] = Self::FREE;
             self.free.push(m);
-            self.gone += usize::from(n.line.is_some()) + usize::from(n.redirect.is_some());
+            if self.redirects {
+                self.gone += usize::from(n.line.is_some()) + usize::from(n.redirect.is_some());
+            }
             if let Some(t) = tracker(&n.entry) {
                 // the entries of a chain share their tracker id: it is marked once, below
                 match &id {
@@ -793,6 +823,7 @@ impl Grouping {
             ids,
             arrivals: self.arrivals,
             sweep_at: self.sweep_at,
+            redirects: self.redirects,
             ..Grouping::default()
         };
         let mut slots = Vec::with_capacity(nodes.len());
