@@ -35,7 +35,7 @@ pub(crate) fn events<'scope, 'env>(
     rules: &'env Rules,
     lookup: &'env Lookup,
 ) -> impl Iterator<Item = Event> + 'scope {
-    let items = read_ahead(scope, "read", Merge::new(sources), |_| 1);
+    let items = read_ahead(scope, "read", Merge::new(sources), |_| 1).ahead(touch_entry);
     let chains = |e: &Event| match e {
         Event::Chains(c) => c.len().max(1),
         _ => 1,
@@ -48,6 +48,27 @@ pub(crate) fn events<'scope, 'env>(
 pub(crate) struct ReadAhead<'scope, I: Iterator> {
     from: Stage<'scope, I>,
     batch: std::vec::IntoIter<I::Item>,
+    /// Called on the item [`AHEAD`] places ahead of the one taken.
+    ahead: Option<fn(&I::Item)>,
+}
+
+/// How far ahead of the item taken [`ReadAhead::ahead`] looks.
+const AHEAD: usize = 6;
+
+/// Asks for an entry read on another thread a few items before it is needed: the chains
+/// look at its ids and numbers at once.
+fn touch_entry(item: &crate::ingest::Item) {
+    if let crate::ingest::Item::Entry(e) = item {
+        e.prefetch();
+    }
+}
+
+impl<'scope, I: Iterator> ReadAhead<'scope, I> {
+    /// Calls `f` on each item a few places before it is taken.
+    pub(crate) fn ahead(mut self, f: fn(&I::Item)) -> Self {
+        self.ahead = Some(f);
+        self
+    }
 }
 
 /// Where the items come from: a thread of the scope, or (none could be started) this one.
@@ -118,6 +139,7 @@ where
     ReadAhead {
         from,
         batch: Vec::new().into_iter(),
+        ahead: None,
     }
 }
 
@@ -127,6 +149,9 @@ impl<I: Iterator> Iterator for ReadAhead<'_, I> {
     fn next(&mut self) -> Option<I::Item> {
         loop {
             if let Some(item) = self.batch.next() {
+                if let (Some(f), Some(next)) = (self.ahead, self.batch.as_slice().get(AHEAD)) {
+                    f(next);
+                }
                 return Some(item);
             }
             let (rx, reader, done) = match &mut self.from {

@@ -324,7 +324,13 @@ impl<S: Overflow> Decider<'_, '_, S> {
         on_verdict: &mut impl FnMut(Verdict, &chains::Chain),
         end: bool,
     ) -> Result<(), S::Error> {
-        for c in chains {
+        let mut chains = chains.into_iter().peekable();
+        while let Some(c) = chains.next() {
+            // the next chain's entries were last read an hour of input ago: asked for now,
+            // they arrive while this one is decided
+            for e in chains.peek().into_iter().flat_map(|n| &n.entries) {
+                e.prefetch();
+            }
             stats.chains += 1;
             let facts = chains::facts(&c, self.lookup, self.rules.settle_seconds, self.now);
             // an answered incoming call is a callback for the earlier calls of its number
