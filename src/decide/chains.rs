@@ -105,7 +105,7 @@ impl<'a> Assembler<'a> {
     ) -> Vec<Chain> {
         let entry: Box<Entry> = entry.into();
         debug_assert!(entry.is_incoming_call());
-        match self.seen.entry(Key::from(entry.connection_id.as_str())) {
+        match self.seen.entry(entry.connection_id.clone()) {
             std::collections::hash_map::Entry::Occupied(_) => {
                 notices.push(Notice::Duplicate);
                 return Vec::new();
@@ -149,12 +149,13 @@ impl<'a> Assembler<'a> {
     fn flush(&mut self, horizon: Option<Timestamp>) -> Vec<Chain> {
         let out = self.grouping.take_closed(horizon);
         if let Some(h) = horizon {
-            // forget what lies a window behind the horizon; sweep once per half window, so a
-            // sweep costs two or three steps per entry, and a mark is kept at most that much
-            // longer
+            // forget what lies a window behind the horizon; sweep once per window, so a sweep
+            // costs a few steps per entry, and a mark is kept at most a window longer (the
+            // tables hold two to three windows of ids, and do not grow for it: a sweep per
+            // half window kept two and a half, in a table of the same capacity)
             let forget = h - SignedDuration::from_secs(REORDER_WINDOW_SECONDS);
             let due = self.swept.is_none_or(|s| {
-                forget >= s + SignedDuration::from_secs(REORDER_WINDOW_SECONDS / 2)
+                forget >= s + SignedDuration::from_secs(REORDER_WINDOW_SECONDS)
             });
             if due {
                 // every open entry stopped after its chain started
