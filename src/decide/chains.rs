@@ -154,9 +154,9 @@ impl<'a> Assembler<'a> {
             // tables hold two to three windows of ids, and do not grow for it: a sweep per
             // half window kept two and a half, in a table of the same capacity)
             let forget = h - SignedDuration::from_secs(REORDER_WINDOW_SECONDS);
-            let due = self.swept.is_none_or(|s| {
-                forget >= s + SignedDuration::from_secs(REORDER_WINDOW_SECONDS)
-            });
+            let due = self
+                .swept
+                .is_none_or(|s| forget >= s + SignedDuration::from_secs(REORDER_WINDOW_SECONDS));
             if due {
                 // every open entry stopped after its chain started
                 let open = self
@@ -215,6 +215,13 @@ struct Node {
     link: Option<usize>,
     /// Arrival order (ties in start time and seq keep it, as a stable sort of the input would).
     arrival: u64,
+    /// The entry's start, stop and seq, and whether it has a tracker id, copied: the redirect
+    /// checks and handing a chain out read them from here, not from the entry (a block of its
+    /// own, last read long before).
+    start: Timestamp,
+    stop: Timestamp,
+    seq: u64,
+    tracked: bool,
 }
 
 /// An entry in an index: its slot, and its arrival to tell it from a later entry in the same
@@ -300,6 +307,10 @@ struct Grouping {
     stale: bool,
     numbers: NumberCache,
     arrivals: u64,
+    /// The entries of the chain being handed out, with their order (a buffer kept between
+    /// chains).
+    #[allow(clippy::type_complexity)]
+    handing_out: Vec<((Timestamp, u64, u64), Box<Entry>)>,
 }
 
 /// Normalised numbers of recently seen raw numbers (a cache: forgotten when it grows large),
@@ -377,10 +388,10 @@ impl NumberCache {
     }
 }
 
-/// `x` may be the entry that redirected `e` (SPEC §2.2): it stopped no more than 10 s before
-/// `e` started.
-fn redirected_by(x: &Entry, e: &Entry) -> bool {
-    x.stop <= e.start && x.stop >= e.start - SignedDuration::from_secs(REDIRECT_GAP_SECONDS)
+/// An entry that stopped at `x_stop` may be the entry that redirected one that started at
+/// `e_start` (SPEC §2.2): it stopped no more than 10 s before.
+fn redirected_by(x_stop: Timestamp, e_start: Timestamp) -> bool {
+    x_stop <= e_start && x_stop >= e_start - SignedDuration::from_secs(REDIRECT_GAP_SECONDS)
 }
 
 /// Among redirect candidates, the one that stopped last (then started last, then a stable id).
@@ -416,6 +427,10 @@ impl Grouping {
         // a chain with this tracker id is open: the entry goes straight into it
         let chain = tracker(&entry).and_then(|t| self.open_chain(t));
         let node = Node {
+            start: entry.start,
+            stop: entry.stop,
+            seq: entry.seq,
+            tracked: tracker(&entry).is_some(),
             entry,
             parent: 0,
             next: 0,
@@ -562,10 +577,11 @@ impl Grouping {
                 let mut join = Vec::new();
                 let mut stale = false;
                 for w in self.open(self.index.get(&key).map(|l| &l.waiting)) {
-                    let (x, e) = (&self.node(slot).entry, &self.node(w).entry);
-                    if w == slot || !redirected_by(x, e) {
+                    let (x, e) = (self.node(slot), self.node(w));
+                    if w == slot || !redirected_by(x.stop, e.start) {
                         continue;
                     }
+                    let x = &x.entry;
                     match self.node(w).link {
                         None => join.push(w),
                         Some(y) if redirect_rank(x) > redirect_rank(&self.node(y).entry) => {
@@ -604,10 +620,9 @@ impl Grouping {
         let Some(key) = n.redirect.map(|r| (n.caller, r)) else {
             return;
         };
-        let e = &n.entry;
         let best = self
             .open(self.index.get(&key).map(|l| &l.by_line))
-            .filter(|&j| j != slot && redirected_by(&self.node(j).entry, e))
+            .filter(|&j| j != slot && redirected_by(self.node(j).stop, n.start))
             .max_by(|&a, &b| {
                 redirect_rank(&self.node(a).entry).cmp(&redirect_rank(&self.node(b).entry))
             });
@@ -765,7 +780,7 @@ impl Grouping {
     fn remove(&mut self, r: usize) -> Chain {
         let root = self.roots[r].take().expect("a chain root");
         self.order.remove(&(root.first.0, root.first.1, r));
-        let mut nodes = Vec::with_capacity(root.size);
+        let mut nodes = std::mem::take(&mut self.handing_out);
         let mut id = None;
         // round the ring, the root first, taking each member out
         let mut m = r;
@@ -776,7 +791,8 @@ impl Grouping {
             if self.redirects {
                 self.gone += usize::from(n.line.is_some()) + usize::from(n.redirect.is_some());
             }
-            if let Some(t) = tracker(&n.entry) {
+            // (an untracked entry is not read: it was last read long ago)
+            if let Some(t) = n.tracked.then(|| tracker(&n.entry)).flatten() {
                 // the entries of a chain share their tracker id: it is marked once, below
                 match &id {
                     None => id = Some(Text::from(t)),
@@ -787,14 +803,16 @@ impl Grouping {
                 }
             }
             let next = n.next;
-            nodes.push((n.arrival, n.entry));
+            nodes.push(((n.start, n.seq, n.arrival), n.entry));
             if next == r {
                 break;
             }
             m = next;
         }
-        nodes.sort_by_key(|(arrival, e)| (e.start, e.seq, *arrival));
-        let entries: Entries = nodes.into_iter().map(|(_, e)| e).collect();
+        nodes.sort_by_key(|&(key, _)| key);
+        let mut entries: Entries = Vec::with_capacity(nodes.len());
+        entries.extend(nodes.drain(..).map(|(_, e)| e));
+        self.handing_out = nodes;
         let id = id.unwrap_or_else(|| entries[0].connection_id.clone());
         // handed out; a later chain with the same id (reported late, never merged) keeps the
         // later mark
