@@ -269,6 +269,23 @@ struct Root {
     /// The first entry's (start, seq): the chain's place in the order chains are handed out.
     first: (Timestamp, u64),
     last_stop: Timestamp,
+    /// The tracker id of its entries (of one of them, when `trackers` is more than one):
+    /// handing the chain out names it without reading its entries.
+    tracker: Option<Key>,
+    /// Its entries have more than one tracker id (a chain joined by redirects; then each
+    /// id is read when it is handed out).
+    trackers: bool,
+}
+
+impl Root {
+    /// Entries with tracker id `t` (None: untracked) joined the chain.
+    fn join_trackers(&mut self, t: Option<Key>) {
+        match (&self.tracker, t) {
+            (_, None) => {}
+            (None, t) => self.tracker = t,
+            (Some(mine), Some(t)) => self.trackers |= *mine != t,
+        }
+    }
 }
 
 /// SPEC §2.2, incrementally: each entry is joined to its chain once, when it arrives, through
@@ -454,8 +471,9 @@ impl Grouping {
         let r = self.find(j);
         let slot = self.free.pop().unwrap_or(self.nodes.len());
         node.parent = r;
-        let first = (node.entry.start, node.entry.seq);
-        let stop = node.entry.stop;
+        let first = (node.start, node.seq);
+        let stop = node.stop;
+        let t = tracker(&node.entry).map(Key::from);
         let Some(n) = self.nodes[r].as_mut() else {
             unreachable!("the root of an open chain")
         };
@@ -466,6 +484,7 @@ impl Grouping {
         };
         root.size += 1;
         root.last_stop = root.last_stop.max(stop);
+        root.join_trackers(t);
         if first < root.first {
             let old = std::mem::replace(&mut root.first, first);
             self.order.remove(&(old.0, old.1, r));
@@ -531,8 +550,10 @@ impl Grouping {
         node.next = slot;
         let root = Root {
             size: 1,
-            first: (node.entry.start, node.entry.seq),
-            last_stop: node.entry.stop,
+            first: (node.start, node.seq),
+            last_stop: node.stop,
+            tracker: tracker(&node.entry).map(Key::from),
+            trackers: false,
         };
         self.order.insert((root.first.0, root.first.1, slot));
         self.place(slot, node, Some(root));
@@ -678,6 +699,8 @@ impl Grouping {
         }
         big.first = big.first.min(small.first);
         big.last_stop = big.last_stop.max(small.last_stop);
+        big.trackers |= small.trackers;
+        big.join_trackers(small.tracker);
         self.order.insert((big.first.0, big.first.1, keep));
         self.roots[keep] = Some(big);
         if let Some(n) = self.nodes[gone].as_mut() {
@@ -781,7 +804,8 @@ impl Grouping {
         let root = self.roots[r].take().expect("a chain root");
         self.order.remove(&(root.first.0, root.first.1, r));
         let mut nodes = std::mem::take(&mut self.handing_out);
-        let mut id = None;
+        // one tracker id (or none): the root knows it; else each member's is read
+        let mut id = root.tracker.clone().filter(|_| !root.trackers);
         // round the ring, the root first, taking each member out
         let mut m = r;
         loop {
@@ -791,8 +815,10 @@ impl Grouping {
             if self.redirects {
                 self.gone += usize::from(n.line.is_some()) + usize::from(n.redirect.is_some());
             }
-            // (an untracked entry is not read: it was last read long ago)
-            if let Some(t) = n.tracked.then(|| tracker(&n.entry)).flatten() {
+            // (the entries are not read unless the chain has several tracker ids: they were
+            // last read long ago)
+            let several = root.trackers && n.tracked;
+            if let Some(t) = several.then(|| tracker(&n.entry)).flatten() {
                 // the entries of a chain share their tracker id: it is marked once, below
                 match &id {
                     None => id = Some(Text::from(t)),
@@ -1321,6 +1347,43 @@ mod tests {
                 .collect();
             want_sets.sort();
             assert_eq!(as_sets(chains_of(rev)), want_sets, "{name} (reversed)");
+        }
+    }
+
+    #[test]
+    fn a_root_knows_its_tracker_and_whether_it_has_several() {
+        let root = |t: Option<&str>| Root {
+            size: 1,
+            first: (t0(), 0),
+            last_stop: t0(),
+            tracker: t.map(Key::from),
+            trackers: false,
+        };
+        fn t0() -> Timestamp {
+            Timestamp::UNIX_EPOCH
+        }
+        // (the root's tracker, the one joined) -> (the root's tracker then, several)
+        type Case = (
+            Option<&'static str>,
+            Option<&'static str>,
+            Option<&'static str>,
+            bool,
+        );
+        let cases: [Case; 5] = [
+            (None, None, None, false),
+            (None, Some("T"), Some("T"), false),
+            (Some("T"), None, Some("T"), false),
+            (Some("T"), Some("T"), Some("T"), false),
+            (Some("T"), Some("U"), Some("T"), true),
+        ];
+        for (mine, joined, want, several) in cases {
+            let mut r = root(mine);
+            r.join_trackers(joined.map(Key::from));
+            assert_eq!(
+                (r.tracker.as_deref(), r.trackers),
+                (want, several),
+                "{mine:?} + {joined:?}"
+            );
         }
     }
 
