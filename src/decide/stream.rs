@@ -809,6 +809,12 @@ mod tests {
         }
         assert_eq!(unflag(flags(None, true)), (None, true));
         assert_eq!(unflag(flags(None, false)), (None, false));
+        // the mark of a settled verdict's record is no record's flags
+        for s in SUPPRESSIONS.iter().map(|s| Some(*s)).chain([None]) {
+            for has_entries in [false, true] {
+                assert_eq!(flags(s, has_entries) & SHOWN, 0);
+            }
+        }
     }
 
     #[test]
