@@ -408,6 +408,7 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
         problems,
         sources,
         pending_ids,
+        heavy_reading,
         ..
     } = match Session::open(config, &args.input, &mut env, None) {
         Ok(p) => p,
@@ -429,7 +430,7 @@ pub(crate) fn explain_cmd(args: ExplainArgs, mut env: Env<'_>) -> ExitCode {
             pipeline::decide_events_in(
                 &mut spill,
                 false,
-                read_ahead::events(scope, sources, &config.rules, &lookup),
+                read_ahead::events(scope, sources, &config.rules, &lookup, heavy_reading),
                 (&config.rules, &lookup, &mut history, now),
                 // a verdict settled while it waits is held as its line
                 args.json.then_some(pipeline::Settled {

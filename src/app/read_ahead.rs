@@ -47,13 +47,25 @@ fn weigh_event(e: &Event) -> usize {
 
 /// The events of the journals for [`crate::decide::stream::decide_events_in`]: read on this
 /// thread as the grouping, on another thread of `scope`, takes them (all on this thread when
-/// no thread can be started).
+/// no thread can be started). With `heavy_reading` (an Asterisk CDR, whose reading is most of
+/// the work) they are read on a third thread instead.
 pub(crate) fn events<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     sources: Vec<Sources>,
     rules: &'env Rules,
     lookup: &'env Lookup,
+    heavy_reading: bool,
 ) -> impl Iterator<Item = Event> + 'scope {
+    if heavy_reading {
+        let items = read_ahead(scope, "read", Merge::new(sources), |_| 1);
+        let chains = read_ahead(
+            scope,
+            "chains",
+            Intake::new(items, rules, lookup),
+            weigh_event,
+        );
+        return Events::Apart(Box::new(chains));
+    }
     let (tx, rx) = mpsc::sync_channel(BATCHES);
     let fed: Fed<'scope> = ReadAhead {
         from: Stage::Fed { rx, done: false },
@@ -84,6 +96,8 @@ pub(crate) fn events<'scope, 'env>(
 enum Events<'scope, 'env> {
     Interleaved(Box<Interleave<'scope, 'env>>),
     Here(Box<Intake<'env, Merge>>),
+    /// Read on a thread of its own, grouped on another.
+    Apart(Box<ReadAhead<'scope, Intake<'env, ReadAhead<'scope, Merge>>>>),
 }
 
 impl Iterator for Events<'_, '_> {
@@ -92,6 +106,7 @@ impl Iterator for Events<'_, '_> {
         match self {
             Events::Interleaved(i) => i.next(),
             Events::Here(i) => i.next(),
+            Events::Apart(i) => i.next(),
         }
     }
 }
@@ -494,7 +509,8 @@ mod tests {
             (BATCH * 30, 100),
             (3 * 3600 + 11, 1000),
         ];
-        for (n, gap) in cases {
+        // (and the same with the reading on a thread of its own)
+        for ((n, gap), apart) in cases.into_iter().flat_map(|c| [(c, false), (c, true)]) {
             let want: Vec<String> = Intake::new(Merge::new(journal(n, gap)), &r, &l)
                 .map(|e| format!("{e:?}"))
                 .collect();
@@ -502,7 +518,7 @@ mod tests {
             let (r2, l2) = (r.clone(), crate::decide::testkit::lookup());
             std::thread::spawn(move || {
                 let got: Vec<String> = std::thread::scope(|s| {
-                    events(s, journal(n, gap), &r2, &l2)
+                    events(s, journal(n, gap), &r2, &l2, apart)
                         .map(|e| format!("{e:?}"))
                         .collect()
                 });
@@ -510,9 +526,9 @@ mod tests {
             });
             let got = rx
                 .recv_timeout(Duration::from_secs(120))
-                .unwrap_or_else(|_| panic!("{n} rows: no end after two minutes"));
-            assert_eq!(got.len(), want.len(), "{n} rows");
-            assert!(got == want, "{n} rows: the events differ");
+                .unwrap_or_else(|_| panic!("{n} rows ({apart}): no end after two minutes"));
+            assert_eq!(got.len(), want.len(), "{n} rows ({apart})");
+            assert!(got == want, "{n} rows ({apart}): the events differ");
         }
     }
 

@@ -129,7 +129,13 @@ fn decide_all(
         pipeline::decide_events_in(
             spill,
             true,
-            read_ahead::events(scope, sources, &session.config.rules, lookup),
+            read_ahead::events(
+                scope,
+                sources,
+                &session.config.rules,
+                lookup,
+                session.heavy_reading,
+            ),
             (&session.config.rules, lookup, history, session.now),
             // a verdict settled while it waits is suppressed, and not `incomplete` (whose
             // entries are kept): there is nothing to keep of it

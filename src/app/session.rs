@@ -178,7 +178,7 @@ fn open_journal(
     config: &Config,
     stdin: &mut Option<Box<dyn Read + Send>>,
     err: &mut dyn Write,
-) -> Option<Sources> {
+) -> Option<(Format, Sources)> {
     let name: crate::ingest::FileName = crate::ingest::FileName::new(&path.display().to_string());
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         match stdin.take() {
@@ -209,7 +209,7 @@ fn open_journal(
             let _ = writeln!(err, "{name}: --format native, but the file looks like an Asterisk CDR (no u8sConnectionID header)");
             None
         }
-        Ok((_, items)) => Some(items),
+        Ok((format, items)) => Some((format, items)),
         Err(e) => {
             let _ = writeln!(err, "{name}: {e}");
             None
@@ -218,25 +218,29 @@ fn open_journal(
 }
 
 /// Opens every journal named (or standard input). A journal that cannot be opened is
-/// reported and counted; the others are read.
+/// reported and counted; the others are read. Also: whether one of them is an Asterisk CDR.
 fn open_journals(
     input: &InputArgs,
     config: &Config,
     stdin: &mut Option<Box<dyn Read + Send>>,
     stdin_is_terminal: bool,
     err: &mut dyn Write,
-) -> Result<(Vec<Sources>, u64), Error> {
+) -> Result<(Vec<Sources>, u64, bool), Error> {
     let reading = Reading::of(input, config).map_err(crate::config::ConfigErrors::from)?;
     let paths = journal_paths(input, stdin_is_terminal)?;
     let mut sources = Vec::new();
     let mut failed = 0;
+    let mut asterisk = false;
     for path in paths {
         match open_journal(&path, &reading, config, stdin, err) {
-            Some(items) => sources.push(items),
+            Some((format, items)) => {
+                asterisk |= format == Format::AsteriskCdr;
+                sources.push(items)
+            }
             None => failed += 1,
         }
     }
-    Ok((sources, failed))
+    Ok((sources, failed, asterisk))
 }
 
 /// Everything a command that reads journals needs, loaded.
@@ -248,6 +252,9 @@ pub(crate) struct Session {
     /// Problems so far (directory rows, journals that could not be opened).
     pub(crate) problems: u64,
     pub(crate) sources: Vec<Sources>,
+    /// One of the journals is an Asterisk CDR: reading it (rows joined into calls) is most of
+    /// the work, so it gets a thread of its own ([`super::read_ahead::events`]).
+    pub(crate) heavy_reading: bool,
     /// Connection ids of the entries kept from earlier runs (chains that were still ringing).
     pub(crate) pending_ids: HashSet<String>,
 }
@@ -314,7 +321,7 @@ impl Session {
             &mut env.stdin,
             Box::new(std::io::empty()),
         ));
-        let (mut sources, failed) = open_journals(
+        let (mut sources, failed, heavy_reading) = open_journals(
             input,
             &config,
             &mut stdin,
@@ -330,6 +337,7 @@ impl Session {
             history,
             problems: problems + failed,
             sources,
+            heavy_reading,
             pending_ids,
         })
     }
