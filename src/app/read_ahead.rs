@@ -57,7 +57,8 @@ pub(crate) fn events<'scope, 'env>(
     heavy_reading: bool,
 ) -> impl Iterator<Item = Event> + 'scope {
     if heavy_reading {
-        let items = read_ahead(scope, "read", Merge::new(sources), |_| 1);
+        let mut items = read_ahead(scope, "read", Merge::new(sources), |_| 1);
+        items.ahead = Some(touch_entry);
         let chains = read_ahead(
             scope,
             "chains",
@@ -230,29 +231,22 @@ impl<I: Iterator> ReadAhead<'_, I> {
     /// The next item if it is there without waiting, or within `wait` (Some(None): there are
     /// no more); None when it is still being made.
     fn ready(&mut self, wait: Option<Duration>) -> Option<Option<I::Item>> {
-        if self.batch.len() == 0 {
-            if let Stage::Thread { rx, done, .. } = &mut self.from {
-                if *done {
-                    return Some(None);
-                }
+        if let (0, Stage::Thread { rx, done, .. }) = (self.batch.len(), &mut self.from) {
+            if !*done {
+                // Err(true): nothing yet; Err(false): the stage is gone
                 let got = match wait {
-                    None => rx.try_recv().map_err(|e| e == TryRecvError::Disconnected),
+                    None => rx.try_recv().map_err(|e| e == TryRecvError::Empty),
                     Some(w) => rx
                         .recv_timeout(w)
-                        .map_err(|e| e == RecvTimeoutError::Disconnected),
+                        .map_err(|e| e == RecvTimeoutError::Timeout),
                 };
                 match got {
                     Ok(Message::Batch(b)) => self.batch = b.into_iter(),
-                    Ok(Message::Done) => {
-                        *done = true;
-                        return Some(None);
-                    }
-                    Err(false) => return None,
-                    // gone: what it means is for `next` to say
-                    Err(true) => return Some(self.next()),
+                    Ok(Message::Done) => *done = true,
+                    Err(true) => return None,
+                    // what it means is for `next` to say
+                    Err(false) => {}
                 }
-            } else {
-                return Some(self.next());
             }
         }
         Some(self.next())

@@ -215,13 +215,11 @@ struct Node {
     link: Option<usize>,
     /// Arrival order (ties in start time and seq keep it, as a stable sort of the input would).
     arrival: u64,
-    /// The entry's start, stop and seq, and whether it has a tracker id, copied: the redirect
-    /// checks and handing a chain out read them from here, not from the entry (a block of its
-    /// own, last read long before).
+    /// The entry's start, stop and seq, copied: the redirect checks and handing a chain out
+    /// read them from here, not from the entry (a block of its own, last read long before).
     start: Timestamp,
     stop: Timestamp,
     seq: u64,
-    tracked: bool,
 }
 
 /// An entry in an index: its slot, and its arrival to tell it from a later entry in the same
@@ -447,7 +445,6 @@ impl Grouping {
             start: entry.start,
             stop: entry.stop,
             seq: entry.seq,
-            tracked: tracker(&entry).is_some(),
             entry,
             parent: 0,
             next: 0,
@@ -817,8 +814,7 @@ impl Grouping {
             }
             // (the entries are not read unless the chain has several tracker ids: they were
             // last read long ago)
-            let several = root.trackers && n.tracked;
-            if let Some(t) = several.then(|| tracker(&n.entry)).flatten() {
+            if let Some(t) = root.trackers.then(|| tracker(&n.entry)).flatten() {
                 // the entries of a chain share their tracker id: it is marked once, below
                 match &id {
                     None => id = Some(Text::from(t)),
