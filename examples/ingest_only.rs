@@ -6,7 +6,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    unanswered::allocator::keep_freed_memory();
+    unanswered::allocator::configure();
     let path = std::env::args().nth(1).expect("usage: ingest_only FILE");
     match unanswered::read_journal_for_bench(std::path::Path::new(&path)) {
         Ok((entries, other)) => println!("{entries} entries, {other} other items"),

@@ -11,7 +11,7 @@ use unanswered::app::log::JournalStderr;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    unanswered::allocator::keep_freed_memory();
+    unanswered::allocator::configure();
     let started = std::time::Instant::now();
     let cli = unanswered::cli::Cli::parse();
     let stdout = std::io::stdout();
