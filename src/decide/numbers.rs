@@ -18,6 +18,7 @@
 //!    extension when no `pbx_number` is set); anything longer → a local number (`+CC AREA …`).
 
 use crate::ingest::Text;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The location numbers are read in.
@@ -81,11 +82,16 @@ pub(crate) fn is_hidden(raw: &str) -> bool {
 
 /// The characters of a number that a dial string may keep. One pass, one allocation: "(0)"
 /// is dropped in the international form (as a left-to-right replace of the text would), then
-/// the separators.
-fn dial_chars(raw: &str) -> Text {
+/// the separators. A number with none of them (the usual case) is its own text.
+fn dial_chars(raw: &str) -> Cow<'_, str> {
     let s = strip_uri(crate::ingest::text::trim(raw));
+    // (0xC2 begins U+00A0 and other characters: those take the long way)
+    let dropped = |b: &u8| matches!(b, b' ' | b'-' | b'/' | b'.' | b'(' | b')' | b'\t' | 0xC2);
+    if !s.as_bytes().iter().any(dropped) {
+        return Cow::Borrowed(s);
+    }
     let drop_trunk_zero = s.starts_with('+') || s.starts_with("00");
-    let mut out = Text::with_capacity(s.len());
+    let mut out = String::with_capacity(s.len());
     // the runs of characters kept are copied whole, between the ones dropped
     let (mut run, mut at) = (0, 0);
     while let Some(c) = s[at..].chars().next() {
@@ -102,7 +108,7 @@ fn dial_chars(raw: &str) -> Text {
         run = at;
     }
     out.push_str(&s[run..]);
-    out
+    Cow::Owned(out)
 }
 
 fn strip_uri(s: &str) -> &str {
@@ -119,9 +125,23 @@ fn strip_uri(s: &str) -> &str {
     rest.split(['@', ';']).next().unwrap_or(rest)
 }
 
-/// `+` and the parts, in one allocation of the right size.
+/// `+` and the parts: put together on the stack and made a text once when they fit (every
+/// E.164 number does), else in one allocation of the right size.
 fn e164(parts: &[&str]) -> Number {
-    let mut s = Text::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
+    let len = 1 + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut buf = [0u8; 32];
+    if len <= buf.len() {
+        buf[0] = b'+';
+        let mut at = 1;
+        for p in parts {
+            buf[at..at + p.len()].copy_from_slice(p.as_bytes());
+            at += p.len();
+        }
+        if let Ok(s) = std::str::from_utf8(&buf[..len]) {
+            return Number::E164(Text::from(s));
+        }
+    }
+    let mut s = Text::with_capacity(len);
     s.push_str("+");
     for p in parts {
         s.push_str(p);
@@ -142,7 +162,7 @@ impl NumberPlan {
         let s = dial_chars(raw);
         if let Some(rest) = s.strip_prefix('+') {
             return Some(if is_digits(rest) {
-                Number::E164(s)
+                Number::E164(Text::from(&*s))
             } else {
                 Number::Other(raw.trim().to_lowercase().into())
             });
