@@ -112,6 +112,7 @@ mod tests {
         let limits = Limits {
             block_bytes: 100,
             budget: 0,
+            ..Limits::DEFAULT
         };
         let mut q = Queue::new(store, limits);
         for i in 0..n {

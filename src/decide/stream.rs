@@ -213,6 +213,7 @@ fn decide_queued<S: Overflow>(
     mut on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Result<Stats, S::Error> {
     let mut stats = Stats::default();
+    let alongside = waiting.limits().read_apart;
     let mut d = Decider {
         rules,
         lookup,
@@ -222,6 +223,7 @@ fn decide_queued<S: Overflow>(
         waiting,
         waiting_entries: VecDeque::new(),
         decided: 0,
+        alongside,
         keep_entries,
         packing: Vec::new(),
         settled,
@@ -234,7 +236,7 @@ fn decide_queued<S: Overflow>(
             Event::Chains(closed) => d.add(closed, &mut stats, history, &mut on_verdict, false)?,
             Event::Done(intake) => {
                 // the input is over: nothing waits any more
-                d.add(Vec::new(), &mut stats, history, &mut on_verdict, true)?;
+                d.finish(&mut stats, history, &mut on_verdict)?;
                 // the intake counted the rows, the decisions the chains
                 return Ok(Stats {
                     chains: stats.chains,
@@ -300,6 +302,8 @@ struct Decider<'a, 'o, S: Overflow> {
     /// The entries kept for the chains in `waiting` that have some, in their turn.
     waiting_entries: VecDeque<chains::Entries>,
     decided: u64,
+    /// From how many chains held at the end on they are read back on a thread of their own.
+    alongside: usize,
     /// The consumer wants the entries of the chains that may need them (see [`decide`]).
     keep_entries: bool,
     /// A buffer for packing.
@@ -381,68 +385,142 @@ impl<S: Overflow> Decider<'_, '_, S> {
                 let Some(record) = self.waiting.pop()? else {
                     break;
                 };
-                if record[0] & SHOWN != 0 {
-                    let (suppressed_by, _) = unflag(record[0] & !SHOWN);
-                    let (start, shown) = record[1..].split_at(12);
-                    let (secs, nanos) = start.split_at(8);
-                    let secs = i64::from_le_bytes(secs.try_into().expect("8 bytes"));
-                    let nanos = i32::from_le_bytes(nanos.try_into().expect("4 bytes"));
-                    let start = Timestamp::new(secs, nanos).expect("a start written above");
-                    if let Some(settled) = &mut self.settled {
-                        (settled.take)(shown);
+                match read_back(record, &mut self.waiting_entries) {
+                    Back::Shown(shown) => {
+                        if let Some(settled) = &mut self.settled {
+                            (settled.take)(shown.bytes);
+                        }
+                        if shown.suppressed_by == Some(Suppression::TooOld) {
+                            stats.too_old += 1;
+                        }
+                        count_decided(&mut self.decided, self.rules, shown.start, history);
+                        continue;
                     }
-                    if suppressed_by == Some(Suppression::TooOld) {
-                        stats.too_old += 1;
-                    }
-                    self.decided(start, history);
-                    continue;
+                    Back::Held(held) => self.front = Some(held.screened(self.lookup)),
                 }
-                let (suppressed_by, has_entries) = unflag(record[0]);
-                let facts = packed::unpack(&record[1..]);
-                let entries = if has_entries {
-                    self.waiting_entries.pop_front().expect("kept in turn")
-                } else {
-                    Vec::new()
-                };
-                let s = Screened {
-                    caller: exceptions::caller_of(&facts, self.lookup),
-                    facts,
-                    suppressed_by,
-                };
-                self.front = Some((s, entries));
             }
             let Some((s, _)) = &self.front else {
                 break;
             };
-            let (suppressed_by, number, start) =
-                (s.suppressed_by, s.caller.number.as_ref(), s.facts.start);
-            let awaits = exceptions::awaits_callback(suppressed_by, number, self.rules);
-            let keeps = exceptions::keeps_callbacks(suppressed_by, number, self.rules);
-            let returned_at = awaits
-                .or(keeps)
-                .and_then(|n| self.callbacks.after(n, start));
-            // a call still ringing waits for the end too: the state keeps its callbacks
-            let waits = awaits.is_some() || keeps.is_some();
-            if !end && waits && !(awaits.is_some() && returned_at.is_some()) {
+            let callback = callback_of(s, self.rules, &self.callbacks);
+            if !end && callback.waits {
                 break;
             }
             let Some((s, entries)) = self.front.take() else {
                 break;
             };
-            let v = recipients::decide(s, returned_at, self.rules, self.lookup, history);
-            match v.suppressed_by {
-                Some(Suppression::TooOld) => stats.too_old += 1,
-                Some(Suppression::CalledBack) => stats.called_back += 1,
-                _ => {}
-            }
-            let c = chains::Chain {
-                id: v.facts.id.clone(),
-                entries,
-            };
-            on_verdict(v, &c);
-            self.decided(start, history);
+            let start = s.facts.start;
+            let args = (self.rules, self.lookup, &mut *history);
+            give(s, entries, callback.returned_at, args, stats, on_verdict);
+            count_decided(&mut self.decided, self.rules, start, history);
         }
         Ok(())
+    }
+
+    /// The input is over: every chain still held gets its verdict, in its turn. With
+    /// `called_back`, one call that was never returned holds every later one to here, so
+    /// this may be most of the run's verdicts: past [`Limits::read_apart`] of them, the
+    /// records are read back and unpacked on a thread of their own while this one decides
+    /// and shows them (the grouping's thread is done by now, so its core is free). The
+    /// verdicts, their order and the counts are those of [`Decider::add`] with `end`.
+    fn finish(
+        &mut self,
+        stats: &mut Stats,
+        history: &mut History,
+        on_verdict: &mut impl FnMut(Verdict, &chains::Chain),
+    ) -> Result<(), S::Error> {
+        if self.waiting.len() < self.alongside {
+            return self.add(Vec::new(), stats, history, on_verdict, true);
+        }
+        // the front was read back already
+        if let Some((s, entries)) = self.front.take() {
+            let start = s.facts.start;
+            let returned_at = callback_of(&s, self.rules, &self.callbacks).returned_at;
+            let args = (self.rules, self.lookup, &mut *history);
+            give(s, entries, returned_at, args, stats, on_verdict);
+            count_decided(&mut self.decided, self.rules, start, history);
+        }
+        let Decider {
+            rules,
+            lookup,
+            callbacks,
+            waiting,
+            waiting_entries,
+            decided,
+            settled,
+            ..
+        } = self;
+        let (rules, lookup, callbacks) = (*rules, *lookup, &*callbacks);
+        #[cfg(test)]
+        READ_APART.with(|n| n.set(n.get() + 1));
+        let (to_decide, batches) = std::sync::mpsc::sync_channel::<Batch>(8);
+        std::thread::scope(|scope| {
+            let reading = std::thread::Builder::new()
+                .name("held".into())
+                .spawn_scoped(scope, move || {
+                    let mut batch = Batch::default();
+                    while let Some(record) = waiting.pop()? {
+                        let ready = match read_back(record, waiting_entries) {
+                            Back::Shown(shown) => {
+                                batch.shown.extend_from_slice(shown.bytes);
+                                Ready::Shown {
+                                    suppressed_by: shown.suppressed_by,
+                                    start: shown.start,
+                                    to: batch.shown.len(),
+                                }
+                            }
+                            Back::Held(held) => {
+                                batch.held.push(held);
+                                Ready::Held
+                            }
+                        };
+                        batch.ready.push(ready);
+                        if batch.ready.len() == Batch::LEN
+                            && to_decide.send(std::mem::take(&mut batch)).is_err()
+                        {
+                            break;
+                        }
+                    }
+                    // (the deciding side reads to the end, so the last batch always arrives)
+                    let _ = to_decide.send(batch);
+                    Ok(())
+                })
+                .expect("a thread to read back the chains held to the end");
+            for batch in batches {
+                let mut from = 0;
+                let mut held = batch.held.into_iter();
+                for ready in batch.ready {
+                    match ready {
+                        Ready::Shown {
+                            suppressed_by,
+                            start,
+                            to,
+                        } => {
+                            if let Some(settled) = settled.as_mut() {
+                                (settled.take)(&batch.shown[from..to]);
+                            }
+                            from = to;
+                            if suppressed_by == Some(Suppression::TooOld) {
+                                stats.too_old += 1;
+                            }
+                            count_decided(decided, rules, start, history);
+                        }
+                        Ready::Held => {
+                            let held = held.next().expect("one for each Ready::Held");
+                            let (s, entries) = held.screened(lookup);
+                            let start = s.facts.start;
+                            let returned_at = callback_of(&s, rules, callbacks).returned_at;
+                            let args = (rules, lookup, &mut *history);
+                            give(s, entries, returned_at, args, stats, on_verdict);
+                            count_decided(decided, rules, start, history);
+                        }
+                    }
+                }
+            }
+            reading
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
     }
 
     /// A chain held behind another has a verdict now that no later input changes: it is
@@ -454,16 +532,159 @@ impl<S: Overflow> Decider<'_, '_, S> {
             && exceptions::awaits_callback(suppressed_by, number, self.rules).is_none()
             && exceptions::keeps_callbacks(suppressed_by, number, self.rules).is_none()
     }
+}
 
-    /// Counts a verdict given for a chain that started at `start`; now and then the history
-    /// forgets what no later chain needs.
-    fn decided(&mut self, start: Timestamp, history: &mut History) {
-        self.decided += 1;
-        if self.decided.is_multiple_of(1 << 16) {
-            history.prune_online(start);
-            history.prune_notified(start, self.rules.exceptions.repeated_until_logon);
-        }
+/// A record of the queue read back. (A value returned and matched at once: boxing the larger
+/// variant would only add an allocation per chain.)
+#[allow(clippy::large_enum_variant)]
+enum Back<'r> {
+    /// A settled verdict, as the consumer showed it.
+    Shown(Shown<'r>),
+    /// A chain to decide in its turn.
+    Held(Held),
+}
+
+/// A settled verdict read back: what [`SHOWN`] records hold.
+struct Shown<'r> {
+    suppressed_by: Option<Suppression>,
+    start: Timestamp,
+    bytes: &'r [u8],
+}
+
+/// A chain read back to be decided: its facts unpacked, with the entries kept for it.
+struct Held {
+    facts: chains::Facts,
+    suppressed_by: Option<Suppression>,
+    entries: chains::Entries,
+}
+
+impl Held {
+    /// The chain as screened when it was held (its caller looked up again), and its entries.
+    fn screened(self, lookup: &Lookup) -> (Screened, chains::Entries) {
+        let s = Screened {
+            caller: exceptions::caller_of(&self.facts, lookup),
+            facts: self.facts,
+            suppressed_by: self.suppressed_by,
+        };
+        (s, self.entries)
     }
+}
+
+/// A record of the queue (as [`Decider::add`] writes them) read back; the entries of a chain
+/// that has some are the next ones of `waiting_entries`.
+fn read_back<'r>(record: &'r [u8], waiting_entries: &mut VecDeque<chains::Entries>) -> Back<'r> {
+    if record[0] & SHOWN != 0 {
+        let (suppressed_by, _) = unflag(record[0] & !SHOWN);
+        let (start, bytes) = record[1..].split_at(12);
+        let (secs, nanos) = start.split_at(8);
+        let secs = i64::from_le_bytes(secs.try_into().expect("8 bytes"));
+        let nanos = i32::from_le_bytes(nanos.try_into().expect("4 bytes"));
+        let start = Timestamp::new(secs, nanos).expect("a start written by add");
+        return Back::Shown(Shown {
+            suppressed_by,
+            start,
+            bytes,
+        });
+    }
+    let (suppressed_by, has_entries) = unflag(record[0]);
+    let facts = packed::unpack(&record[1..]);
+    let entries = if has_entries {
+        waiting_entries.pop_front().expect("kept in turn")
+    } else {
+        Vec::new()
+    };
+    Back::Held(Held {
+        facts,
+        suppressed_by,
+        entries,
+    })
+}
+
+/// What §3.8 says of a screened chain now.
+struct CallbackNow {
+    /// When its call was returned, as far as the input read so far shows.
+    returned_at: Option<Timestamp>,
+    /// It waits for a later callback (or, still ringing, for the end, so that the state keeps
+    /// its callbacks) unless the input is over.
+    waits: bool,
+}
+
+fn callback_of(s: &Screened, rules: &Rules, callbacks: &Callbacks) -> CallbackNow {
+    let (suppressed_by, number) = (s.suppressed_by, s.caller.number.as_ref());
+    let awaits = exceptions::awaits_callback(suppressed_by, number, rules);
+    let keeps = exceptions::keeps_callbacks(suppressed_by, number, rules);
+    let returned_at = awaits
+        .or(keeps)
+        .and_then(|n| callbacks.after(n, s.facts.start));
+    // a call still ringing waits for the end too: the state keeps its callbacks
+    let returned = awaits.is_some() && returned_at.is_some();
+    let waits = (awaits.is_some() || keeps.is_some()) && !returned;
+    CallbackNow { returned_at, waits }
+}
+
+/// Gives a screened chain its verdict, counts it and hands it to the consumer.
+fn give(
+    s: Screened,
+    entries: chains::Entries,
+    returned_at: Option<Timestamp>,
+    (rules, lookup, history): (&Rules, &Lookup, &mut History),
+    stats: &mut Stats,
+    on_verdict: &mut impl FnMut(Verdict, &chains::Chain),
+) {
+    let v = recipients::decide(s, returned_at, rules, lookup, history);
+    match v.suppressed_by {
+        Some(Suppression::TooOld) => stats.too_old += 1,
+        Some(Suppression::CalledBack) => stats.called_back += 1,
+        _ => {}
+    }
+    let c = chains::Chain {
+        id: v.facts.id.clone(),
+        entries,
+    };
+    on_verdict(v, &c);
+}
+
+/// Counts a verdict given for a chain that started at `start`; now and then the history
+/// forgets what no later chain needs.
+fn count_decided(decided: &mut u64, rules: &Rules, start: Timestamp, history: &mut History) {
+    *decided += 1;
+    if decided.is_multiple_of(1 << 16) {
+        history.prune_online(start);
+        history.prune_notified(start, rules.exceptions.repeated_until_logon);
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How often [`Decider::finish`] read the chains held back on a thread of their own.
+    static READ_APART: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Records read back at the end of the input ([`Decider::finish`]), sent to be decided.
+#[derive(Default)]
+struct Batch {
+    /// The bytes of the settled verdicts, one after the other.
+    shown: Vec<u8>,
+    /// The chains to decide, one after the other.
+    held: Vec<Held>,
+    /// What each record is, in their order.
+    ready: Vec<Ready>,
+}
+
+impl Batch {
+    const LEN: usize = 256;
+}
+
+enum Ready {
+    /// A settled verdict: its bytes end at `to` in [`Batch::shown`] (and begin where the
+    /// previous one's end).
+    Shown {
+        suppressed_by: Option<Suppression>,
+        start: Timestamp,
+        to: usize,
+    },
+    /// The next of [`Batch::held`].
+    Held,
 }
 
 /// The callback a call still ringing keeps in the state (§3.8): an outgoing entry to the caller
@@ -711,10 +932,12 @@ mod tests {
         #[test]
         fn spilling_never_changes_a_verdict(
             es in journal(), every in 1usize..6, block_bytes in 1usize..400, budget in 0usize..800,
+            read_apart in 0usize..4,
         ) {
             // the verdicts and the entries that come with them, with every block in memory
-            // and with blocks of any size past any budget going to the store
-            let small = Limits { block_bytes, budget };
+            // and with blocks of any size past any budget going to the store, and the chains
+            // held to the end read back on this thread or on one of their own
+            let small = Limits { block_bytes, budget, read_apart };
             for r in all_rules() {
                 let (want, _) = run_in(es.clone(), &r, every, Limits::DEFAULT);
                 let (got, _) = run_in(es.clone(), &r, every, small);
@@ -725,10 +948,12 @@ mod tests {
         #[test]
         fn a_verdict_settled_while_it_waits_is_shown_as_in_its_turn(
             es in journal(), every in 1usize..6, block_bytes in 1usize..400, budget in 0usize..800,
+            read_apart in 0usize..4,
         ) {
             // shown through `Settled` or given in its turn: the same verdicts in the same
-            // order, the same counts, wherever the blocks of the queue are
-            let small = Limits { block_bytes, budget };
+            // order, the same counts, wherever the blocks of the queue are and whichever thread
+            // reads them back at the end
+            let small = Limits { block_bytes, budget, read_apart };
             for r in all_rules() {
                 let (want, want_stats, _, none) = run_with(es.clone(), &r, every, Limits::DEFAULT, false);
                 let (got, got_stats, _, _) = run_with(es.clone(), &r, every, small, true);
@@ -876,12 +1101,67 @@ mod tests {
         let tiny = Limits {
             block_bytes: 64,
             budget: 0,
+            ..Limits::DEFAULT
         };
         let (got, puts) = run_in(es, &r, 1, tiny);
         assert_eq!(want.len(), 31);
         assert_eq!(want, got);
         assert_eq!(none, 0);
         assert!(puts >= 25, "{puts} blocks spilled");
+    }
+
+    #[test]
+    fn the_chains_held_to_the_end_are_decided_alike_on_a_thread_of_their_own() {
+        // a notifying call waits to the end for its callback; behind it, calls that notify,
+        // calls whose verdict is settled (hidden numbers) and one returned by a later call
+        let mut es = vec![entry("first").caller("030 5550100")];
+        for i in 0..40 {
+            let caller = match i % 4 {
+                0 => "",
+                1 => "0171 5550101",
+                _ => &format!("0171 {:07}", 1000 + i),
+            };
+            let mut e = entry(&format!("e{i}")).caller(caller);
+            e.start += jiff::SignedDuration::from_secs(600 * (i + 1));
+            e.stop = e.start + jiff::SignedDuration::from_secs(20);
+            if i == 37 {
+                // 0171 5550101 calls again and is answered: its earlier calls were returned
+                e.connect = Some(e.start + jiff::SignedDuration::from_secs(5));
+            }
+            es.push(e);
+        }
+        let mut r = rules();
+        r.max_age_hours = 0;
+        let apart = |read_apart, budget| Limits {
+            block_bytes: 64,
+            budget,
+            read_apart,
+        };
+        for settle in [false, true] {
+            let before = READ_APART.with(|n| n.get());
+            let (want, want_stats, _, want_settled) =
+                run_with(es.clone(), &r, 1, Limits::DEFAULT, settle);
+            assert_eq!(
+                READ_APART.with(|n| n.get()),
+                before,
+                "41 chains: read back here"
+            );
+            assert_eq!(want.len(), 41);
+            assert!(want_stats.called_back > 0 && want_stats.called_back < 10);
+            assert_eq!(want_settled > 0, settle);
+            for limits in [apart(0, 0), apart(1, 1 << 20), apart(16, 0)] {
+                let got = run_with(es.clone(), &r, 1, limits, settle);
+                assert_eq!(
+                    (got.0, got.1, got.3),
+                    (want.clone(), want_stats.clone(), want_settled)
+                );
+            }
+            assert_eq!(
+                READ_APART.with(|n| n.get()),
+                before + 3,
+                "read apart each time"
+            );
+        }
     }
 
     #[test]
