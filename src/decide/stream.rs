@@ -1192,6 +1192,43 @@ mod tests {
     }
 
     #[test]
+    fn a_tracker_id_that_names_a_chain_handed_out_before_any_tracker_id_came_is_late() {
+        // untracked chains are handed out while no entry has had a tracker id, and their ids
+        // are kept aside; the first tracked entry names one of them: late, as it would be
+        // had the id been marked when its chain went
+        let l = lookup();
+        let mut a = Assembler::new(&l).flush_every(1);
+        let mut notices = Vec::new();
+        let mut chains = Vec::new();
+        chains.extend(a.push(entry("x").ring("08:00:00", "08:00:20"), &mut notices));
+        chains.extend(a.push(entry("y").ring("09:30:00", "09:30:20"), &mut notices));
+        assert_eq!(chains.len(), 1, "x is handed out");
+        chains.extend(a.push(
+            entry("c").tracker("x").ring("09:31:00", "09:31:20"),
+            &mut notices,
+        ));
+        assert!(
+            matches!(&notices[..], [crate::decide::chains::Notice::Late(_)]),
+            "{notices:?}"
+        );
+        // an id not handed out is a new chain; y's id, handed out after that, is late too
+        chains.extend(a.push(
+            entry("d").tracker("T").ring("09:32:00", "09:32:20"),
+            &mut notices,
+        ));
+        chains.extend(a.push(entry("e").ring("11:00:00", "11:00:20"), &mut notices));
+        chains.extend(a.push(
+            entry("f").tracker("y").ring("11:01:00", "11:01:20"),
+            &mut notices,
+        ));
+        assert_eq!(notices.len(), 2, "{notices:?}");
+        assert!(matches!(notices[1], crate::decide::chains::Notice::Late(_)));
+        chains.extend(a.finish());
+        let ids: Vec<&str> = chains.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["x", "y", "T", "e"]);
+    }
+
+    #[test]
     fn connection_ids_are_forgotten_two_windows_after_they_stop() {
         let l = lookup();
         let mut a = Assembler::new(&l).flush_every(1);
