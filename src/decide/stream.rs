@@ -459,7 +459,16 @@ impl<S: Overflow> Decider<'_, '_, S> {
                 .name("held".into())
                 .spawn_scoped(scope, move || {
                     let mut batch = Batch::default();
-                    while let Some(record) = waiting.pop()? {
+                    loop {
+                        let record = match waiting.pop() {
+                            Ok(Some(record)) => record,
+                            Ok(None) => break,
+                            Err(e) => {
+                                // what was read before stands, as it would have in turn
+                                let _ = to_decide.send(batch);
+                                return Err(e);
+                            }
+                        };
                         let ready = match read_back(record, waiting_entries) {
                             Back::Shown(shown) => {
                                 batch.shown.extend_from_slice(shown.bytes);
@@ -1162,6 +1171,76 @@ mod tests {
                 "read apart each time"
             );
         }
+    }
+
+    /// A store that loses its blocks after giving back `left` of them.
+    struct Loses {
+        blocks: VecDeque<Vec<u8>>,
+        left: usize,
+    }
+
+    impl Overflow for Loses {
+        type Slot = ();
+        type Error = &'static str;
+        fn put(&mut self, block: Vec<u8>) -> Result<(), Vec<u8>> {
+            self.blocks.push_back(block);
+            Ok(())
+        }
+        fn take(&mut self, (): ()) -> Result<Vec<u8>, &'static str> {
+            if self.left == 0 {
+                return Err("lost");
+            }
+            self.left -= 1;
+            Ok(self.blocks.pop_front().expect("put before"))
+        }
+    }
+
+    #[test]
+    fn a_block_lost_ends_the_verdicts_where_it_begins_on_either_thread() {
+        // a notifying call waits to the end; the 40 after it go to the store in small blocks,
+        // and the store loses them after the fourth: the verdicts before the lost block are
+        // given, then the error, whichever thread reads them back
+        let mut es = vec![entry("first").caller("030 5550100")];
+        for i in 0..40 {
+            let mut e = entry(&format!("e{i}")).caller(&format!("0171 {:07}", 1000 + i));
+            e.start += jiff::SignedDuration::from_secs(600 * (i + 1));
+            e.stop = e.start + jiff::SignedDuration::from_secs(20);
+            es.push(e);
+        }
+        let mut r = rules();
+        r.max_age_hours = 0;
+        let l = lookup();
+        let decide_with = |read_apart| {
+            let items = es.clone().into_iter().enumerate().map(|(i, mut e)| {
+                e.seq = i as u64;
+                Item::Entry(Box::new(e))
+            });
+            let mut store = Loses {
+                blocks: VecDeque::new(),
+                left: 4,
+            };
+            let limits = Limits {
+                block_bytes: 64,
+                budget: 0,
+                read_apart,
+            };
+            let mut out = Vec::new();
+            let result = decide_queued(
+                true,
+                Queue::new(&mut store, limits),
+                Intake::with(Assembler::new(&l).flush_every(1), items, &r, &l),
+                (&r, &l, &mut History::default(), t("2026-11-27T12:00:00Z")),
+                None,
+                |e| panic!("{e}"),
+                |v, _| out.push(shown(&v)),
+            );
+            (out, result.err())
+        };
+        let (here, here_error) = decide_with(usize::MAX);
+        let (apart, apart_error) = decide_with(0);
+        assert_eq!(here_error, Some("lost"));
+        assert!(here.len() > 1 && here.len() < 41, "{} verdicts", here.len());
+        assert_eq!((apart, apart_error), (here, here_error));
     }
 
     #[test]
