@@ -213,7 +213,6 @@ fn decide_queued<S: Overflow>(
     mut on_verdict: impl FnMut(Verdict, &chains::Chain),
 ) -> Result<Stats, S::Error> {
     let mut stats = Stats::default();
-    let alongside = waiting.limits().read_apart;
     let mut d = Decider {
         rules,
         lookup,
@@ -223,7 +222,6 @@ fn decide_queued<S: Overflow>(
         waiting,
         waiting_entries: VecDeque::new(),
         decided: 0,
-        alongside,
         keep_entries,
         packing: Vec::new(),
         settled,
@@ -302,8 +300,6 @@ struct Decider<'a, 'o, S: Overflow> {
     /// The entries kept for the chains in `waiting` that have some, in their turn.
     waiting_entries: VecDeque<chains::Entries>,
     decided: u64,
-    /// From how many chains held at the end on they are read back on a thread of their own.
-    alongside: usize,
     /// The consumer wants the entries of the chains that may need them (see [`decide`]).
     keep_entries: bool,
     /// A buffer for packing.
@@ -429,7 +425,7 @@ impl<S: Overflow> Decider<'_, '_, S> {
         history: &mut History,
         on_verdict: &mut impl FnMut(Verdict, &chains::Chain),
     ) -> Result<(), S::Error> {
-        if self.waiting.len() < self.alongside {
+        if self.waiting.len() < self.waiting.limits().read_apart {
             return self.add(Vec::new(), stats, history, on_verdict, true);
         }
         // the front was read back already
@@ -1272,9 +1268,8 @@ mod tests {
 
     #[test]
     fn a_tracker_id_that_names_a_chain_handed_out_before_any_tracker_id_came_is_late() {
-        // untracked chains are handed out while no entry has had a tracker id, and their ids
-        // are kept aside; the first tracked entry names one of them: late, as it would be
-        // had the id been marked when its chain went
+        // untracked chains are handed out while no entry has had a tracker id; the first
+        // tracked entry names one of them by its id (its first connection id): late
         let l = lookup();
         let mut a = Assembler::new(&l).flush_every(1);
         let mut notices = Vec::new();
