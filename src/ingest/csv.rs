@@ -77,7 +77,9 @@ impl Dialect {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Record {
     line: u64,
+    /// The fields, each but the last followed by one byte that is not part of it.
     text: String,
+    /// Where each field ends in `text`.
     ends: Vec<usize>,
 }
 
@@ -94,7 +96,8 @@ impl Record {
     /// Field `i`, as written (unquoted, not trimmed).
     pub(crate) fn get(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        // one byte after each field but the last: the delimiter (see `Splitter`)
+        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
         Some(&self.text[start..end])
     }
 
@@ -231,7 +234,7 @@ impl<R: BufRead> Reader<R> {
         record.text = match String::from_utf8(out) {
             // UTF-8 as a whole is not enough: two fields that are not UTF-8 each may make a
             // character across the delimiter between them (0xC2 | 0x80)
-            Ok(s) if record.ends.iter().all(|&e| s.is_char_boundary(e)) => s,
+            Ok(s) if fields_are_text(&s, &record.ends) => s,
             Ok(s) => lossy_fields(s.into_bytes(), &mut record.ends),
             Err(e) => lossy_fields(e.into_bytes(), &mut record.ends),
         };
@@ -408,20 +411,18 @@ impl Splitter {
         }
     }
 
-    /// Takes one line's content (no line end); field bytes go to `out`, field ends to `ends`.
+    /// Takes one line's content (no line end); field bytes go to `out`, each field's end to
+    /// `ends` and, after it, the delimiter to `out` (so that a line without quotes is copied
+    /// whole, and only its delimiters are looked for).
     fn feed(&mut self, content: &[u8], out: &mut Vec<u8>, ends: &mut Vec<usize>) {
         let d = self.delimiter;
-        if !self.quoted && !content.contains(&b'"') {
+        if !self.quoted && memchr::memchr(b'"', content).is_none() {
             // the common line: no quotes, the fields are the pieces between delimiters
-            let mut pieces = content.split(|&b| b == d);
-            if let Some(first) = pieces.next() {
-                out.extend_from_slice(first);
-            }
-            for piece in pieces {
-                ends.push(out.len());
-                self.fields += 1;
-                out.extend_from_slice(piece);
-            }
+            let base = out.len();
+            out.extend_from_slice(content);
+            let before = ends.len();
+            each_position(content, d, |i| ends.push(base + i));
+            self.fields += ends.len() - before;
             if let Some(&last) = content.last() {
                 self.field_start = last == d;
             }
@@ -452,6 +453,7 @@ impl Splitter {
             }
             if b == d {
                 ends.push(out.len());
+                out.push(d);
                 self.fields += 1;
                 self.field_start = true;
                 i += 1;
@@ -483,14 +485,51 @@ impl Splitter {
     }
 }
 
-/// The fields of `bytes` (ending at `ends`) with what is not UTF-8 replaced, field by field:
-/// a field's bytes stay its own. `ends` are moved to match.
+/// Calls `f` with the position of every `byte` in `bytes`, in order: eight bytes at a time.
+fn each_position(bytes: &[u8], byte: u8, mut f: impl FnMut(usize)) {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let pattern = u64::from_le_bytes([byte; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        // a byte equal to `byte` is zero here ...
+        let x = u64::from_le_bytes(w) ^ pattern;
+        // ... and has its top bit set here, exactly those (no carry crosses a byte)
+        let mut zeros = !(((x & LOW).wrapping_add(LOW)) | x | LOW);
+        while zeros != 0 {
+            f(at + zeros.trailing_zeros() as usize / 8);
+            zeros &= zeros - 1;
+        }
+        at += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == byte {
+            f(at + i);
+        }
+    }
+}
+
+/// Each field of a record's text (ending at `ends`, one byte between two) is text of its own:
+/// UTF-8 as a whole is not enough when the delimiter is not ASCII, as a byte of a field may
+/// make a character with it.
+fn fields_are_text(text: &str, ends: &[usize]) -> bool {
+    ends.iter()
+        .all(|&e| e == text.len() || (text.is_char_boundary(e) && text.is_char_boundary(e + 1)))
+}
+
+/// The fields of `bytes` (ending at `ends`, one byte between two) with what is not UTF-8
+/// replaced, field by field: a field's bytes stay its own. `ends` are moved to match.
 fn lossy_fields(bytes: Vec<u8>, ends: &mut [usize]) -> String {
     let mut text = String::with_capacity(bytes.len() + 8);
     let mut start = 0;
-    for end in ends.iter_mut() {
+    for (i, end) in ends.iter_mut().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
         text.push_str(&String::from_utf8_lossy(&bytes[start..*end]));
-        start = *end;
+        start = *end + 1;
         *end = text.len();
     }
     text
@@ -510,9 +549,10 @@ pub(crate) fn first_record(text: &str, delimiter: u8) -> Record {
     let content = text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes();
     split.feed(content, &mut out, &mut ends);
     split.finish(&mut out, &mut ends);
+    let text = lossy_fields(out, &mut ends);
     Record {
         line: 1,
-        text: String::from_utf8_lossy(&out).into_owned(),
+        text,
         ends,
     }
 }
@@ -740,6 +780,7 @@ mod tests {
             }
             if b == d {
                 ends.push(out.len());
+                out.push(d);
                 sp.fields += 1;
                 sp.field_start = true;
             } else if b == b'"' && sp.field_start {
@@ -770,6 +811,18 @@ mod tests {
             let line = parts.concat();
             let by_text = String::from_utf8_lossy(&line).trim().is_empty();
             prop_assert_eq!(is_blank(&line), by_text, "{:?}", line);
+        }
+
+        /// The delimiters found eight bytes at a time are those a byte at a time finds.
+        #[test]
+        fn positions_a_word_at_a_time_are_those_byte_by_byte(
+            bytes in prop::collection::vec(prop::sample::select(b"a,;\x00\x7f\x80\xac\xff".to_vec()), 0..40),
+            byte in prop::sample::select(b",;\x00\x7f\x80\xac\xff".to_vec()),
+        ) {
+            let want: Vec<usize> = bytes.iter().enumerate().filter(|(_, &b)| b == byte).map(|(i, _)| i).collect();
+            let mut got = Vec::new();
+            each_position(&bytes, byte, |i| got.push(i));
+            prop_assert_eq!(got, want);
         }
 
         /// Copying runs of data splits as a byte at a time did, line after line (an open
