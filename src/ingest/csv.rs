@@ -232,8 +232,8 @@ impl<R: BufRead> Reader<R> {
         self.lines.drain(..used);
         record.line = number;
         record.text = match String::from_utf8(out) {
-            // UTF-8 as a whole is not enough: two fields that are not UTF-8 each may make a
-            // character across the delimiter between them (0xC2 | 0x80)
+            // UTF-8 as a whole is not enough with a delimiter that is not ASCII: a field's
+            // last byte may make a character with it (see `fields_are_text`)
             Ok(s) if fields_are_text(&s, &record.ends) => s,
             Ok(s) => lossy_fields(s.into_bytes(), &mut record.ends),
             Err(e) => lossy_fields(e.into_bytes(), &mut record.ends),
@@ -413,15 +413,15 @@ impl Splitter {
 
     /// Takes one line's content (no line end); field bytes go to `out`, each field's end to
     /// `ends` and, after it, the delimiter to `out` (so that a line without quotes is copied
-    /// whole, and only its delimiters are looked for).
+    /// whole, and only its delimiters are looked for, with `memchr`).
     fn feed(&mut self, content: &[u8], out: &mut Vec<u8>, ends: &mut Vec<usize>) {
         let d = self.delimiter;
-        if !self.quoted && memchr::memchr(b'"', content).is_none() {
+        if !self.quoted && !content.contains(&b'"') {
             // the common line: no quotes, the fields are the pieces between delimiters
             let base = out.len();
             out.extend_from_slice(content);
             let before = ends.len();
-            each_position(content, d, |i| ends.push(base + i));
+            ends.extend(memchr::memchr_iter(d, content).map(|i| base + i));
             self.fields += ends.len() - before;
             if let Some(&last) = content.last() {
                 self.field_start = last == d;
@@ -485,32 +485,6 @@ impl Splitter {
     }
 }
 
-/// Calls `f` with the position of every `byte` in `bytes`, in order: eight bytes at a time.
-fn each_position(bytes: &[u8], byte: u8, mut f: impl FnMut(usize)) {
-    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let pattern = u64::from_le_bytes([byte; 8]);
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for word in &mut words {
-        let mut w = [0; 8];
-        w.copy_from_slice(word);
-        // a byte equal to `byte` is zero here ...
-        let x = u64::from_le_bytes(w) ^ pattern;
-        // ... and has its top bit set here, exactly those (no carry crosses a byte)
-        let mut zeros = !(((x & LOW).wrapping_add(LOW)) | x | LOW);
-        while zeros != 0 {
-            f(at + zeros.trailing_zeros() as usize / 8);
-            zeros &= zeros - 1;
-        }
-        at += 8;
-    }
-    for (i, &b) in words.remainder().iter().enumerate() {
-        if b == byte {
-            f(at + i);
-        }
-    }
-}
-
 /// Each field of a record's text (ending at `ends`, one byte between two) is text of its own:
 /// UTF-8 as a whole is not enough when the delimiter is not ASCII, as a byte of a field may
 /// make a character with it.
@@ -526,6 +500,7 @@ fn lossy_fields(bytes: Vec<u8>, ends: &mut [usize]) -> String {
     let mut start = 0;
     for (i, end) in ends.iter_mut().enumerate() {
         if i > 0 {
+            // the byte between two fields, never read
             text.push(',');
         }
         text.push_str(&String::from_utf8_lossy(&bytes[start..*end]));
@@ -811,18 +786,6 @@ mod tests {
             let line = parts.concat();
             let by_text = String::from_utf8_lossy(&line).trim().is_empty();
             prop_assert_eq!(is_blank(&line), by_text, "{:?}", line);
-        }
-
-        /// The delimiters found eight bytes at a time are those a byte at a time finds.
-        #[test]
-        fn positions_a_word_at_a_time_are_those_byte_by_byte(
-            bytes in prop::collection::vec(prop::sample::select(b"a,;\x00\x7f\x80\xac\xff".to_vec()), 0..40),
-            byte in prop::sample::select(b",;\x00\x7f\x80\xac\xff".to_vec()),
-        ) {
-            let want: Vec<usize> = bytes.iter().enumerate().filter(|(_, &b)| b == byte).map(|(i, _)| i).collect();
-            let mut got = Vec::new();
-            each_position(&bytes, byte, |i| got.push(i));
-            prop_assert_eq!(got, want);
         }
 
         /// Copying runs of data splits as a byte at a time did, line after line (an open
