@@ -108,29 +108,30 @@ impl<'a> Assembler<'a> {
     ) -> Vec<Chain> {
         let entry: Box<Entry> = entry.into();
         debug_assert!(entry.is_incoming_call());
-        match self.seen.entry(entry.connection_id.clone()) {
+        let id = match self.seen.entry(entry.connection_id.clone()) {
             std::collections::hash_map::Entry::Occupied(_) => {
                 notices.push(Notice::Duplicate);
                 return Vec::new();
             }
             std::collections::hash_map::Entry::Vacant(v) => {
-                if let Some(t) = &entry.tracker_id {
-                    if self.grouping.handed_out(t) {
-                        notices.push(Notice::Late(RowError {
-                            pos: entry.pos.clone(),
-                            message: format!(
-                                "this entry of call {t} arrived more than {} s after the call's other entries had been decided (is the export in time order?); it was not used",
-                                REORDER_WINDOW_SECONDS
-                            ),
-                        }));
-                        return Vec::new();
-                    }
+                // what the chain ids say of its tracker id, looked up once for both uses
+                let id = self.grouping.chain_id_of(&entry);
+                if let (Some(ChainId::HandedOut(_)), Some(t)) = (id, &entry.tracker_id) {
+                    notices.push(Notice::Late(RowError {
+                        pos: entry.pos.clone(),
+                        message: format!(
+                            "this entry of call {t} arrived more than {} s after the call's other entries had been decided (is the export in time order?); it was not used",
+                            REORDER_WINDOW_SECONDS
+                        ),
+                    }));
+                    return Vec::new();
                 }
                 v.insert(entry.stop.max(entry.start).as_second());
+                id
             }
-        }
+        };
         self.watermark = Some(self.watermark.map_or(entry.start, |w| w.max(entry.start)));
-        self.grouping.push(entry, &self.lookup.plan);
+        self.grouping.push_known(entry, &self.lookup.plan, id);
         self.since_flush += 1;
         if self.since_flush >= self.flush_every {
             self.since_flush = 0;
@@ -406,6 +407,42 @@ impl NumberCache {
     }
 }
 
+/// What [`Grouping::join`] knows of the open chain of an entry's tracker id.
+#[derive(Clone, Copy)]
+enum Ids {
+    /// The entry was put into it already.
+    Joined,
+    /// There is none: the entry's chain is the one of its tracker id from now on.
+    NoneOpen,
+    /// Not looked up yet.
+    LookUp,
+}
+
+fn node_in(nodes: &[Option<Node>], i: usize) -> &Node {
+    nodes[i].as_ref().expect("an open slot")
+}
+
+/// The slots of the entries of an index record list that are still open (by `held`).
+fn open<'g>(list: &'g Records, held: &'g [u64]) -> impl Iterator<Item = usize> + 'g {
+    list.iter().filter(|x| x.is_open(held)).map(|x| x.slot)
+}
+
+/// Among the open entries on `by_line`, the one that redirected the entry in `slot` (which
+/// started at `start`): the best ranked of those that stopped just before it, if any.
+fn best_redirect(
+    nodes: &[Option<Node>],
+    held: &[u64],
+    by_line: &Records,
+    slot: usize,
+    start: Timestamp,
+) -> Option<usize> {
+    open(by_line, held)
+        .filter(|&j| j != slot && redirected_by(node_in(nodes, j).stop, start))
+        .max_by(|&a, &b| {
+            redirect_rank(&node_in(nodes, a).entry).cmp(&redirect_rank(&node_in(nodes, b).entry))
+        })
+}
+
 /// An entry that stopped at `x_stop` may be the entry that redirected one that started at
 /// `e_start` (SPEC §2.2): it stopped no more than 10 s before.
 fn redirected_by(x_stop: Timestamp, e_start: Timestamp) -> bool {
@@ -427,7 +464,20 @@ impl Grouping {
     /// In `held`: the slot holds no entry (no arrival is this large).
     const FREE: u64 = u64::MAX;
 
+    #[cfg(test)]
     fn push(&mut self, entry: Box<Entry>, plan: &NumberPlan) {
+        let id = self.chain_id_of(&entry);
+        self.push_known(entry, plan, id);
+    }
+
+    /// What the chain ids hold for the entry's tracker id (as the journal wrote it).
+    fn chain_id_of(&self, e: &Entry) -> Option<ChainId> {
+        e.tracker_id.as_deref().and_then(|t| self.ids.get(t).copied())
+    }
+
+    /// Adds an entry, with what [`Grouping::chain_id_of`] said of it (looked up by the caller,
+    /// so the ids are looked up once per entry).
+    fn push_known(&mut self, entry: Box<Entry>, plan: &NumberPlan, id: Option<ChainId>) {
         if self.numbers.full() {
             let live = self.nodes.iter().flatten();
             let live = live.flat_map(|n| [n.caller, n.line, n.redirect].into_iter().flatten());
@@ -443,7 +493,10 @@ impl Grouping {
             self.index_lines();
         }
         // a chain with this tracker id is open: the entry goes straight into it
-        let chain = tracker(&entry).and_then(|t| self.open_chain(t));
+        let chain = match (tracker(&entry), id) {
+            (Some(_), Some(ChainId::Open(j))) => Some(j),
+            _ => None,
+        };
         let node = Node {
             start: entry.start,
             stop: entry.stop,
@@ -462,7 +515,11 @@ impl Grouping {
             Some(j) => self.insert_into(node, j),
             None => self.insert(node),
         };
-        self.join(slot, true, chain.is_some());
+        let ids = match chain {
+            Some(_) => Ids::Joined,
+            None => Ids::NoneOpen,
+        };
+        self.join(slot, true, ids);
     }
 
     /// Puts `node` into the chain of slot `j`, as `insert` and `union` would, without making
@@ -521,11 +578,6 @@ impl Grouping {
         }
     }
 
-    /// A chain with this id was handed out (and not yet forgotten).
-    fn handed_out(&self, id: &str) -> bool {
-        matches!(self.ids.get(id), Some(ChainId::HandedOut(_)))
-    }
-
     /// Forgets the ids of the chains handed out that stopped before `t`.
     fn forget_handed_out(&mut self, t: Timestamp) {
         let t = t.as_second();
@@ -541,7 +593,7 @@ impl Grouping {
     }
 
     fn node(&self, i: usize) -> &Node {
-        self.nodes[i].as_ref().expect("an open slot")
+        node_in(&self.nodes, i)
     }
 
     fn insert(&mut self, mut node: Node) -> usize {
@@ -574,65 +626,68 @@ impl Grouping {
     }
 
     /// Indexes the entry in `slot` and joins it to its chain. With `redirects` false only the
-    /// indexes and the tracker ids (a regrouping resolves redirects afterwards). With
-    /// `in_tracked_chain` the entry was put into the open chain of its tracker id already.
-    fn join(&mut self, slot: usize, redirects: bool, in_tracked_chain: bool) {
+    /// indexes and the tracker ids (a regrouping resolves redirects afterwards). `ids`: what is
+    /// known of the open chain of its tracker id.
+    fn join(&mut self, slot: usize, redirects: bool, ids: Ids) {
         let n = self.node(slot);
-        if let Some(t) = tracker(&n.entry).filter(|_| !in_tracked_chain) {
-            match self.open_chain(t) {
+        match (tracker(&n.entry), ids) {
+            (None, _) | (_, Ids::Joined) => {}
+            (Some(t), Ids::LookUp) => match self.open_chain(t) {
                 Some(j) => self.union(slot, j),
                 None => {
                     let t = Key::from(t);
                     self.ids.insert(t, ChainId::Open(slot));
                 }
+            },
+            (Some(t), Ids::NoneOpen) => {
+                let t = Key::from(t);
+                self.ids.insert(t, ChainId::Open(slot));
             }
         }
         let n = self.node(slot);
+        let (caller, line, redirect, stop, start) = (n.caller, n.line, n.redirect, n.stop, n.start);
         let here = Indexed {
             slot,
             arrival: n.arrival,
         };
-        if let Some(key) = n.line.map(|l| (n.caller, l)).filter(|_| self.redirects) {
+        if let Some(l) = line.filter(|_| self.redirects) {
+            // one probe of the index for both lists of the key
+            let lists = self.index.entry((caller, l)).or_default();
+            let mut join = Vec::new();
             if redirects {
                 // entries already here that this one redirected (input out of time order)
-                let mut join = Vec::new();
-                let mut stale = false;
-                for w in self.open(self.index.get(&key).map(|l| &l.waiting)) {
-                    let (x, e) = (self.node(slot), self.node(w));
-                    if w == slot || !redirected_by(x.stop, e.start) {
+                let nodes = &self.nodes;
+                for w in open(&lists.waiting, &self.held) {
+                    let e = node_in(nodes, w);
+                    if w == slot || !redirected_by(stop, e.start) {
                         continue;
                     }
-                    let x = &x.entry;
-                    match self.node(w).link {
+                    match e.link {
                         None => join.push(w),
-                        Some(y) if redirect_rank(x) > redirect_rank(&self.node(y).entry) => {
-                            stale = true
+                        Some(y)
+                            if redirect_rank(&node_in(nodes, slot).entry)
+                                > redirect_rank(&node_in(nodes, y).entry) =>
+                        {
+                            self.stale = true
                         }
                         Some(_) => {}
                     }
                 }
-                self.stale |= stale;
-                for w in join {
-                    self.link(w, slot);
+            }
+            lists.by_line.push(here);
+            for w in join {
+                self.link(w, slot);
+            }
+        }
+        if let Some(r) = redirect {
+            let lists = self.index.entry((caller, r)).or_default();
+            lists.waiting.push(here);
+            if redirects {
+                if let Some(j) = best_redirect(&self.nodes, &self.held, &lists.by_line, slot, start) {
+                    self.link(slot, j);
                 }
             }
-            self.index.entry(key).or_default().by_line.push(here);
         }
-        let n = self.node(slot);
-        if let Some(key) = n.redirect.map(|r| (n.caller, r)) {
-            self.index.entry(key).or_default().waiting.push(here);
-            if redirects {
-                self.resolve(slot);
-            }
-        }
-    }
-
-    /// The slots of the entries of an index record list that are still open.
-    fn open<'g>(&'g self, list: Option<&'g Records>) -> impl Iterator<Item = usize> + 'g {
-        list.into_iter()
-            .flatten()
-            .filter(|x| x.is_open(&self.held))
-            .map(|x| x.slot)
     }
 
     /// Joins an untracked redirected entry to the best open candidate, if any.
@@ -641,13 +696,10 @@ impl Grouping {
         let Some(key) = n.redirect.map(|r| (n.caller, r)) else {
             return;
         };
-        let best = self
-            .open(self.index.get(&key).map(|l| &l.by_line))
-            .filter(|&j| j != slot && redirected_by(self.node(j).stop, n.start))
-            .max_by(|&a, &b| {
-                redirect_rank(&self.node(a).entry).cmp(&redirect_rank(&self.node(b).entry))
-            });
-        if let Some(j) = best {
+        let Some(lists) = self.index.get(&key) else {
+            return;
+        };
+        if let Some(j) = best_redirect(&self.nodes, &self.held, &lists.by_line, slot, n.start) {
             self.link(slot, j);
         }
     }
@@ -874,7 +926,7 @@ impl Grouping {
         for mut n in nodes {
             n.link = None;
             let s = self.insert(n);
-            self.join(s, false, false);
+            self.join(s, false, Ids::LookUp);
             slots.push(s);
         }
         for s in slots {
