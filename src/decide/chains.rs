@@ -197,8 +197,9 @@ pub(crate) fn group(entries: Vec<Entry>, lookup: &Lookup) -> Vec<Chain> {
 
 /// A normalised number as grouping holds it: an id from [`NumberCache`], the same for equal
 /// numbers, so the indexes hash and compare integers (no digits, no pointer to follow).
+/// (Never 0: an absent number, `Option<Num>`, takes no room of its own.)
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-struct Num(u32);
+struct Num(std::num::NonZeroU32);
 
 /// A caller as grouping compares them: the normalised number; every hidden caller is one.
 type CallerKey = Option<Num>;
@@ -207,16 +208,17 @@ type CallerKey = Option<Num>;
 struct Node {
     /// Boxed as read: the slots stay small, so the open set grows and moves cheaply.
     entry: Box<Entry>,
-    /// Union-find parent (a slot of the same chain; itself at the chain's root).
-    parent: usize,
+    /// Union-find parent (a slot of the same chain; itself at the chain's root). (Slots are
+    /// kept in 32 bits: a node of 80 bytes instead of 112.)
+    parent: u32,
     /// The next member of its chain: the members form a ring, so chains join in O(1).
-    next: usize,
+    next: u32,
     caller: CallerKey,
     line: Option<Num>,
     /// An untracked entry's redirecting number, normalised: it looks for a chain to join.
     redirect: Option<Num>,
-    /// The entry it joined by that redirect.
-    link: Option<usize>,
+    /// The entry it joined by that redirect ([`Node::UNLINKED`]: none).
+    link: u32,
     /// Arrival order (ties in start time and seq keep it, as a stable sort of the input would).
     arrival: u64,
     /// The entry's start, stop and seq, copied: the redirect checks and handing a chain out
@@ -226,42 +228,49 @@ struct Node {
     seq: u64,
 }
 
+impl Node {
+    /// In `link`: the entry joined no chain by a redirect.
+    const UNLINKED: u32 = u32::MAX;
+
+    fn link(&self) -> Option<usize> {
+        (self.link != Self::UNLINKED).then_some(self.link as usize)
+    }
+}
+
 /// An entry in an index: its slot, and its arrival to tell it from a later entry in the same
 /// slot. An entry handed out is not taken out of the indexes one by one (a probe of each per
 /// entry); its records are skipped, and swept out once there are as many of them as entries.
 #[derive(Clone, Copy)]
 struct Indexed {
-    slot: usize,
-    arrival: u64,
+    slot: u32,
+    /// The arrival, in 32 bits ([`held_arrival`]): records are swept long before 2^32 more
+    /// entries arrive, so no later entry in the slot can be taken for this one.
+    arrival: u32,
 }
 
 impl Indexed {
     /// The entry is still open (its slot holds it, not a later one), by `held`.
-    fn is_open(&self, held: &[u64]) -> bool {
-        held[self.slot] == self.arrival
+    fn is_open(&self, held: &[u32]) -> bool {
+        held[self.slot as usize] == self.arrival
     }
+}
+
+/// An arrival as `held` and the index records keep it: in 32 bits, never [`Grouping::FREE`].
+fn held_arrival(arrival: u64) -> u32 {
+    (arrival % u64::from(Grouping::FREE)) as u32
 }
 
 /// The records of one key of an index: mostly one (a caller rings a line once an hour), held
 /// in the table itself, so a new key allocates nothing and a sweep reads no other block.
-type Records = smallvec::SmallVec<[Indexed; 1]>;
+type Records = smallvec::SmallVec<[Indexed; 2]>;
 
 /// What [`Grouping::ids`] knows of a chain id.
 #[derive(Clone, Copy)]
 enum ChainId {
     /// A tracker id of an open chain: one of its slots.
-    Open(usize),
+    Open(u32),
     /// The id of a chain handed out, with its last stop in whole seconds.
     HandedOut(i64),
-}
-
-/// The two lists of one (caller, number) key of [`Grouping::index`].
-#[derive(Default)]
-struct Lists {
-    /// The entries on this line.
-    by_line: Records,
-    /// The untracked entries redirected from this number.
-    waiting: Records,
 }
 
 /// What the root of a chain knows of the whole chain.
@@ -299,23 +308,24 @@ struct Grouping {
     nodes: Vec<Option<Node>>,
     /// The arrival of the entry in each slot ([`Grouping::FREE`]: none): whether an index
     /// record is still open is read from this dense array, not from the (larger) nodes.
-    held: Vec<u64>,
+    held: Vec<u32>,
     roots: Vec<Option<Root>>,
     free: Vec<usize>,
     /// Chain ids: the tracker ids of the open chains (a slot of the chain), and the ids of
     /// the chains handed out recently (with their last stop), in one table, so an entry's
     /// tracker id is looked up once for both.
     ids: Map<Key, ChainId>,
-    /// Open entries by (caller, their line), and open untracked entries with a redirecting
-    /// number by (caller, that number): one table, since an entry looks up both lists of the
-    /// same key (a redirect from a line is looked for where the line's entries are). Empty
-    /// until the first such redirected entry comes (see `redirects`).
-    index: Map<(CallerKey, Num), Lists>,
+    /// Open entries by (caller, their line). Empty until the first untracked entry with a
+    /// redirecting number comes (see `redirects`).
+    by_line: Map<(CallerKey, Num), Records>,
+    /// Open untracked entries with a redirecting number, by (caller, that number): a table of
+    /// its own, small (few entries are such), so the large one above keeps its buckets small.
+    waiting: Map<(CallerKey, Num), Records>,
     /// An untracked entry with a redirecting number was read: only from then on can an entry
     /// be looked for by its line, so only then are the entries indexed by line (the open
     /// ones at once). A journal whose calls are all tracked never fills the index.
     redirects: bool,
-    /// Records in `index` of entries handed out since they were last swept.
+    /// Records in `by_line` and `waiting` of entries handed out since they were last swept.
     gone: usize,
     /// Sweep past this many records (tests); None: past as many as there are slots, and at
     /// least [`Grouping::SWEEP_AT_LEAST`].
@@ -340,7 +350,7 @@ struct NumberCache {
     /// The id of every number handed out since the last collection, or held then.
     ids: Map<Number, Num>,
     /// Ids given back by a collection.
-    free: Vec<u32>,
+    free: Vec<std::num::NonZeroU32>,
     next: u32,
     /// The one hidden caller.
     hidden: Option<Num>,
@@ -360,13 +370,14 @@ impl NumberCache {
     /// the open entries) and the hidden caller.
     fn collect(&mut self, live: impl Iterator<Item = Num>) {
         self.map.clear();
-        let mut keep = vec![false; self.next as usize];
+        // (ids run from 1 to `next`)
+        let mut keep = vec![false; self.next as usize + 1];
         for Num(i) in live.chain(self.hidden) {
-            keep[i as usize] = true;
+            keep[i.get() as usize] = true;
         }
         let free = &mut self.free;
         self.ids.retain(|_, &mut Num(i)| {
-            let k = keep[i as usize];
+            let k = keep[i.get() as usize];
             if !k {
                 free.push(i);
             }
@@ -380,7 +391,7 @@ impl NumberCache {
         }
         let id = Num(self.free.pop().unwrap_or_else(|| {
             self.next += 1;
-            self.next - 1
+            std::num::NonZeroU32::MIN.saturating_add(self.next - 1)
         }));
         self.ids.insert(n, id);
         id
@@ -423,15 +434,17 @@ fn node_in(nodes: &[Option<Node>], i: usize) -> &Node {
 }
 
 /// The slots of the entries of an index record list that are still open (by `held`).
-fn open<'g>(list: &'g Records, held: &'g [u64]) -> impl Iterator<Item = usize> + 'g {
-    list.iter().filter(|x| x.is_open(held)).map(|x| x.slot)
+fn open<'g>(list: &'g Records, held: &'g [u32]) -> impl Iterator<Item = usize> + 'g {
+    list.iter()
+        .filter(|x| x.is_open(held))
+        .map(|x| x.slot as usize)
 }
 
 /// Among the open entries on `by_line`, the one that redirected the entry in `slot` (which
 /// started at `start`): the best ranked of those that stopped just before it, if any.
 fn best_redirect(
     nodes: &[Option<Node>],
-    held: &[u64],
+    held: &[u32],
     by_line: &Records,
     slot: usize,
     start: Timestamp,
@@ -461,8 +474,8 @@ fn tracker(e: &Entry) -> Option<&str> {
 impl Grouping {
     /// Index records of entries handed out are swept past at least this many.
     const SWEEP_AT_LEAST: usize = 4096;
-    /// In `held`: the slot holds no entry (no arrival is this large).
-    const FREE: u64 = u64::MAX;
+    /// In `held`: the slot holds no entry (no arrival is kept as this).
+    const FREE: u32 = u32::MAX;
 
     #[cfg(test)]
     fn push(&mut self, entry: Box<Entry>, plan: &NumberPlan) {
@@ -472,7 +485,9 @@ impl Grouping {
 
     /// What the chain ids hold for the entry's tracker id (as the journal wrote it).
     fn chain_id_of(&self, e: &Entry) -> Option<ChainId> {
-        e.tracker_id.as_deref().and_then(|t| self.ids.get(t).copied())
+        e.tracker_id
+            .as_deref()
+            .and_then(|t| self.ids.get(t).copied())
     }
 
     /// Adds an entry, with what [`Grouping::chain_id_of`] said of it (looked up by the caller,
@@ -494,7 +509,7 @@ impl Grouping {
         }
         // a chain with this tracker id is open: the entry goes straight into it
         let chain = match (tracker(&entry), id) {
-            (Some(_), Some(ChainId::Open(j))) => Some(j),
+            (Some(_), Some(ChainId::Open(j))) => Some(j as usize),
             _ => None,
         };
         let node = Node {
@@ -507,7 +522,7 @@ impl Grouping {
             caller,
             line,
             redirect,
-            link: None,
+            link: Node::UNLINKED,
             arrival: self.arrivals,
         };
         self.arrivals += 1;
@@ -527,14 +542,14 @@ impl Grouping {
     fn insert_into(&mut self, mut node: Node, j: usize) -> usize {
         let r = self.find(j);
         let slot = self.free.pop().unwrap_or(self.nodes.len());
-        node.parent = r;
+        node.parent = r as u32;
         let first = (node.start, node.seq);
         let stop = node.stop;
         let t = tracker(&node.entry).map(Key::from);
         let Some(n) = self.nodes[r].as_mut() else {
             unreachable!("the root of an open chain")
         };
-        node.next = std::mem::replace(&mut n.next, slot);
+        node.next = std::mem::replace(&mut n.next, slot as u32);
         self.place(slot, node, None);
         let Some(root) = self.roots[r].as_mut() else {
             unreachable!("the root of an open chain")
@@ -557,14 +572,10 @@ impl Grouping {
             if let Some(n) = n {
                 if let Some(l) = n.line {
                     let here = Indexed {
-                        slot,
-                        arrival: n.arrival,
+                        slot: slot as u32,
+                        arrival: held_arrival(n.arrival),
                     };
-                    self.index
-                        .entry((n.caller, l))
-                        .or_default()
-                        .by_line
-                        .push(here);
+                    self.by_line.entry((n.caller, l)).or_default().push(here);
                 }
             }
         }
@@ -573,7 +584,7 @@ impl Grouping {
     /// A slot of the open chain with this tracker id.
     fn open_chain(&self, tracker: &str) -> Option<usize> {
         match self.ids.get(tracker) {
-            Some(&ChainId::Open(j)) => Some(j),
+            Some(&ChainId::Open(j)) => Some(j as usize),
             _ => None,
         }
     }
@@ -598,8 +609,8 @@ impl Grouping {
 
     fn insert(&mut self, mut node: Node) -> usize {
         let slot = self.free.pop().unwrap_or(self.nodes.len());
-        node.parent = slot;
-        node.next = slot;
+        node.parent = slot as u32;
+        node.next = slot as u32;
         let root = Root {
             size: 1,
             first: (node.start, node.seq),
@@ -614,12 +625,13 @@ impl Grouping {
 
     /// Puts a node (and its root, if it is one) into `slot`: a free one, or the next new one.
     fn place(&mut self, slot: usize, node: Node, root: Option<Root>) {
+        let arrival = held_arrival(node.arrival);
         if slot == self.nodes.len() {
-            self.held.push(node.arrival);
+            self.held.push(arrival);
             self.nodes.push(Some(node));
             self.roots.push(root);
         } else {
-            self.held[slot] = node.arrival;
+            self.held[slot] = arrival;
             self.nodes[slot] = Some(node);
             self.roots[slot] = root;
         }
@@ -636,33 +648,32 @@ impl Grouping {
                 Some(j) => self.union(slot, j),
                 None => {
                     let t = Key::from(t);
-                    self.ids.insert(t, ChainId::Open(slot));
+                    self.ids.insert(t, ChainId::Open(slot as u32));
                 }
             },
             (Some(t), Ids::NoneOpen) => {
                 let t = Key::from(t);
-                self.ids.insert(t, ChainId::Open(slot));
+                self.ids.insert(t, ChainId::Open(slot as u32));
             }
         }
         let n = self.node(slot);
         let (caller, line, redirect, stop, start) = (n.caller, n.line, n.redirect, n.stop, n.start);
         let here = Indexed {
-            slot,
-            arrival: n.arrival,
+            slot: slot as u32,
+            arrival: held_arrival(n.arrival),
         };
         if let Some(l) = line.filter(|_| self.redirects) {
-            // one probe of the index for both lists of the key
-            let lists = self.index.entry((caller, l)).or_default();
+            let key = (caller, l);
             let mut join = Vec::new();
-            if redirects {
+            if let Some(waiting) = self.waiting.get(&key).filter(|_| redirects) {
                 // entries already here that this one redirected (input out of time order)
                 let nodes = &self.nodes;
-                for w in open(&lists.waiting, &self.held) {
+                for w in open(waiting, &self.held) {
                     let e = node_in(nodes, w);
                     if w == slot || !redirected_by(stop, e.start) {
                         continue;
                     }
-                    match e.link {
+                    match e.link() {
                         None => join.push(w),
                         Some(y)
                             if redirect_rank(&node_in(nodes, slot).entry)
@@ -674,46 +685,41 @@ impl Grouping {
                     }
                 }
             }
-            lists.by_line.push(here);
+            self.by_line.entry(key).or_default().push(here);
             for w in join {
                 self.link(w, slot);
             }
         }
         if let Some(r) = redirect {
-            let lists = self.index.entry((caller, r)).or_default();
-            lists.waiting.push(here);
+            let key = (caller, r);
+            self.waiting.entry(key).or_default().push(here);
             if redirects {
-                if let Some(j) = best_redirect(&self.nodes, &self.held, &lists.by_line, slot, start) {
-                    self.link(slot, j);
-                }
+                self.resolve(slot, start, key);
             }
         }
     }
 
-    /// Joins an untracked redirected entry to the best open candidate, if any.
-    fn resolve(&mut self, slot: usize) {
-        let n = self.node(slot);
-        let Some(key) = n.redirect.map(|r| (n.caller, r)) else {
+    /// Joins an untracked redirected entry (in `slot`, started at `start`, redirected from
+    /// `key`) to the best open candidate, if any.
+    fn resolve(&mut self, slot: usize, start: Timestamp, key: (CallerKey, Num)) {
+        let Some(by_line) = self.by_line.get(&key) else {
             return;
         };
-        let Some(lists) = self.index.get(&key) else {
-            return;
-        };
-        if let Some(j) = best_redirect(&self.nodes, &self.held, &lists.by_line, slot, n.start) {
+        if let Some(j) = best_redirect(&self.nodes, &self.held, by_line, slot, start) {
             self.link(slot, j);
         }
     }
 
     fn link(&mut self, from: usize, to: usize) {
         if let Some(n) = self.nodes[from].as_mut() {
-            n.link = Some(to);
+            n.link = to as u32;
         }
         self.union(from, to);
     }
 
     fn find(&mut self, mut i: usize) -> usize {
         loop {
-            let p = self.node(i).parent;
+            let p = self.node(i).parent as usize;
             if p == i {
                 return i;
             }
@@ -721,7 +727,7 @@ impl Grouping {
             if let Some(n) = self.nodes[i].as_mut() {
                 n.parent = gp;
             }
-            i = gp;
+            i = gp as usize;
         }
     }
 
@@ -756,7 +762,7 @@ impl Grouping {
         self.order.insert((big.first.0, big.first.1, keep));
         self.roots[keep] = Some(big);
         if let Some(n) = self.nodes[gone].as_mut() {
-            n.parent = keep;
+            n.parent = keep as u32;
         }
     }
 
@@ -818,11 +824,12 @@ impl Grouping {
             return;
         }
         let held = &self.held;
-        self.index.retain(|_, l| {
-            l.by_line.retain(|x| x.is_open(held));
-            l.waiting.retain(|x| x.is_open(held));
-            !(l.by_line.is_empty() && l.waiting.is_empty())
-        });
+        for index in [&mut self.by_line, &mut self.waiting] {
+            index.retain(|_, l| {
+                l.retain(|x| x.is_open(held));
+                !l.is_empty()
+            });
+        }
         self.gone = 0;
     }
 
@@ -831,7 +838,7 @@ impl Grouping {
         let mut at = Some(r);
         std::iter::from_fn(move || {
             let m = at?;
-            let next = self.node(m).next;
+            let next = self.node(m).next as usize;
             at = (next != r).then_some(next);
             Some(m)
         })
@@ -879,7 +886,7 @@ impl Grouping {
                     Some(_) => {}
                 }
             }
-            let next = n.next;
+            let next = n.next as usize;
             nodes.push(((n.start, n.seq, n.arrival), n.entry));
             if next == r {
                 break;
@@ -924,13 +931,16 @@ impl Grouping {
         };
         let mut slots = Vec::with_capacity(nodes.len());
         for mut n in nodes {
-            n.link = None;
+            n.link = Node::UNLINKED;
             let s = self.insert(n);
             self.join(s, false, Ids::LookUp);
             slots.push(s);
         }
         for s in slots {
-            self.resolve(s);
+            let n = self.node(s);
+            if let Some(key) = n.redirect.map(|r| (n.caller, r)) {
+                self.resolve(s, n.start, key);
+            }
         }
     }
 }
