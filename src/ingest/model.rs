@@ -133,22 +133,35 @@ impl Entry {
     /// read an hour of input before. A hint: it changes nothing but when the memory arrives.
     #[inline]
     pub(crate) fn prefetch(&self) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let p = (self as *const Entry).cast::<i8>();
-            for line in 0..std::mem::size_of::<Entry>().div_ceil(64) {
-                // SAFETY: a prefetch is a hint that reads no memory through the pointer (any
-                // address is allowed), and SSE, which it needs, is part of every x86_64
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(line * 64)) };
-            }
-        }
+        prefetch(self);
     }
 
     /// Takes part in chains (SPEC §2.1): incoming phone calls.
     pub(crate) fn is_incoming_call(&self) -> bool {
         self.origin == Origin::Incoming && matches!(self.call_type, 0 | 7)
     }
+}
+
+/// Asks the processor to bring `x` (every cache line it lies on) into the cache, ahead of its
+/// use. A hint: it changes nothing but when the memory arrives (and nothing on other
+/// processors than x86_64).
+#[inline]
+pub(crate) fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = (x as *const T).cast::<i8>();
+        // from the start of the line `x` begins on to the line it ends on
+        let line = p.wrapping_sub(p as usize % 64);
+        let lines = (p as usize % 64 + size_of::<T>().max(1)).div_ceil(64);
+        for i in 0..lines {
+            // SAFETY: a prefetch is a hint that reads no memory through the pointer (any
+            // address is allowed), and SSE, which it needs, is part of every x86_64
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.wrapping_add(i * 64)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 /// A row error: what was wrong, where.
