@@ -358,6 +358,8 @@ struct NumberCache {
     hidden: Option<Num>,
     /// How many raw numbers are kept before a collection (tests); None: [`NumberCache::KEPT`].
     kept: Option<usize>,
+    /// The last caller asked for, raw, and what it is.
+    last_caller: Option<(Key, CallerKey)>,
 }
 
 impl NumberCache {
@@ -372,6 +374,7 @@ impl NumberCache {
     /// the open entries) and the hidden caller.
     fn collect(&mut self, live: impl Iterator<Item = Num>) {
         self.map.clear();
+        self.last_caller = None;
         // (ids run from 1 to `next`)
         let mut keep = vec![false; self.next as usize + 1];
         for Num(i) in live.chain(self.hidden) {
@@ -409,6 +412,18 @@ impl NumberCache {
     }
 
     fn caller(&mut self, plan: &NumberPlan, raw: &str) -> CallerKey {
+        // the entries of a call come one after the other, mostly: the last caller again
+        if let Some((last, n)) = &self.last_caller {
+            if last == raw {
+                return *n;
+            }
+        }
+        let n = self.look_up_caller(plan, raw);
+        self.last_caller = Some((raw.into(), n));
+        n
+    }
+
+    fn look_up_caller(&mut self, plan: &NumberPlan, raw: &str) -> CallerKey {
         if is_hidden(raw) {
             if self.hidden.is_none() {
                 self.hidden = Some(self.intern(Number::Other(Text::default())));
@@ -454,14 +469,36 @@ impl Order {
             slot: slot as u32,
             placed: self.placed,
         };
-        match self.places.back() {
-            Some(b) if *b > p => {
-                let at = self.places.partition_point(|x| *x < p);
-                self.places.insert(at, p);
-            }
-            _ => self.places.push_back(p),
-        }
+        let at = self.place_of(&p);
+        self.places.insert(at, p);
         self.placed
+    }
+
+    /// Where `p` goes: looked for from the back, in steps that double, then by halving (a
+    /// chain that opens, or is joined, mostly goes at the back or a few places before it).
+    fn place_of(&self, p: &Place) -> usize {
+        let places = &self.places;
+        // every place before `lo` goes before `p`, every one from `hi` on after it
+        let (mut lo, mut hi) = (0, places.len());
+        let mut step = 1;
+        while hi > lo {
+            let i = hi.saturating_sub(step).max(lo);
+            if places[i] < *p {
+                lo = i + 1;
+                break;
+            }
+            hi = i;
+            step *= 2;
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if places[mid] < *p {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// The place is a chain's current one.
