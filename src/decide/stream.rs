@@ -344,7 +344,7 @@ impl<S: Overflow> Decider<'_, '_, S> {
             let entries = if self.keep_entries && may_need_entries {
                 c.entries
             } else {
-                Vec::new()
+                chains::Entries::new()
             };
             if self.front.is_none() && self.waiting.is_empty() {
                 self.front = Some((screened, entries));
@@ -598,7 +598,7 @@ fn read_back<'r>(record: &'r [u8], waiting_entries: &mut VecDeque<chains::Entrie
     let entries = if has_entries {
         waiting_entries.pop_front().expect("kept in turn")
     } else {
-        Vec::new()
+        chains::Entries::new()
     };
     Back::Held(Held {
         facts,
