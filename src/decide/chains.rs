@@ -214,6 +214,8 @@ struct Node {
     parent: u32,
     /// The next member of its chain: the members form a ring, so chains join in O(1).
     next: u32,
+    /// The caller and the line, normalised once entries are indexed by line (None before:
+    /// see [`Grouping::push_known`]).
     caller: CallerKey,
     line: Option<Num>,
     /// An untracked entry's redirecting number, normalised: it looks for a chain to join.
@@ -623,15 +625,23 @@ impl Grouping {
             let live = live.flat_map(|n| [n.caller, n.line, n.redirect].into_iter().flatten());
             self.numbers.collect(live);
         }
-        let caller = self.numbers.caller(plan, &entry.phone_number);
-        let line = self.numbers.normalise(plan, &entry.line_number);
         let redirect = match (tracker(&entry), entry.redirecting_number.as_deref()) {
             (None, Some(r)) => self.numbers.normalise(plan, r),
             _ => None,
         };
         if redirect.is_some() && !self.redirects {
-            self.index_lines();
+            self.index_lines(plan);
         }
+        // the caller and the line are only ever looked for by redirects: until the first
+        // redirected entry they are not normalised (a journal without one, every caller a
+        // new number, spent a fifth of its grouping on them)
+        let (caller, line) = match self.redirects {
+            true => (
+                self.numbers.caller(plan, &entry.phone_number),
+                self.numbers.normalise(plan, &entry.line_number),
+            ),
+            false => (None, None),
+        };
         // a chain with this tracker id is open: the entry goes straight into it
         let chain = match (tracker(&entry), id) {
             (Some(_), Some(ChainId::Open(j))) => Some(j as usize),
@@ -689,11 +699,15 @@ impl Grouping {
         slot
     }
 
-    /// From now on entries are indexed by line: the open ones now, the others as they come.
-    fn index_lines(&mut self) {
+    /// From now on entries are indexed by line: the open ones now (their callers and lines
+    /// normalised now), the others as they come.
+    fn index_lines(&mut self, plan: &NumberPlan) {
         self.redirects = true;
-        for (slot, n) in self.nodes.iter().enumerate() {
+        for (slot, n) in self.nodes.iter_mut().enumerate() {
             if let Some(n) = n {
+                // normalised now (see `push_known`)
+                n.caller = self.numbers.caller(plan, &n.entry.phone_number);
+                n.line = self.numbers.normalise(plan, &n.entry.line_number);
                 if let Some(l) = n.line {
                     let here = Indexed {
                         slot: slot as u32,
