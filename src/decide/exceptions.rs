@@ -88,7 +88,7 @@ impl Callbacks {
 /// A chain after the exceptions that need nothing but the chain itself.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Screened {
-    pub(crate) facts: Facts,
+    pub(crate) facts: Box<Facts>,
     pub(crate) caller: Caller,
     /// `incomplete`, `too_old` or one of §3.1–3.7; None: §3.8 and §4 decide.
     pub(crate) suppressed_by: Option<Suppression>,
@@ -168,7 +168,7 @@ pub(crate) fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestam
         None
     };
     Screened {
-        facts,
+        facts: Box::new(facts),
         caller,
         suppressed_by,
     }

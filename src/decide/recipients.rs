@@ -55,7 +55,7 @@ pub(crate) struct Recipient {
 /// The verdict for one chain.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Verdict {
-    pub(crate) facts: Facts,
+    pub(crate) facts: Box<Facts>,
     pub(crate) caller: Caller,
     pub(crate) suppressed_by: Option<Suppression>,
     pub(crate) recipients: Vec<Recipient>,
