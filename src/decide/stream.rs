@@ -475,7 +475,12 @@ impl<S: Overflow> Decider<'_, '_, S> {
                                 }
                             }
                             Back::Held(held) => {
-                                batch.held.push(held);
+                                // screened here, and what §3.8 says of it: the input is over,
+                                // so the callbacks no longer change (the deciding thread
+                                // keeps only what needs the history, in turn)
+                                let (s, entries) = held.screened(lookup);
+                                let returned_at = callback_of(&s, rules, callbacks).returned_at;
+                                batch.held.push((s, entries, returned_at));
                                 Ready::Held
                             }
                         };
@@ -514,9 +519,8 @@ impl<S: Overflow> Decider<'_, '_, S> {
                         }
                         Ready::Held => {
                             let held = held.next().expect("one for each Ready::Held");
-                            let (s, entries) = held.screened(lookup);
+                            let (s, entries, returned_at) = held;
                             let start = s.facts.start;
-                            let returned_at = callback_of(&s, rules, callbacks).returned_at;
                             let args = (rules, lookup, &mut *history);
                             give(s, entries, returned_at, args, stats, on_verdict);
                             count_decided(decided, rules, start, history);
@@ -673,8 +677,8 @@ thread_local! {
 struct Batch {
     /// The bytes of the settled verdicts, one after the other.
     shown: Vec<u8>,
-    /// The chains to decide, one after the other.
-    held: Vec<Held>,
+    /// The chains to decide, one after the other: screened, and when their call was returned.
+    held: Vec<(Screened, chains::Entries, Option<Timestamp>)>,
     /// What each record is, in their order.
     ready: Vec<Ready>,
 }
