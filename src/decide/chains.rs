@@ -1170,7 +1170,12 @@ fn canonical_user<'a>(name: &'a str, lookup: &'a Lookup) -> &'a str {
 }
 
 /// Derives the facts of a chain. `now` decides completeness (SPEC §2.6).
-pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Timestamp) -> Facts {
+pub(crate) fn facts(
+    chain: &Chain,
+    lookup: &Lookup,
+    settle_seconds: u64,
+    now: Timestamp,
+) -> Box<Facts> {
     let es = &chain.entries;
     let owners: Vec<Option<&str>> = es.iter().map(|e| owner_of(e, lookup)).collect();
     // The first ring (ring time counts from it, §2.5) and the caller's arrival, which may be
@@ -1269,7 +1274,8 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
             .find(|s| !s.is_empty())
             .map(Text::from)
     };
-    Facts {
+    // boxed where it is made: the facts (some 500 bytes) are handed on several times
+    Box::new(Facts {
         id: chain.id.clone(),
         caller_raw,
         caller,
@@ -1305,7 +1311,7 @@ pub(crate) fn facts(chain: &Chain, lookup: &Lookup, settle_seconds: u64, now: Ti
             .filter(|(e, _)| e.user_offline == Some(false))
             .filter_map(|(_, o)| o.map(Text::from))
             .collect(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -1709,7 +1715,7 @@ mod tests {
             &l,
         );
         assert_eq!(cs.len(), 1);
-        facts(&cs.remove(0), &l, 120, t("12:00:00"))
+        *facts(&cs.remove(0), &l, 120, t("12:00:00"))
     }
 
     #[test]

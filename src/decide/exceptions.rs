@@ -133,7 +133,12 @@ fn too_old(start: Timestamp, max_age_hours: u64, now: Timestamp) -> bool {
 }
 
 /// The first exception that applies of `incomplete` (§2.6), `too_old` (§3.9) and §3.1–3.7.
-pub(crate) fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestamp) -> Screened {
+pub(crate) fn screen(
+    facts: Box<Facts>,
+    rules: &Rules,
+    lookup: &Lookup,
+    now: Timestamp,
+) -> Screened {
     let x = &rules.exceptions;
     let caller = caller_of(&facts, lookup);
     let number = caller.number.as_ref();
@@ -168,7 +173,7 @@ pub(crate) fn screen(facts: Facts, rules: &Rules, lookup: &Lookup, now: Timestam
         None
     };
     Screened {
-        facts: Box::new(facts),
+        facts,
         caller,
         suppressed_by,
     }

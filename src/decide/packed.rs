@@ -241,7 +241,7 @@ mod tests {
             id: "T".into(),
             entries: entries.into_iter().map(Box::new).collect(),
         };
-        chains::facts(&c, &lookup(), 120, t("12:00:00"))
+        *chains::facts(&c, &lookup(), 120, t("12:00:00"))
     }
 
     #[test]
