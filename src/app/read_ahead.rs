@@ -218,7 +218,7 @@ const AHEAD: usize = 6;
 /// look at its ids and numbers at once.
 fn touch_entry(item: &crate::ingest::Item) {
     if let crate::ingest::Item::Entry(e) = item {
-        e.prefetch();
+        e.prefetch_for_grouping();
     }
 }
 

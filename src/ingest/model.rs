@@ -89,43 +89,51 @@ pub(crate) enum Origin {
 pub(crate) type Text = compact_str::CompactString;
 
 /// One journal entry, in the native model (SPEC §1.1). Other formats map onto it.
+///
+/// Laid out in the order written (`repr(C)`): what the grouping thread reads of every entry
+/// first, in its first three cache lines ([`Entry::GROUPING_BYTES`]), so that thread asks for
+/// those only, and the rest (names, the position, the Asterisk fields) after them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[repr(C)]
 pub(crate) struct Entry {
-    pub(crate) pos: SourcePos,
-    /// Global input order over all inputs of a run (ties in start time are broken by it).
-    pub(crate) seq: u64,
     pub(crate) connection_id: Text,
     pub(crate) tracker_id: Option<Text>,
-    pub(crate) start: Timestamp,
-    pub(crate) stop: Timestamp,
-    pub(crate) connect: Option<Timestamp>,
-    pub(crate) origin: Origin,
-    pub(crate) internal: bool,
-    pub(crate) line_number: Text,
-    pub(crate) line_user: Option<Text>,
-    /// `iLineUserOffline`: Some(true) not logged on, Some(false) logged on, None unknown.
-    pub(crate) user_offline: Option<bool>,
     /// The caller's number as the journal wrote it; empty = hidden.
     pub(crate) phone_number: Text,
+    pub(crate) line_number: Text,
     pub(crate) redirecting_number: Option<Text>,
+    pub(crate) start: Timestamp,
+    pub(crate) stop: Timestamp,
+    /// Global input order over all inputs of a run (ties in start time are broken by it).
+    pub(crate) seq: u64,
+    pub(crate) connect: Option<Timestamp>,
+    /// 0 PBX call, 7 SIP call via PBX; everything else is not a phone call.
+    pub(crate) call_type: u32,
+    pub(crate) origin: Origin,
+    /// `iLineUserOffline`: Some(true) not logged on, Some(false) logged on, None unknown.
+    pub(crate) user_offline: Option<bool>,
+    pub(crate) internal: bool,
+    pub(crate) tracker_last: bool,
+    pub(crate) pos: SourcePos,
+    pub(crate) line_user: Option<Text>,
     pub(crate) contact_name: Option<Text>,
     pub(crate) contact_company: Option<Text>,
     pub(crate) acceptor: Option<Text>,
-    pub(crate) tracker_last: bool,
-    /// 0 PBX call, 7 SIP call via PBX; everything else is not a phone call.
-    pub(crate) call_type: u32,
-    /// The call reached voicemail (or an IVR / another application) on this entry, and no
-    /// person answered it here: the system took the call, not the line (SPEC §1.2, §3.7). Such an
-    /// entry has no connect time. Set by the Asterisk reader; the native journal has no column for it.
-    #[serde(default)]
-    pub(crate) voicemail: bool,
     /// When the caller arrived, if earlier than `start`: the earliest row of the call, including
     /// rows in IVRs and queues that rang no phone (SPEC §1.2). The chain's `start` (what the
     /// mail shows) is the earliest arrival; the ring time still counts from `start`.
     /// Set by the Asterisk reader; the native journal has no column for it.
     #[serde(default)]
     pub(crate) arrival: Option<Timestamp>,
+    /// The call reached voicemail (or an IVR / another application) on this entry, and no
+    /// person answered it here: the system took the call, not the line (SPEC §1.2, §3.7). Such an
+    /// entry has no connect time. Set by the Asterisk reader; the native journal has no column for it.
+    #[serde(default)]
+    pub(crate) voicemail: bool,
 }
+
+// the fields the grouping thread reads of every entry lie in its first bytes
+const _: () = assert!(std::mem::offset_of!(Entry, tracker_last) < Entry::GROUPING_BYTES);
 
 impl Entry {
     /// Asks the processor to bring this entry into the cache, ahead of its use: entries are
@@ -134,6 +142,16 @@ impl Entry {
     #[inline]
     pub(crate) fn prefetch(&self) {
         prefetch(self);
+    }
+
+    /// How many of its first bytes the grouping reads (the ids, numbers, times, call type and
+    /// direction, the logged-on flag; see the struct).
+    pub(crate) const GROUPING_BYTES: usize = 192;
+
+    /// [`Entry::prefetch`] of what the grouping reads of it.
+    #[inline]
+    pub(crate) fn prefetch_for_grouping(&self) {
+        prefetch_bytes((self as *const Entry).cast(), Entry::GROUPING_BYTES);
     }
 
     /// Takes part in chains (SPEC §2.1): incoming phone calls.
@@ -147,13 +165,18 @@ impl Entry {
 /// processors than x86_64).
 #[inline]
 pub(crate) fn prefetch<T>(x: &T) {
+    prefetch_bytes((x as *const T).cast(), size_of::<T>());
+}
+
+/// [`prefetch`] of the `len` bytes from `p`.
+#[inline]
+fn prefetch_bytes(p: *const i8, len: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let p = (x as *const T).cast::<i8>();
-        // from the start of the line `x` begins on to the line it ends on
+        // from the start of the line `p` is on to the line the last byte is on
         let line = p.wrapping_sub(p as usize % 64);
-        let lines = (p as usize % 64 + size_of::<T>().max(1)).div_ceil(64);
+        let lines = (p as usize % 64 + len.max(1)).div_ceil(64);
         for i in 0..lines {
             // SAFETY: a prefetch is a hint that reads no memory through the pointer (any
             // address is allowed), and SSE, which it needs, is part of every x86_64
@@ -161,7 +184,7 @@ pub(crate) fn prefetch<T>(x: &T) {
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
+    let _ = (p, len);
 }
 
 /// A row error: what was wrong, where.
