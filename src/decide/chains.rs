@@ -782,22 +782,21 @@ impl Grouping {
     /// known of the open chain of its tracker id.
     fn join(&mut self, slot: usize, redirects: bool, ids: Ids) {
         let n = self.node(slot);
-        match (tracker(&n.entry), ids) {
-            (None, _) | (_, Ids::Joined) => {}
-            (Some(t), Ids::LookUp) => match self.open_chain(t) {
+        if let Some(t) = tracker(&n.entry).filter(|_| !matches!(ids, Ids::Joined)) {
+            let open = match ids {
+                Ids::LookUp => self.open_chain(t),
+                Ids::NoneOpen | Ids::Joined => None,
+            };
+            match open {
                 Some(j) => self.union(slot, j),
                 None => {
                     let t = Key::from(t);
                     self.ids.insert(t, ChainId::Open(slot as u32));
                 }
-            },
-            (Some(t), Ids::NoneOpen) => {
-                let t = Key::from(t);
-                self.ids.insert(t, ChainId::Open(slot as u32));
             }
         }
         let n = self.node(slot);
-        let (caller, line, redirect, stop, start) = (n.caller, n.line, n.redirect, n.stop, n.start);
+        let (caller, line, redirect, stop) = (n.caller, n.line, n.redirect, n.stop);
         let here = Indexed {
             slot: slot as u32,
             arrival: held_arrival(n.arrival),
@@ -834,18 +833,18 @@ impl Grouping {
             let key = (caller, r);
             self.waiting.entry(key).or_default().push(here);
             if redirects {
-                self.resolve(slot, start, key);
+                self.resolve(slot);
             }
         }
     }
 
-    /// Joins an untracked redirected entry (in `slot`, started at `start`, redirected from
-    /// `key`) to the best open candidate, if any.
-    fn resolve(&mut self, slot: usize, start: Timestamp, key: (CallerKey, Num)) {
-        let Some(by_line) = self.by_line.get(&key) else {
+    /// Joins an untracked redirected entry to the best open candidate, if any.
+    fn resolve(&mut self, slot: usize) {
+        let n = self.node(slot);
+        let Some(by_line) = n.redirect.and_then(|r| self.by_line.get(&(n.caller, r))) else {
             return;
         };
-        if let Some(j) = best_redirect(&self.nodes, &self.held, by_line, slot, start) {
+        if let Some(j) = best_redirect(&self.nodes, &self.held, by_line, slot, n.start) {
             self.link(slot, j);
         }
     }
@@ -1098,10 +1097,7 @@ impl Grouping {
             slots.push(s);
         }
         for s in slots {
-            let n = self.node(s);
-            if let Some(key) = n.redirect.map(|r| (n.caller, r)) {
-                self.resolve(s, n.start, key);
-            }
+            self.resolve(s);
         }
     }
 }
