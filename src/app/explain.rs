@@ -601,7 +601,7 @@ mod tests {
         v.facts.answered_line = Some("20\t1".into());
         v.facts.ring_seconds = -3;
         v.facts.voicemail = true;
-        v.facts.not_answered = vec!["bert".into(), "c\u{7f}é".into()];
+        v.facts.not_answered = ["bert".into(), "c\u{7f}é".into()].into_iter().collect();
         v.caller.name = Some("Evil\"},{\"x\":1".into());
         v.recipients = vec![
             Recipient {

@@ -1117,9 +1117,9 @@ pub(crate) struct Facts {
     pub(crate) last_stop: Timestamp,
     pub(crate) first_connect: Option<Timestamp>,
     /// Every participant (known users), in chain order.
-    pub(crate) participants: Vec<Text>,
+    pub(crate) participants: Names,
     /// The participants who did not answer, in chain order.
-    pub(crate) not_answered: Vec<Text>,
+    pub(crate) not_answered: Names,
     pub(crate) answered: bool,
     /// The answering user; None when nobody answered or only a line without a user did.
     pub(crate) answered_by: Option<Text>,
@@ -1129,16 +1129,23 @@ pub(crate) struct Facts {
     pub(crate) complete: bool,
     pub(crate) internal_flag: bool,
     /// Lines rung that belong to no user.
-    pub(crate) unowned_lines: Vec<Text>,
+    pub(crate) unowned_lines: Names,
     /// The line the call was first redirected from, if any.
     pub(crate) redirected_from: Option<Text>,
     /// Users with an entry in this chain that says they were logged on.
-    pub(crate) online_users: Vec<Text>,
+    pub(crate) online_users: Names,
     /// The call went to voicemail (SPEC §1.2, §3.7): an entry of it was taken by voicemail.
     pub(crate) voicemail: bool,
     /// Every line rung, in chain order, once each: (its owner, the line as the journal wrote it).
-    pub(crate) lines: Vec<(Option<Text>, Text)>,
+    pub(crate) lines: Lines,
 }
+
+/// The users or lines of a chain: most chains ring a few, so they are kept in the facts
+/// themselves, not in a heap block each (a chain held to the end is unpacked on one thread
+/// and dropped on another, which costs both).
+pub(crate) type Names = smallvec::SmallVec<[Text; 4]>;
+/// The lines of a chain with their owners, kept as [`Names`] are.
+pub(crate) type Lines = smallvec::SmallVec<[(Option<Text>, Text); 4]>;
 
 /// The owner of an entry: the line user name, else the user of the line number.
 pub(crate) fn owner(e: &Entry, lookup: &Lookup) -> Option<String> {
@@ -1173,7 +1180,9 @@ pub(crate) fn facts(
     now: Timestamp,
 ) -> Box<Facts> {
     let es = &chain.entries;
-    let owners: Vec<Option<&str>> = es.iter().map(|e| owner_of(e, lookup)).collect();
+    // (the lists of this function are kept on the stack for a chain of a few entries)
+    let owners: smallvec::SmallVec<[Option<&str>; 8]> =
+        es.iter().map(|e| owner_of(e, lookup)).collect();
     // The first ring (ring time counts from it, §2.5) and the caller's arrival, which may be
     // earlier (IVR / queue rows that rang no phone, §1.2): the chain's `start` is the arrival.
     let first_ring = es.iter().map(|e| e.start).min().expect("chain has entries");
@@ -1193,9 +1202,9 @@ pub(crate) fn facts(
         user: &'a str,
         known: bool,
     }
-    let mut answers: Vec<Answer> = Vec::new();
+    let mut answers: smallvec::SmallVec<[Answer; 4]> = smallvec::SmallVec::new();
     // a handful at most: a list, not a set
-    let mut answered_users: Vec<&str> = Vec::new();
+    let mut answered_users: smallvec::SmallVec<[&str; 4]> = smallvec::SmallVec::new();
     for (e, o) in es.iter().zip(&owners) {
         let acceptor = e
             .acceptor
@@ -1228,9 +1237,8 @@ pub(crate) fn facts(
     };
     let answered_at = answers.iter().map(|a| a.at).min();
 
-    // sized for every entry at once: a ring group fills them without growing them
-    let mut participants: Vec<Text> = Vec::with_capacity(es.len());
-    let mut unowned_lines: Vec<Text> = Vec::new();
+    let mut participants = Names::new();
+    let mut unowned_lines = Names::new();
     for (e, o) in es.iter().zip(&owners) {
         match o {
             Some(o) => {
@@ -1290,7 +1298,7 @@ pub(crate) fn facts(
         internal_flag: es.iter().any(|e| e.internal),
         voicemail: es.iter().any(|e| e.voicemail),
         lines: {
-            let mut lines: Vec<(Option<Text>, Text)> = Vec::with_capacity(es.len());
+            let mut lines = Lines::new();
             for (e, o) in es.iter().zip(&owners) {
                 let line = e.line_number.trim();
                 if !line.is_empty() && !lines.iter().any(|(_, l)| l == line) {
@@ -1735,8 +1743,8 @@ mod tests {
                 .line("203")
                 .ring("09:00:10", "09:00:20"),
         ]);
-        assert_eq!(f.participants, vec!["bert", "anna", "carl"]);
-        assert_eq!(f.not_answered, vec!["bert", "anna", "carl"]);
+        assert_eq!(f.participants[..], ["bert", "anna", "carl"]);
+        assert_eq!(f.not_answered[..], ["bert", "anna", "carl"]);
         assert!(!f.answered);
         assert_eq!(f.ring_seconds, 20);
         let lines: Vec<(Option<&str>, &str)> = f
@@ -1752,10 +1760,10 @@ mod tests {
     #[test]
     fn line_user_name_wins_over_the_users_file() {
         let f = facts_of(vec![entry("a").line("999").user("carl")]);
-        assert_eq!(f.participants, vec!["carl"]);
+        assert_eq!(f.participants[..], ["carl"]);
         let f = facts_of(vec![entry("a").line("999")]);
         assert!(f.participants.is_empty());
-        assert_eq!(f.unowned_lines, vec!["999"]);
+        assert_eq!(f.unowned_lines[..], ["999"]);
     }
 
     #[test]
@@ -1768,7 +1776,7 @@ mod tests {
         ]);
         assert!(f.answered);
         assert_eq!(f.answered_by.as_deref(), Some("bert"));
-        assert_eq!(f.not_answered, vec!["anna", "carl"]);
+        assert_eq!(f.not_answered[..], ["anna", "carl"]);
         assert_eq!(f.ring_seconds, 7);
     }
 
@@ -1782,7 +1790,7 @@ mod tests {
         assert!(f.answered);
         assert_eq!(f.answered_by, None);
         assert_eq!(f.answered_line.as_deref(), Some("299"));
-        assert_eq!(f.not_answered, vec!["anna"]);
+        assert_eq!(f.not_answered[..], ["anna"]);
         // a user's answer wins over the line's
         let f = facts_of(vec![
             entry("a").tracker("T").line("201").connect("09:00:07"),
@@ -1797,7 +1805,7 @@ mod tests {
         let f = facts_of(vec![entry("a").voicemail()]);
         assert!(f.voicemail);
         assert!(!f.answered);
-        assert_eq!(f.not_answered, vec!["anna"]);
+        assert_eq!(f.not_answered[..], ["anna"]);
         assert!(!facts_of(vec![entry("a")]).voicemail);
     }
 
@@ -1810,15 +1818,15 @@ mod tests {
             .connect("09:00:04")
             .acceptor("carl")]);
         assert_eq!(f.answered_by.as_deref(), Some("carl"));
-        assert_eq!(f.participants, vec!["anna"]);
-        assert_eq!(f.not_answered, vec!["anna"]);
+        assert_eq!(f.participants[..], ["anna"]);
+        assert_eq!(f.not_answered[..], ["anna"]);
         // the acceptor was also rung: not a non-answerer
         let f = facts_of(vec![
             entry("a").tracker("T").line("201").acceptor("carl"),
             entry("b").tracker("T").line("203"),
         ]);
         assert_eq!(f.answered_by.as_deref(), Some("carl"));
-        assert_eq!(f.not_answered, vec!["anna"]);
+        assert_eq!(f.not_answered[..], ["anna"]);
         assert_eq!(f.ring_seconds, 20);
     }
 
@@ -1833,8 +1841,8 @@ mod tests {
             entry("c").tracker("T").line("202"),
         ]);
         assert_eq!(f.answered_by.as_deref(), Some("anna"));
-        assert_eq!(f.participants, vec!["anna", "bert"]);
-        assert_eq!(f.not_answered, vec!["bert"]);
+        assert_eq!(f.participants[..], ["anna", "bert"]);
+        assert_eq!(f.not_answered[..], ["bert"]);
     }
 
     #[test]
@@ -1868,7 +1876,7 @@ mod tests {
                 .ring("09:00:20", "09:00:40"),
         ];
         let f = facts_of(rows);
-        assert_eq!(f.participants, vec!["anna", "bert", "carl"]);
+        assert_eq!(f.participants[..], ["anna", "bert", "carl"]);
         assert_eq!(f.start, t("09:00:00"));
         assert_eq!(f.last_stop, t("09:01:00"));
         assert_eq!(f.ring_seconds, 60);

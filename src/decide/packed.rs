@@ -210,7 +210,7 @@ impl Reader<'_> {
     fn opt(&mut self) -> Option<Text> {
         (self.byte() == 1).then(|| self.str())
     }
-    fn list(&mut self) -> Vec<Text> {
+    fn list(&mut self) -> crate::decide::chains::Names {
         let n = self.uint() as usize;
         (0..n).map(|_| self.str()).collect()
     }
@@ -289,8 +289,8 @@ mod tests {
             f.id = id.into();
             f.caller_raw = raw.as_str().into();
             f.caller = (flags & 1 == 1).then_some(Number::E164(raw.into()));
-            f.participants = names.clone();
-            f.online_users = names.clone();
+            f.participants = names.iter().cloned().collect();
+            f.online_users = names.iter().cloned().collect();
             f.lines = names.iter().map(|n| (Some(n.clone()), n.clone())).collect();
             f.start = Timestamp::new(secs, ns).expect("in range");
             f.ring_seconds = ring;
